@@ -1,0 +1,72 @@
+/**
+ * Reaper for a harness cluster, started detached by cluster.ts:
+ *
+ *   node watchdog.ts <parentPid> <clusterRoot>
+ *
+ * While the cluster folder exists and the parent lives, it waits. When the
+ * parent is gone (SIGKILL, a crash: cases its own exit handlers never see), it
+ * SIGKILLs every JVM listed in `<root>/pids/` whose command line is a Kafka
+ * node, deletes the folder and exits. When the parent removes the folder
+ * itself (a normal stop), the watchdog simply exits.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const POLL_MS = 250;
+const [parentArg, root] = process.argv.slice(2);
+const parentPid = Number(parentArg);
+if (!Number.isInteger(parentPid) || !root) {
+  process.stderr.write('usage: watchdog.ts <parentPid> <clusterRoot>\n');
+  process.exit(2);
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie (dead, not yet reaped by its own parent) still answers kill 0.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function isKafkaNode(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+  } catch {
+    return false;
+  }
+}
+
+function reap(): void {
+  const pidsDir = path.join(root!, 'pids');
+  const pids = existsSync(pidsDir)
+    ? readdirSync(pidsDir).map((f) => Number(readFileSync(path.join(pidsDir, f), 'utf8')))
+    : [];
+  for (const pid of pids) {
+    if (Number.isInteger(pid) && isKafkaNode(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  // Give the kernel a moment to release files before removing the folder.
+  const deadline = Date.now() + 5_000;
+  while (pids.some((pid) => isKafkaNode(pid)) && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  rmSync(root!, { recursive: true, force: true });
+}
+
+const timer = setInterval(() => {
+  if (!existsSync(root)) {
+    clearInterval(timer);
+    return;
+  }
+  if (!alive(parentPid)) {
+    clearInterval(timer);
+    reap();
+  }
+}, POLL_MS);

@@ -1,0 +1,54 @@
+# kstreams-scaler. Every target runs on the Node 24 that `npm ci` installs into
+# node_modules/.bin (the `node` dev dependency), whatever node is on PATH.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# kafkajs 2.2.4 sets a negative timer on Node 24 (tulios/kafkajs#1751); Node
+# clamps it to 1 ms exactly as older versions did, so only the warning goes.
+NODE := node --disable-warning=TimeoutNegativeWarning
+INSTALLED := node_modules/.installed
+
+.PHONY: help install build proto typecheck lint format format-check test test-unit test-integration \
+        start demo kafka clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
+
+$(INSTALLED): package.json package-lock.json
+	npm ci
+	@touch $@
+
+install: $(INSTALLED) ## npm ci (Node 24 comes with it)
+
+build: $(INSTALLED) ## compile src/ to dist/
+	rm -rf dist
+	tsc -p tsconfig.build.json
+
+proto: $(INSTALLED) ## regenerate src/generated/ from proto/
+	buf generate
+
+typecheck: $(INSTALLED) ## type-check everything
+	tsc -p tsconfig.json
+
+lint: $(INSTALLED) ## eslint
+	eslint --max-warnings 0 .
+
+format: $(INSTALLED) ## rewrite files with prettier
+	prettier --write --log-level warn .
+
+format-check: $(INSTALLED) ## check formatting
+	prettier --check --log-level warn .
+
+test: $(INSTALLED) ## every check, unit and integration tests on a real Kafka (4.x, then 3.9.1)
+	scripts/test.sh all
+
+test-unit: $(INSTALLED) ## everything that needs no broker
+	scripts/test.sh unit
+
+test-integration: $(INSTALLED) ## integration tests only, on KAFKA_VERSION (default 4.x)
+	TEST_SUMMARY_FILE= mocha --config .mocharc.integration.json
+
+kafka: $(INSTALLED) ## run a local Kafka broker until Ctrl-C (KAFKA_VERSION, PORT=...)
+	$(NODE) tools/kafka/cli.ts start $(if $(PORT),--port $(PORT))
+
+clean: ## remove build output and caches (Kafka jars included)
+	rm -rf dist .cache

@@ -11,6 +11,14 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const COMMITTED = path.join(ROOT, 'src', 'generated');
 
+/** Every file below `dir`, as sorted relative paths. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
 describe('generated protobuf code', function () {
   this.timeout(60_000);
 
@@ -23,8 +31,8 @@ describe('generated protobuf code', function () {
         env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}` },
       });
       const fresh = path.join(out, 'src', 'generated');
-      const generatedFiles = readdirSync(fresh).sort();
-      const committedFiles = readdirSync(COMMITTED).sort();
+      const generatedFiles = listFiles(fresh);
+      const committedFiles = listFiles(COMMITTED);
       assert.deepEqual(committedFiles, generatedFiles, 'the same files (run `make proto`)');
       for (const file of generatedFiles) {
         assert.equal(

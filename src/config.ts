@@ -1,0 +1,148 @@
+/**
+ * The scaler's configuration: environment variables with the SCALER_ prefix,
+ * parsed strictly once at start. Every bad variable is reported at once and the
+ * process exits non-zero before anything listens. An unknown SCALER_ variable
+ * is an error too (a typo would otherwise be silently ignored).
+ */
+import { durationProblem, parseDurationMs } from './duration.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  /** Address the gRPC and HTTP servers bind to. */
+  readonly host: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  /** How often each poller reads committed and end offsets. */
+  readonly pollIntervalMs: number;
+  /** Older snapshots are not served: GetMetrics/IsActive answer UNAVAILABLE. */
+  readonly maxStalenessMs: number;
+  /** Upper bound for one poll's Kafka requests. */
+  readonly kafkaTimeoutMs: number;
+  /** A poller nobody asked for in this long is stopped and forgotten. */
+  readonly pollerIdleTimeoutMs: number;
+  /** How much poll history each poller keeps for history-based rules. */
+  readonly historyMs: number;
+  /** How long the first request for a new trigger may wait for its first poll. */
+  readonly firstPollWaitMs: number;
+  /** SIGTERM to exit, at most. */
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+interface Variable {
+  readonly name: string;
+  readonly kind: 'port' | 'duration' | 'host' | 'logLevel';
+  readonly fallback: string;
+  readonly doc: string;
+}
+
+/** Every variable the scaler reads, with its default; the README table mirrors this list. */
+export const VARIABLES: readonly Variable[] = [
+  { name: 'SCALER_HOST', kind: 'host', fallback: '0.0.0.0', doc: 'address the gRPC and HTTP servers bind to' },
+  { name: 'SCALER_GRPC_PORT', kind: 'port', fallback: '9090', doc: 'gRPC port (ExternalScaler, health, reflection)' },
+  { name: 'SCALER_HTTP_PORT', kind: 'port', fallback: '8080', doc: 'HTTP port (/healthz, /readyz)' },
+  { name: 'SCALER_POLL_INTERVAL', kind: 'duration', fallback: '2s', doc: 'how often offsets are read per poller' },
+  {
+    name: 'SCALER_MAX_STALENESS',
+    kind: 'duration',
+    fallback: '30s',
+    doc: 'older data gives UNAVAILABLE instead of a value',
+  },
+  { name: 'SCALER_KAFKA_TIMEOUT', kind: 'duration', fallback: '10s', doc: "upper bound for one poll's Kafka requests" },
+  {
+    name: 'SCALER_POLLER_IDLE_TIMEOUT',
+    kind: 'duration',
+    fallback: '10m',
+    doc: 'a poller nobody asked for in this long is stopped',
+  },
+  { name: 'SCALER_HISTORY', kind: 'duration', fallback: '15m', doc: 'poll history kept per poller' },
+  { name: 'SCALER_FIRST_POLL_WAIT', kind: 'duration', fallback: '2s', doc: 'how long a new trigger waits for data' },
+  { name: 'SCALER_SHUTDOWN_TIMEOUT', kind: 'duration', fallback: '10s', doc: 'SIGTERM to exit, at most' },
+  {
+    name: 'SCALER_LOG_LEVEL',
+    kind: 'logLevel',
+    fallback: 'info',
+    doc: 'fatal, error, warn, info, debug, trace or silent',
+  },
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Reads the configuration from `env`; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const values = new Map<string, string | number>();
+  for (const variable of VARIABLES) {
+    const raw = env[variable.name];
+    const text = raw === undefined || raw.trim() === '' ? variable.fallback : raw.trim();
+    const parsed = parseVariable(variable, text);
+    if (typeof parsed === 'object') problems.push(parsed.problem);
+    else values.set(variable.name, parsed);
+  }
+  const known = new Set(VARIABLES.map((v) => v.name));
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('SCALER_') && !known.has(name)) {
+      problems.push(`unknown variable ${name}; known: ${[...known].join(', ')}`);
+    }
+  }
+  const ms = (name: string): number => values.get(name) as number;
+  if (problems.length === 0) {
+    if (ms('SCALER_POLL_INTERVAL') < 100) problems.push('SCALER_POLL_INTERVAL must be at least 100ms');
+    if (ms('SCALER_MAX_STALENESS') <= ms('SCALER_POLL_INTERVAL')) {
+      problems.push('SCALER_MAX_STALENESS must be longer than SCALER_POLL_INTERVAL');
+    }
+    if (ms('SCALER_KAFKA_TIMEOUT') >= ms('SCALER_MAX_STALENESS')) {
+      problems.push('SCALER_KAFKA_TIMEOUT must be shorter than SCALER_MAX_STALENESS');
+    }
+    if (values.get('SCALER_GRPC_PORT') !== 0 && values.get('SCALER_GRPC_PORT') === values.get('SCALER_HTTP_PORT')) {
+      problems.push('SCALER_GRPC_PORT and SCALER_HTTP_PORT must differ');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    host: values.get('SCALER_HOST') as string,
+    grpcPort: values.get('SCALER_GRPC_PORT') as number,
+    httpPort: values.get('SCALER_HTTP_PORT') as number,
+    pollIntervalMs: ms('SCALER_POLL_INTERVAL'),
+    maxStalenessMs: ms('SCALER_MAX_STALENESS'),
+    kafkaTimeoutMs: ms('SCALER_KAFKA_TIMEOUT'),
+    pollerIdleTimeoutMs: ms('SCALER_POLLER_IDLE_TIMEOUT'),
+    historyMs: ms('SCALER_HISTORY'),
+    firstPollWaitMs: ms('SCALER_FIRST_POLL_WAIT'),
+    shutdownTimeoutMs: ms('SCALER_SHUTDOWN_TIMEOUT'),
+    logLevel: values.get('SCALER_LOG_LEVEL') as LogLevel,
+  });
+}
+
+function parseVariable(variable: Variable, text: string): string | number | { problem: string } {
+  switch (variable.kind) {
+    case 'port': {
+      const port = /^\d+$/.test(text) ? Number(text) : NaN;
+      return Number.isInteger(port) && port >= 0 && port <= 65535
+        ? port
+        : { problem: `${variable.name} value "${text}" must be a port number from 0 to 65535` };
+    }
+    case 'duration': {
+      const ms = parseDurationMs(text);
+      return ms === undefined ? { problem: durationProblem(variable.name, text) } : ms;
+    }
+    case 'host':
+      return /^[A-Za-z0-9.:[\]-]+$/.test(text)
+        ? text
+        : { problem: `${variable.name} value "${text}" must be a host name or IP address` };
+    case 'logLevel':
+      return (LOG_LEVELS as readonly string[]).includes(text)
+        ? text
+        : { problem: `${variable.name} value "${text}" must be one of [${LOG_LEVELS.join(' ')}]` };
+  }
+}

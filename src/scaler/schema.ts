@@ -1,0 +1,191 @@
+/**
+ * A small declarative schema for trigger metadata, in the manner of KEDA's
+ * typed config: each parameter is one row (type, default, allowed values,
+ * whether a `<name>FromEnv` variant is read), and parsing collects every
+ * problem instead of stopping at the first.
+ *
+ * Messages follow KEDA's grammar, e.g. `missing required parameter "x"` and
+ * `parameter "x" value "y" must be one of [a b]`.
+ */
+import { durationProblem, parseDurationMs } from '../duration.ts';
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+export interface Field<T> {
+  readonly kind: string;
+  /** Human description for docs and the README table. */
+  readonly doc: string;
+  readonly required: boolean;
+  readonly fallback: T;
+  /** Also read `<name>FromEnv`, whose value KEDA resolves from the workload's env (it wins when set). */
+  readonly fromEnv: boolean;
+  parse(name: string, raw: string): Outcome<T>;
+}
+
+export type Schema = Readonly<Record<string, Field<unknown>>>;
+export type Parsed<S extends Schema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+export interface ParseResult<S extends Schema> {
+  readonly values: Parsed<S>;
+  readonly problems: readonly string[];
+  /** Keys present in the metadata that no field reads (and that are not in `ignored`). */
+  readonly unknownKeys: readonly string[];
+}
+
+const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+const bad = <T>(problem: string): Outcome<T> => ({ ok: false, problem });
+
+interface Common<T> {
+  readonly doc: string;
+  readonly required?: boolean;
+  readonly fallback: T;
+  readonly fromEnv?: boolean;
+}
+
+function make<T>(kind: string, common: Common<T>, parse: (name: string, raw: string) => Outcome<T>): Field<T> {
+  return {
+    kind,
+    doc: common.doc,
+    required: common.required ?? false,
+    fallback: common.fallback,
+    fromEnv: common.fromEnv ?? false,
+    parse,
+  };
+}
+
+/** Go's strconv.ParseBool spellings, which KEDA accepts. */
+const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+export const field = {
+  string(common: Common<string>): Field<string> {
+    return make('string', common, (_name, raw) => ok(raw));
+  },
+
+  /** A comma-separated list; blanks around items are trimmed, empty items dropped. */
+  list(
+    common: Common<readonly string[]> & { readonly item?: (item: string) => string | undefined },
+  ): Field<readonly string[]> {
+    return make('list', common, (name, raw) => {
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      for (const item of items) {
+        const problem = common.item?.(item);
+        if (problem) return bad(`parameter "${name}" value "${raw}" ${problem}`);
+      }
+      return ok(items);
+    });
+  },
+
+  bool(common: Common<boolean>): Field<boolean> {
+    return make('bool', common, (name, raw) => {
+      if (TRUE.has(raw)) return ok(true);
+      if (FALSE.has(raw)) return ok(false);
+      return bad(`parameter "${name}" value "${raw}" must be a boolean (true or false)`);
+    });
+  },
+
+  /** A whole number with an optional lower bound. */
+  int(common: Common<number> & { readonly min?: number }): Field<number> {
+    return make('int', common, (name, raw) => {
+      if (!/^[+-]?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+        return bad(`parameter "${name}" value "${raw}" must be an integer`);
+      }
+      const value = Number(raw);
+      if (common.min !== undefined && value < common.min) {
+        return bad(
+          `parameter "${name}" value "${raw}" must be ${common.min === 1 ? 'greater than 0' : `at least ${common.min}`}`,
+        );
+      }
+      return ok(value);
+    });
+  },
+
+  /** A decimal number above `greaterThan` (or at least `min`). */
+  number(
+    common: Common<number> & { readonly greaterThan?: number; readonly min?: number; readonly max?: number },
+  ): Field<number> {
+    return make('number', common, (name, raw) => {
+      const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(value)) return bad(`parameter "${name}" value "${raw}" must be a number`);
+      if (common.greaterThan !== undefined && !(value > common.greaterThan)) {
+        return bad(`parameter "${name}" value "${raw}" must be greater than ${common.greaterThan}`);
+      }
+      if (common.min !== undefined && value < common.min) {
+        return bad(`parameter "${name}" value "${raw}" must be at least ${common.min}`);
+      }
+      if (common.max !== undefined && value > common.max) {
+        return bad(`parameter "${name}" value "${raw}" must be at most ${common.max}`);
+      }
+      return ok(value);
+    });
+  },
+
+  enum<const V extends string>(common: Common<V> & { readonly values: () => readonly V[] }): Field<V> {
+    return make('enum', common, (name, raw) => {
+      const allowed = common.values();
+      return (allowed as readonly string[]).includes(raw)
+        ? ok(raw as V)
+        : bad(`parameter "${name}" value "${raw}" must be one of [${allowed.join(' ')}]`);
+    });
+  },
+
+  /** Milliseconds, written as "30s", "5m", "1m30s" or a number of milliseconds. */
+  duration(common: Common<number> & { readonly minMs?: number }): Field<number> {
+    return make('duration', common, (name, raw) => {
+      const ms = parseDurationMs(raw);
+      if (ms === undefined) return bad(durationProblem(name, raw));
+      if (common.minMs !== undefined && ms < common.minMs) {
+        return bad(`parameter "${name}" value "${raw}" must be at least ${common.minMs}ms`);
+      }
+      return ok(ms);
+    });
+  },
+
+  /** Anything else: `parse` returns the value or a problem phrase ("must be ..."). */
+  custom<T>(common: Common<T>, parse: (raw: string) => { value: T } | { problem: string }): Field<T> {
+    return make('custom', common, (name, raw) => {
+      const result = parse(raw);
+      return 'problem' in result ? bad(`parameter "${name}" value "${raw}" ${result.problem}`) : ok(result.value);
+    });
+  },
+};
+
+/**
+ * Parses `metadata` against `schema`. A value that is empty or only blanks
+ * counts as absent, as in KEDA. Keys in `ignored` (KEDA's own, such as
+ * scalerAddress) are neither parsed nor reported as unknown.
+ */
+export function parseMetadata<S extends Schema>(
+  schema: S,
+  metadata: Readonly<Record<string, string>>,
+  ignored: ReadonlySet<string>,
+): ParseResult<S> {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const read = new Set<string>();
+  for (const [name, spec] of Object.entries(schema)) {
+    read.add(name);
+    const envName = `${name}FromEnv`;
+    if (spec.fromEnv) read.add(envName);
+    const fromEnv = spec.fromEnv ? metadata[envName]?.trim() : undefined;
+    const raw = fromEnv || metadata[name]?.trim();
+    if (!raw) {
+      if (spec.required) problems.push(`missing required parameter "${name}"`);
+      values[name] = spec.fallback;
+      continue;
+    }
+    const outcome = spec.parse(fromEnv ? envName : name, raw);
+    if (outcome.ok) values[name] = outcome.value;
+    else {
+      problems.push(outcome.problem);
+      values[name] = spec.fallback;
+    }
+  }
+  const unknownKeys = Object.keys(metadata)
+    .filter((key) => !read.has(key) && !ignored.has(key))
+    .sort();
+  return { values: values as Parsed<S>, problems, unknownKeys };
+}

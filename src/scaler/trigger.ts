@@ -1,0 +1,66 @@
+/**
+ * A ScaledObject trigger as the scaler serves it: its validated metadata, the
+ * poller that feeds it, its metric name and its strategy. Parsing is pure and
+ * cached by the raw metadata, since KEDA sends the same map on every call.
+ */
+import { InvalidMetadataError } from '../errors.ts';
+import type { ScaledObjectRef } from '../generated/externalscaler.ts';
+import { strategyByName } from '../lag/registry.ts';
+import type { LagStrategy } from '../lag/strategy.ts';
+import { clusterKey } from '../poller/pollerRegistry.ts';
+import type { PollerKey } from '../poller/poller.ts';
+import { metadataHash, metricName } from './metricName.ts';
+import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from './triggerMetadata.ts';
+
+export interface Trigger {
+  /** `namespace/name` of the ScaledObject. */
+  readonly scaledObject: string;
+  readonly metadata: TriggerMetadata;
+  readonly brokers: readonly string[];
+  readonly pollerKey: PollerKey;
+  readonly metricName: string;
+  readonly strategy: LagStrategy;
+  readonly unknownKeys: readonly string[];
+  readonly notes: readonly string[];
+}
+
+const CACHE_LIMIT = 2_000;
+const cache = new Map<string, Omit<Trigger, 'scaledObject'> | InvalidMetadataError>();
+
+/** Parses a ScaledObjectRef; throws InvalidMetadataError listing every problem. */
+export function parseTrigger(ref: ScaledObjectRef): Trigger {
+  const raw = ref.scalerMetadata;
+  const cacheKey = JSON.stringify(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let parsed = cache.get(cacheKey);
+  if (!parsed) {
+    parsed = build(raw);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(cacheKey, parsed);
+  }
+  if (parsed instanceof InvalidMetadataError) throw parsed;
+  return { ...parsed, scaledObject: `${ref.namespace}/${ref.name}` };
+}
+
+function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObject'> | InvalidMetadataError {
+  const { metadata, problems, unknownKeys, notes } = parseTriggerMetadata(raw);
+  if (problems.length > 0) return new InvalidMetadataError(problems);
+  const topics = [...new Set(metadata.topic)].sort();
+  return {
+    metadata,
+    brokers: metadata.bootstrapServers,
+    pollerKey: {
+      cluster: clusterKey(metadata.bootstrapServers),
+      groupId: metadata.consumerGroup,
+      topics: topics.length > 0 ? topics : undefined,
+    },
+    metricName: metricName({
+      strategy: metadata.lagStrategy,
+      groupId: metadata.consumerGroup,
+      topics,
+      hash: metadataHash(raw, KEDA_KEYS),
+    }),
+    strategy: strategyByName(metadata.lagStrategy),
+    unknownKeys,
+    notes,
+  };
+}

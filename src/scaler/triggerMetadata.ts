@@ -1,0 +1,128 @@
+/**
+ * The trigger metadata a ScaledObject gives this scaler: the parameters of
+ * KEDA's own `kafka` scaler with the same names, defaults and meaning, plus
+ * this scaler's own. One table; cross-field rules in `crossFieldProblems`.
+ */
+import { strategyNames } from '../lag/registry.ts';
+import { parsePartitionList } from './partitionList.ts';
+import { field, type Parsed, parseMetadata } from './schema.ts';
+
+/** Keys KEDA itself reads from the trigger metadata (they reach us too); never ours to parse. */
+export const KEDA_KEYS: ReadonlySet<string> = new Set(['scalerAddress', 'enableTLS', 'unsafeSsl']);
+
+function hostPortProblem(item: string): string | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    return 'must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"';
+  }
+  return undefined;
+}
+
+export const TRIGGER_SCHEMA = {
+  bootstrapServers: field.list({
+    doc: 'Kafka brokers to bootstrap from, `host:port[,host:port]`',
+    required: true,
+    fromEnv: true,
+    fallback: [],
+    item: hostPortProblem,
+  }),
+  consumerGroup: field.string({
+    doc: 'consumer group whose lag drives scaling (for Kafka Streams: the application.id)',
+    required: true,
+    fromEnv: true,
+    fallback: '',
+  }),
+  topic: field.list({
+    doc: 'one topic or a comma list; empty means every topic the group has committed offsets for',
+    fromEnv: true,
+    fallback: [],
+  }),
+  partitionLimitation: field.custom<ReadonlySet<number> | undefined>(
+    { doc: 'only these partitions count, e.g. `1,2,10-20`; ignored without `topic`', fallback: undefined },
+    (raw) => parsePartitionList(raw),
+  ),
+  lagThreshold: field.int({ doc: 'target lag per replica (the HPA AverageValue target)', fallback: 10, min: 1 }),
+  activationLagThreshold: field.int({
+    doc: 'the trigger is active when lag is above this',
+    fallback: 0,
+    min: 0,
+  }),
+  offsetResetPolicy: field.enum({
+    doc: 'how partitions without a committed offset count: `latest` or `earliest`',
+    fallback: 'latest',
+    values: () => ['earliest', 'latest'] as const,
+  }),
+  allowIdleConsumers: field.bool({
+    doc: 'allow more replicas than partitions',
+    fallback: false,
+  }),
+  excludePersistentLag: field.bool({
+    doc: 'lag of a partition whose committed offset did not move counts for activation only',
+    fallback: false,
+  }),
+  persistentLagWindow: field.duration({
+    doc: 'with `excludePersistentLag`: how long a committed offset must stand still to count as persistent',
+    fallback: 30_000,
+    minMs: 1_000,
+  }),
+  scaleToZeroOnInvalidOffset: field.bool({
+    doc: 'partitions without a committed offset count as 0 instead of 1 (latest) or their whole log (earliest)',
+    fallback: false,
+  }),
+  limitToPartitionsWithLag: field.bool({
+    doc: 'cap replicas at the number of partitions with lag',
+    fallback: false,
+  }),
+  ensureEvenDistributionOfPartitions: field.bool({
+    doc: 'round the metric to a replica count that divides the partition count',
+    fallback: false,
+  }),
+  lagStrategy: field.enum({
+    doc: 'how lag becomes a metric; see the strategies table',
+    fallback: 'offset',
+    values: strategyNames,
+  }),
+} as const;
+
+export type TriggerMetadata = Parsed<typeof TRIGGER_SCHEMA>;
+
+export interface ParsedTriggerMetadata {
+  readonly metadata: TriggerMetadata;
+  readonly problems: readonly string[];
+  readonly unknownKeys: readonly string[];
+  /** Settings that are valid but have no effect, worth a log line. */
+  readonly notes: readonly string[];
+}
+
+/** Parses and validates trigger metadata; never throws. */
+export function parseTriggerMetadata(raw: Readonly<Record<string, string>>): ParsedTriggerMetadata {
+  const { values, problems, unknownKeys } = parseMetadata(TRIGGER_SCHEMA, raw, KEDA_KEYS);
+  const notes: string[] = [];
+  if (values.partitionLimitation && values.topic.length === 0) {
+    notes.push('partitionLimitation is ignored without topic');
+  }
+  return {
+    metadata: values.topic.length === 0 ? { ...values, partitionLimitation: undefined } : values,
+    problems: [...problems, ...crossFieldProblems(values)],
+    unknownKeys,
+    notes,
+  };
+}
+
+/** Rules between parameters, as KEDA's kafka scalers enforce them. */
+function crossFieldProblems(m: TriggerMetadata): string[] {
+  const problems: string[] = [];
+  if (m.allowIdleConsumers && m.limitToPartitionsWithLag) {
+    problems.push('allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously');
+  }
+  if (m.limitToPartitionsWithLag && m.ensureEvenDistributionOfPartitions) {
+    problems.push('limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set simultaneously');
+  }
+  if (m.limitToPartitionsWithLag && m.topic.length === 0) {
+    problems.push('topic must be specified when using limitToPartitionsWithLag');
+  }
+  if (m.ensureEvenDistributionOfPartitions && m.topic.length === 0) {
+    problems.push('topic must be specified when using ensureEvenDistributionOfPartitions');
+  }
+  return problems;
+}

@@ -1,0 +1,36 @@
+/**
+ * What one poll of a consumer group reads from Kafka, as the poller keeps it.
+ * Offsets are bigint (Kafka's int64); -1n means "no committed offset".
+ */
+
+/** Kafka's "nothing committed" marker in OffsetFetch responses. */
+export const NO_COMMIT = -1n;
+
+export interface PartitionOffsets {
+  readonly topic: string;
+  readonly partition: number;
+  /** The group's committed offset (the next record it will process), or NO_COMMIT. */
+  readonly committed: bigint;
+  /**
+   * The end offset: the last stable offset (LSO), since offsets are read with
+   * READ_COMMITTED isolation; equal to the high watermark when no transaction is open.
+   * Undefined when the broker returned none for this partition.
+   */
+  readonly end: bigint | undefined;
+  /** The log start offset; read only for partitions without a committed offset. */
+  readonly start: bigint | undefined;
+}
+
+export interface Sample {
+  /** Increases by one with every successful poll of the same poller. */
+  readonly seq: number;
+  /** When the poll started (epoch ms): committed offsets are read at or after this time. */
+  readonly at: number;
+  /** Every partition of the polled topics, sorted by topic then partition. */
+  readonly partitions: readonly PartitionOffsets[];
+}
+
+/** A map key for one partition. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}

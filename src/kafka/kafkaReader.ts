@@ -1,0 +1,35 @@
+/**
+ * The port between the poller and Kafka. The kafkajs adapter implements it
+ * against real brokers; the simulator and unit tests implement it in memory.
+ */
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface PartitionOffset extends TopicPartition {
+  readonly offset: bigint;
+}
+
+export interface KafkaReader {
+  /** A readable name for logs and errors, e.g. "kafka-0:9092,kafka-1:9092". */
+  readonly cluster: string;
+  /**
+   * Every partition of `topics`. Fails with TOPIC_NOT_FOUND naming any topic
+   * that does not exist, unless `skipMissing` (then those topics are left out).
+   */
+  partitions(topics: readonly string[], options?: { readonly skipMissing?: boolean }): Promise<TopicPartition[]>;
+  /**
+   * The group's committed offsets: for `partitions` (NO_COMMIT where none),
+   * or, when `partitions` is undefined, for every partition the group has
+   * committed (one OffsetFetch request either way).
+   */
+  committedOffsets(groupId: string, partitions: readonly TopicPartition[] | undefined): Promise<PartitionOffset[]>;
+  /** End offsets (last stable offsets), one ListOffsets request per partition leader. */
+  endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
+  /** Log start offsets, one ListOffsets request per partition leader. */
+  startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
+  /** Drops cached routing (coordinator, metadata) after an error, so the next call rediscovers it. */
+  invalidate(groupId?: string): void;
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { ScalerError } from '../errors.ts';
+import { MemoryKafka } from '../kafka/memoryKafka.ts';
+import { createLogger } from '../logger.ts';
+import { Poller } from './poller.ts';
+
+const silent = createLogger('silent');
+
+function poller(
+  kafka: MemoryKafka,
+  clock: { now: number },
+  overrides: Partial<{ historyMs: number; timeoutMs: number }> = {},
+) {
+  return new Poller({
+    key: { cluster: kafka.cluster, groupId: 'g', topics: ['t'] },
+    reader: kafka,
+    intervalMs: 1000,
+    timeoutMs: overrides.timeoutMs ?? 5000,
+    historyMs: overrides.historyMs ?? 10_000,
+    logger: silent,
+    now: () => clock.now,
+  });
+}
+
+describe('poller', () => {
+  it('records successful polls with increasing sequence numbers and their start time', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).commit('g', 't', 0, 0);
+    const clock = { now: 1_000 };
+    const p = poller(kafka, clock);
+    await p.pollOnce();
+    clock.now = 2_000;
+    kafka.produce('t', 0, 5);
+    await p.pollOnce();
+    const { latest, history, failure, polled } = p.state();
+    assert.equal(polled, true);
+    assert.equal(failure, undefined);
+    assert.deepEqual(
+      history.map((s) => [s.seq, s.at]),
+      [
+        [1, 1_000],
+        [2, 2_000],
+      ],
+    );
+    assert.equal(latest?.partitions[0]?.end, 5n);
+  });
+
+  it('keeps the history window, always keeping the newest sample', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1);
+    const clock = { now: 0 };
+    const p = poller(kafka, clock, { historyMs: 2_500 });
+    for (const at of [0, 1_000, 2_000, 3_000, 4_000]) {
+      clock.now = at;
+      await p.pollOnce();
+    }
+    assert.deepEqual(
+      p.state().history.map((s) => s.at),
+      [2_000, 3_000, 4_000],
+    );
+  });
+
+  it('a failed poll is kept as the failure and keeps the last good sample; a good poll clears it', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1);
+    const clock = { now: 0 };
+    const p = poller(kafka, clock);
+    await p.pollOnce();
+    kafka.failWith(
+      Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9'), {
+        name: 'KafkaJSConnectionError',
+      }),
+    );
+    clock.now = 1_000;
+    await p.pollOnce();
+    let state = p.state();
+    assert.equal(state.latest?.at, 0);
+    assert.ok(state.failure);
+    assert.equal(state.failure.at, 1_000);
+    assert.equal(state.failure.error.code, 'KAFKA_UNAVAILABLE');
+    assert.match(state.failure.error.message, /^kafka cluster memory:9092: Connection error: connect ECONNREFUSED/);
+    kafka.failWith(undefined);
+    clock.now = 2_000;
+    await p.pollOnce();
+    state = p.state();
+    assert.equal(state.failure, undefined);
+    assert.equal(state.latest?.at, 2_000);
+  });
+
+  it('a missing topic is a TOPIC_NOT_FOUND failure', async () => {
+    const p = poller(new MemoryKafka(), { now: 0 });
+    await p.pollOnce();
+    assert.equal(p.state().failure?.error.code, 'TOPIC_NOT_FOUND');
+  });
+
+  it('a poll that does not answer within the timeout fails as KAFKA_UNAVAILABLE', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1);
+    const hung = Object.assign(Object.create(kafka) as MemoryKafka, {
+      partitions: () => new Promise<never>(() => {}),
+    });
+    const p = new Poller({
+      key: { cluster: 'memory:9092', groupId: 'g', topics: ['t'] },
+      reader: hung,
+      intervalMs: 1000,
+      timeoutMs: 20,
+      historyMs: 10_000,
+      logger: silent,
+    });
+    await p.pollOnce();
+    const failure = p.state().failure;
+    assert.ok(failure?.error instanceof ScalerError);
+    assert.equal(failure.error.code, 'KAFKA_UNAVAILABLE');
+    assert.match(failure.error.message, /no answer within 20ms/);
+  });
+
+  it('tells subscribers after every poll, successful or not, until they unsubscribe', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1);
+    const p = poller(kafka, { now: 0 });
+    let calls = 0;
+    const unsubscribe = p.subscribe(() => calls++);
+    await p.pollOnce();
+    kafka.failWith(new Error('down'));
+    await p.pollOnce();
+    unsubscribe();
+    await p.pollOnce();
+    assert.equal(calls, 2);
+    assert.equal(p.subscribers, 0);
+  });
+
+  it('waitForFirstPoll gives up after the wait and resolves at once after a poll', async () => {
+    const p = poller(new MemoryKafka().createTopic('t', 1), { now: 0 });
+    const started = Date.now();
+    await p.waitForFirstPoll(30);
+    assert.equal(p.state().polled, false);
+    assert.ok(Date.now() - started >= 25);
+    await p.pollOnce();
+    await p.waitForFirstPoll(60_000);
+    assert.equal(p.state().polled, true);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Owns every poller and every Kafka reader. A poller exists while some
+ * ScaledObject asks for it (an RPC within `idleTimeoutMs`, or an open
+ * StreamIsActive); a reader exists while some poller of its cluster does.
+ */
+import type { Config } from '../config.ts';
+import type { KafkaReader } from '../kafka/kafkaReader.ts';
+import type { Logger } from '../logger.ts';
+import { Poller, pollerId, type PollerKey } from './poller.ts';
+
+export interface ManagedReader extends KafkaReader {
+  close(): Promise<void>;
+}
+
+export interface PollerRegistryOptions {
+  readonly config: Pick<Config, 'pollIntervalMs' | 'kafkaTimeoutMs' | 'historyMs' | 'pollerIdleTimeoutMs'>;
+  /** Creates the reader for a cluster, given its bootstrap servers. */
+  readonly createReader: (brokers: readonly string[]) => ManagedReader;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /**
+   * `timer` (default): pollers poll on their own every interval. `manual`:
+   * they poll only when `pollAll()` or `pollOnce()` is called, for a clock
+   * that is not the wall clock (the simulator, unit tests).
+   */
+  readonly polling?: 'timer' | 'manual';
+}
+
+/** The normalised form of a bootstrap server list, used as the cluster's key. */
+export function clusterKey(brokers: readonly string[]): string {
+  return [...new Set(brokers.map((b) => b.trim().toLowerCase()))].sort().join(',');
+}
+
+export class PollerRegistry {
+  readonly #options: PollerRegistryOptions;
+  readonly #pollers = new Map<string, Poller>();
+  readonly #readers = new Map<string, ManagedReader>();
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #sweeper: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: PollerRegistryOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'pollers' });
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts the idle sweep. */
+  start(): void {
+    const every = Math.max(1_000, Math.min(60_000, Math.round(this.#options.config.pollerIdleTimeoutMs / 4)));
+    this.#sweeper = setInterval(() => void this.sweep(), every);
+    this.#sweeper.unref();
+  }
+
+  /** The poller for `key`, created and started on first use; marks it as asked for. */
+  acquire(key: PollerKey, brokers: readonly string[]): Poller {
+    if (this.#closed) throw new Error('poller registry is closed');
+    const id = pollerId(key);
+    let poller = this.#pollers.get(id);
+    if (!poller) {
+      let reader = this.#readers.get(key.cluster);
+      if (!reader) {
+        reader = this.#options.createReader(brokers);
+        this.#readers.set(key.cluster, reader);
+      }
+      const { config } = this.#options;
+      poller = new Poller({
+        key,
+        reader,
+        intervalMs: config.pollIntervalMs,
+        timeoutMs: config.kafkaTimeoutMs,
+        historyMs: config.historyMs,
+        logger: this.#options.logger,
+        now: this.#now,
+      });
+      this.#pollers.set(id, poller);
+      if (this.#options.polling !== 'manual') poller.start();
+      this.#log.info({ poller: id }, 'poller started');
+    }
+    poller.touch();
+    return poller;
+  }
+
+  /** Polls every poller once, in turn (for `manual` polling). */
+  async pollAll(): Promise<void> {
+    for (const poller of [...this.#pollers.values()]) await poller.pollOnce();
+  }
+
+  /** Every live poller (for status and metrics). */
+  pollers(): Poller[] {
+    return [...this.#pollers.values()];
+  }
+
+  /** Stops pollers nobody asked for within the idle timeout, and readers left without pollers. */
+  async sweep(): Promise<void> {
+    const cutoff = this.#now() - this.#options.config.pollerIdleTimeoutMs;
+    for (const [id, poller] of this.#pollers) {
+      if (poller.subscribers === 0 && poller.lastRequestedAt < cutoff) {
+        poller.stop();
+        this.#pollers.delete(id);
+        this.#log.info({ poller: id }, 'poller stopped after idle timeout');
+      }
+    }
+    const used = new Set([...this.#pollers.values()].map((p) => p.key.cluster));
+    for (const [cluster, reader] of this.#readers) {
+      if (!used.has(cluster)) {
+        this.#readers.delete(cluster);
+        await reader.close();
+      }
+    }
+  }
+
+  /** Stops every poller and closes every reader. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    for (const poller of this.#pollers.values()) poller.stop();
+    this.#pollers.clear();
+    const readers = [...this.#readers.values()];
+    this.#readers.clear();
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Wires the scaler together: Kafka readers → pollers → scaler service →
+ * gRPC and HTTP servers. main.ts runs it as a process; integration tests run
+ * it in-process on ephemeral ports.
+ */
+import type { Config } from './config.ts';
+import { externalScalerHandlers, OpenStreams } from './grpc/externalScalerService.ts';
+import { startGrpcServer } from './grpc/grpcServer.ts';
+import { HealthState } from './grpc/healthService.ts';
+import { startHttpServer } from './http/httpServer.ts';
+import { KafkajsReader } from './kafka/kafkajsReader.ts';
+import type { Logger } from './logger.ts';
+import { type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
+import { ScalerService } from './scaler/scalerService.ts';
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Overrides how Kafka readers are made (tests count requests with it). */
+  readonly createReader?: (brokers: readonly string[]) => ManagedReader;
+}
+
+export interface RunningApp {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly registry: PollerRegistry;
+  readonly health: HealthState;
+  /** Drains gRPC, stops pollers, closes Kafka clients and the HTTP server. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startApp({ config, logger, createReader }: AppOptions): Promise<RunningApp> {
+  const registry = new PollerRegistry({
+    config,
+    logger,
+    createReader:
+      createReader ??
+      ((brokers) =>
+        new KafkajsReader({
+          brokers,
+          logger,
+          requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
+        })),
+  });
+  const scaler = new ScalerService({ registry, config, logger });
+  const health = new HealthState();
+  const streams = new OpenStreams();
+  const grpc = await startGrpcServer({
+    host: config.host,
+    port: config.grpcPort,
+    externalScaler: externalScalerHandlers(scaler, streams, logger),
+    health,
+    streams,
+    logger,
+  });
+  let http;
+  try {
+    http = await startHttpServer({ host: config.host, port: config.httpPort, health, logger });
+  } catch (err) {
+    await grpc.shutdown(0);
+    throw err;
+  }
+  registry.start();
+
+  let stopping: Promise<void> | undefined;
+  const running = http;
+  return {
+    grpcPort: grpc.port,
+    httpPort: http.port,
+    registry,
+    health,
+    stop() {
+      stopping ??= (async () => {
+        // Leave time after draining gRPC for Kafka clients and HTTP to close.
+        await grpc.shutdown(Math.max(0, config.shutdownTimeoutMs - 2_000));
+        await registry.close();
+        await running.close();
+      })();
+      return stopping;
+    },
+  };
+}

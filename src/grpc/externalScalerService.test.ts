@@ -1,0 +1,245 @@
+/**
+ * The gRPC surface, over real gRPC on loopback, with the in-memory Kafka
+ * behind the reader port and polls driven by the test.
+ */
+import assert from 'node:assert/strict';
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { listServicesByReflection, type ScalerClient, scalerClient } from '../../test/support/scalerClient.ts';
+import type { Config } from '../config.ts';
+import type { IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
+import { type HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../generated/grpc/health/v1/health.ts';
+import { MemoryKafka } from '../kafka/memoryKafka.ts';
+import { createLogger } from '../logger.ts';
+import { PollerRegistry } from '../poller/pollerRegistry.ts';
+import { ScalerService } from '../scaler/scalerService.ts';
+import { externalScalerHandlers, OpenStreams, safeQuantity } from './externalScalerService.ts';
+import { type RunningGrpcServer, startGrpcServer } from './grpcServer.ts';
+import { HealthState } from './healthService.ts';
+
+const CONFIG: Pick<
+  Config,
+  'pollIntervalMs' | 'kafkaTimeoutMs' | 'historyMs' | 'pollerIdleTimeoutMs' | 'maxStalenessMs' | 'firstPollWaitMs'
+> = {
+  pollIntervalMs: 60_000,
+  kafkaTimeoutMs: 1_000,
+  historyMs: 600_000,
+  pollerIdleTimeoutMs: 600_000,
+  maxStalenessMs: 60_000,
+  firstPollWaitMs: 20,
+};
+
+interface Env {
+  kafka: MemoryKafka;
+  registry: PollerRegistry;
+  health: HealthState;
+  streams: OpenStreams;
+  server: RunningGrpcServer;
+  client: ScalerClient;
+}
+
+async function start(): Promise<Env> {
+  const logger = createLogger('silent');
+  const kafka = new MemoryKafka('kafka:9092');
+  const registry = new PollerRegistry({ config: CONFIG, createReader: () => kafka, logger, polling: 'manual' });
+  const scaler = new ScalerService({ registry, config: CONFIG, logger });
+  const health = new HealthState();
+  const streams = new OpenStreams();
+  const server = await startGrpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    externalScaler: externalScalerHandlers(scaler, streams, logger),
+    health,
+    streams,
+    logger,
+  });
+  return { kafka, registry, health, streams, server, client: scalerClient(server.port) };
+}
+
+const REF = (metadata: Record<string, string> = {}): ScaledObjectRef => ({
+  name: 'app',
+  namespace: 'ns',
+  scalerMetadata: {
+    scalerAddress: 'scaler:9090',
+    bootstrapServers: 'kafka:9092',
+    consumerGroup: 'g',
+    topic: 't',
+    lagThreshold: '4',
+    ...metadata,
+  },
+});
+
+describe('gRPC ExternalScaler service', () => {
+  let env: Env;
+  beforeEach(async () => {
+    env = await start();
+  });
+  afterEach(async () => {
+    env.client.close();
+    await env.server.shutdown(1_000);
+    await env.registry.close();
+  });
+
+  const getMetricSpec = (ref: ScaledObjectRef) => env.client.getMetricSpec(ref);
+  const getMetrics = (ref: ScaledObjectRef, metricName: string) => env.client.getMetrics(ref, metricName);
+  const isActive = (ref: ScaledObjectRef) => env.client.isActive(ref);
+
+  it('GetMetricSpec answers from the metadata alone, while Kafka is down', async () => {
+    env.kafka.failWith(new Error('kafka is down'));
+    const spec = await getMetricSpec(REF());
+    assert.equal(spec.metricSpecs.length, 1);
+    const [metric] = spec.metricSpecs;
+    assert.match(metric!.metricName, /^kstreams-offset-g-t-[0-9a-f]{8}$/);
+    assert.equal(metric!.targetSizeFloat, 4);
+    assert.equal(metric!.targetSize, 4);
+    assert.deepEqual(env.kafka.requests, [], 'no Kafka request was made');
+  });
+
+  it('GetMetrics fills the double and the deprecated int64 value; IsActive agrees', async () => {
+    env.kafka
+      .createTopic('t', 3)
+      .produce('t', 0, 7)
+      .commit('g', 't', 0, 0)
+      .commit('g', 't', 1, 0)
+      .commit('g', 't', 2, 0);
+    const { metricSpecs } = await getMetricSpec(REF());
+    await isActive(REF()).catch(() => undefined); // creates the poller
+    await env.registry.pollAll();
+    const metrics = await getMetrics(REF(), metricSpecs[0]!.metricName);
+    assert.deepEqual(metrics.metricValues, [
+      { metricName: metricSpecs[0]!.metricName, metricValue: 7, metricValueFloat: 7 },
+    ]);
+    assert.deepEqual(await isActive(REF()), { result: true });
+  });
+
+  it('invalid metadata is INVALID_ARGUMENT listing every problem', async () => {
+    await assert.rejects(
+      isActive(REF({ consumerGroup: '', lagThreshold: '-3', offsetResetPolicy: 'oldest' })),
+      (err: ServiceError) => {
+        assert.equal(err.code, status.INVALID_ARGUMENT);
+        assert.equal(
+          err.details,
+          'invalid trigger metadata: missing required parameter "consumerGroup"; parameter "lagThreshold" value "-3" must be greater than 0; parameter "offsetResetPolicy" value "oldest" must be one of [earliest latest]',
+        );
+        return true;
+      },
+    );
+    await assert.rejects(getMetricSpec(REF({ bootstrapServers: '' })), { code: status.INVALID_ARGUMENT });
+  });
+
+  it('a missing topic is NOT_FOUND and unreachable Kafka is UNAVAILABLE, never a value', async () => {
+    await isActive(REF()).catch(() => undefined);
+    await env.registry.pollAll();
+    await assert.rejects(getMetrics(REF(), 'm'), { code: status.NOT_FOUND, details: /topic "t" does not exist/ });
+    env.kafka
+      .createTopic('t', 1)
+      .failWith(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }));
+    await env.registry.pollAll();
+    await assert.rejects(getMetrics(REF(), 'm'), {
+      code: status.UNAVAILABLE,
+      details: /^kafka cluster kafka:9092: Connection error: connect ECONNREFUSED \(no good data yet\)$/,
+    });
+    await assert.rejects(isActive(REF()), { code: status.UNAVAILABLE });
+  });
+
+  it('StreamMetricSpec answers UNIMPLEMENTED', async () => {
+    const call = env.client.raw.streamMetricSpec(REF());
+    const err = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+    assert.equal(err.code, status.UNIMPLEMENTED);
+  });
+
+  it('StreamIsActive sends the state when opened, then transitions only, and ends with OK on shutdown', async () => {
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    await isActive(REF()).catch(() => undefined);
+    await env.registry.pollAll();
+    const call = env.client.raw.streamIsActive(REF());
+    const received: boolean[] = [];
+    const waiters: Array<() => void> = [];
+    call.on('data', (m: IsActiveResponse) => {
+      received.push(m.result);
+      waiters.shift()?.();
+    });
+    const ended = new Promise<{ code: number }>((resolve) => call.on('status', resolve));
+    const next = () => new Promise<void>((resolve) => waiters.push(resolve));
+
+    await next();
+    assert.deepEqual(received, [false]);
+    await env.registry.pollAll();
+    env.kafka.produce('t', 0, 3);
+    const gotTrue = next();
+    await env.registry.pollAll();
+    await gotTrue;
+    await env.registry.pollAll();
+    await env.registry.pollAll();
+    env.kafka.commit('g', 't', 0, 3);
+    const gotFalse = next();
+    await env.registry.pollAll();
+    await gotFalse;
+    assert.deepEqual(received, [false, true, false], 'no repeated true');
+    assert.equal(env.streams.size, 1);
+
+    await env.server.shutdown(1_000);
+    assert.equal((await ended).code, status.OK);
+    assert.equal(env.streams.size, 0);
+  });
+
+  it('a StreamIsActive with invalid metadata ends at once with INVALID_ARGUMENT', async () => {
+    const call = env.client.raw.streamIsActive(REF({ consumerGroup: '' }));
+    const err = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.match(err.details, /missing required parameter "consumerGroup"/);
+  });
+
+  it('health: "", liveness and readiness serve; draining keeps liveness only; unknown is NOT_FOUND', async () => {
+    const check = (service: string) => env.client.healthCheck(service);
+    for (const service of ['', 'liveness', 'readiness']) {
+      assert.equal((await check(service)).status, HealthCheckResponse_ServingStatus.SERVING, service);
+    }
+    await assert.rejects(check('fake'), { code: status.NOT_FOUND, details: 'unknown service "fake"' });
+    env.health.drain();
+    assert.equal((await check('readiness')).status, HealthCheckResponse_ServingStatus.NOT_SERVING);
+    assert.equal((await check('')).status, HealthCheckResponse_ServingStatus.NOT_SERVING);
+    assert.equal((await check('liveness')).status, HealthCheckResponse_ServingStatus.SERVING);
+  });
+
+  it('health Watch sends the status, then changes', async () => {
+    const call = env.client.health.watch({ service: 'readiness' });
+    call.on('error', () => {}); // cancelled by the test below
+    const statuses: number[] = [];
+    const waiters: Array<() => void> = [];
+    call.on('data', (m: HealthCheckResponse) => {
+      statuses.push(m.status);
+      waiters.shift()?.();
+    });
+    const next = () => new Promise<void>((resolve) => waiters.push(resolve));
+    await next();
+    const changed = next();
+    env.health.drain();
+    await changed;
+    assert.deepEqual(statuses, [
+      HealthCheckResponse_ServingStatus.SERVING,
+      HealthCheckResponse_ServingStatus.NOT_SERVING,
+    ]);
+    call.cancel();
+  });
+
+  it('server reflection lists the services, as grpcurl sees them', async () => {
+    assert.deepEqual(await listServicesByReflection(env.server.port), [
+      'externalscaler.ExternalScaler',
+      'grpc.health.v1.Health',
+    ]);
+  });
+});
+
+describe('metric quantities sent to KEDA', () => {
+  const cases = [
+    { value: 12.5, want: 12.5 },
+    { value: 0, want: 0 },
+    { value: -3, want: 0 },
+    { value: Number.NaN, want: 0 },
+    { value: Number.POSITIVE_INFINITY, want: 0 },
+    { value: 2 ** 60, want: Number.MAX_SAFE_INTEGER },
+  ];
+  for (const c of cases) {
+    it(`${c.value} is sent as ${c.want}`, () => assert.equal(safeQuantity(c.value), c.want));
+  }
+});

@@ -1,0 +1,58 @@
+/**
+ * The HTTP side: `/healthz` (liveness) and `/readyz` (readiness) for probes
+ * and load balancers that do not speak gRPC health. Same meaning as the gRPC
+ * health services: see grpc/healthService.ts.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type HealthState, LIVENESS, READINESS } from '../grpc/healthService.ts';
+import type { Logger } from '../logger.ts';
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly health: HealthState;
+  readonly logger: Logger;
+}
+
+export interface RunningHttpServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const log = options.logger.child({ component: 'http-server' });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    const probe = url.pathname === '/healthz' ? LIVENESS : url.pathname === '/readyz' ? READINESS : undefined;
+    if (!probe) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const serving = options.health.isServing(probe);
+    res
+      .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
+      .end(serving ? 'ok\n' : 'shutting down\n');
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new Error(`cannot listen for HTTP on ${options.host}:${options.port}: ${err.message}`, { cause: err })),
+    );
+    server.listen({ host: options.host, port: options.port }, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ address: `${options.host}:${port}` }, 'HTTP server listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

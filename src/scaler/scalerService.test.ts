@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { MemoryKafka } from '../kafka/memoryKafka.ts';
+import { createLogger } from '../logger.ts';
+import { PollerRegistry } from '../poller/pollerRegistry.ts';
+import { ScalerService } from './scalerService.ts';
+
+const silent = createLogger('silent');
+const CONFIG = {
+  pollIntervalMs: 60_000,
+  kafkaTimeoutMs: 1_000,
+  historyMs: 600_000,
+  pollerIdleTimeoutMs: 600_000,
+  maxStalenessMs: 30_000,
+  firstPollWaitMs: 50,
+};
+
+/** A scaler over one MemoryKafka with a hand-moved clock; polls happen only when the test says so. */
+function setup() {
+  const kafka = new MemoryKafka('kafka:9092');
+  const clock = { now: 1_000_000 };
+  const registry = new PollerRegistry({
+    config: CONFIG,
+    createReader: () => kafka,
+    logger: silent,
+    now: () => clock.now,
+    polling: 'manual',
+  });
+  const service = new ScalerService({ registry, config: CONFIG, logger: silent, now: () => clock.now });
+  const ref = (metadata: Record<string, string> = {}) => ({
+    name: 'app',
+    namespace: 'ns',
+    scalerMetadata: { bootstrapServers: 'kafka:9092', consumerGroup: 'g', topic: 't', ...metadata },
+  });
+  const poll = () => registry.pollAll();
+  return { kafka, clock, registry, service, ref, poll };
+}
+
+describe('scaler service: serving decisions from the poller', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+  afterEach(async () => {
+    await env.registry.close();
+  });
+
+  it('serves the strategy decision from the latest poll', async () => {
+    env.kafka.createTopic('t', 2).produce('t', 0, 30).commit('g', 't', 0, 10).commit('g', 't', 1, 0);
+    env.service.trigger(env.ref());
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    await env.poll();
+    const { decision, trigger } = await env.service.evaluate(env.ref());
+    assert.equal(decision.metricValue, 20);
+    assert.equal(decision.target, 10);
+    assert.equal(decision.active, true);
+    assert.match(trigger.metricName, /^kstreams-offset-g-t-[0-9a-f]{8}$/);
+  });
+
+  it('answers FIRST_POLL_PENDING (UNAVAILABLE) when the first poll has not finished in time', async () => {
+    env.kafka.createTopic('t', 1);
+    await assert.rejects(env.service.evaluate(env.ref()), {
+      code: 'FIRST_POLL_PENDING',
+      message: /first read of consumer group "g" on kafka cluster kafka:9092 still running after 50ms/,
+    });
+  });
+
+  it('answers with the poll error, never a value, when the last poll failed', async () => {
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    await env.poll();
+    env.kafka.failWith(
+      Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }),
+    );
+    env.clock.now += 2_000;
+    await env.poll();
+    await assert.rejects(env.service.evaluate(env.ref()), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'KAFKA_UNAVAILABLE');
+      assert.match(
+        err.message,
+        /^kafka cluster kafka:9092: Connection error: connect ECONNREFUSED \(last good data 2s old\)$/,
+      );
+      return true;
+    });
+  });
+
+  it('answers SNAPSHOT_STALE once the last good poll is older than the staleness limit', async () => {
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    await env.poll();
+    env.clock.now += 30_000;
+    await env.service.evaluate(env.ref());
+    env.clock.now += 1;
+    await assert.rejects(env.service.evaluate(env.ref()), {
+      code: 'SNAPSHOT_STALE',
+      message: /are 30s old, over the 30s limit \(SCALER_MAX_STALENESS\)/,
+    });
+  });
+
+  it('answers TOPIC_NOT_FOUND for a topic that does not exist', async () => {
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    await env.poll();
+    await assert.rejects(env.service.evaluate(env.ref()), { code: 'TOPIC_NOT_FOUND' });
+  });
+
+  it('rejects invalid metadata with every problem, without creating a poller', async () => {
+    await assert.rejects(
+      env.service.evaluate({
+        name: 'a',
+        namespace: 'b',
+        scalerMetadata: { lagThreshold: 'x', offsetResetPolicy: 'none' },
+      }),
+      (err: Error & { code?: string; problems?: string[] }) => {
+        assert.equal(err.code, 'INVALID_METADATA');
+        assert.deepEqual(err.problems, [
+          'missing required parameter "bootstrapServers"',
+          'missing required parameter "consumerGroup"',
+          'parameter "lagThreshold" value "x" must be an integer',
+          'parameter "offsetResetPolicy" value "none" must be one of [earliest latest]',
+        ]);
+        return true;
+      },
+    );
+    assert.equal(env.registry.pollers().length, 0);
+  });
+
+  it('triggers with the same cluster, group and topics share one poller', () => {
+    env.kafka.createTopic('t', 1);
+    env.service.watchActive(env.ref({ lagThreshold: '5' }), () => {});
+    env.service.watchActive(env.ref({ lagThreshold: '50', bootstrapServers: 'KAFKA:9092' }), () => {});
+    env.service.watchActive(env.ref({ topic: 't,u' }), () => {});
+    assert.equal(env.registry.pollers().length, 2);
+  });
+
+  it('watchActive reports the state once there is data, then only transitions', async () => {
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    const seen: boolean[] = [];
+    const stop = env.service.watchActive(env.ref(), (active) => seen.push(active));
+    await env.poll();
+    await env.poll();
+    env.kafka.produce('t', 0, 1);
+    await env.poll();
+    await env.poll();
+    env.kafka.commit('g', 't', 0, 1);
+    await env.poll();
+    env.kafka.failWith(new Error('down'));
+    await env.poll();
+    env.kafka.failWith(undefined);
+    await env.poll();
+    stop();
+    env.kafka.produce('t', 0, 1);
+    await env.poll();
+    assert.deepEqual(seen, [false, true, false]);
+  });
+
+  it('an open watch keeps its poller through the idle sweep; a closed one lets it go', async () => {
+    env.kafka.createTopic('t', 1);
+    const stop = env.service.watchActive(env.ref(), () => {});
+    env.clock.now += 601_000;
+    await env.registry.sweep();
+    assert.equal(env.registry.pollers().length, 1);
+    stop();
+    env.clock.now += 601_000;
+    await env.registry.sweep();
+    assert.equal(env.registry.pollers().length, 0);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * What the gRPC handlers call. It turns a ScaledObjectRef into a trigger, the
+ * trigger into its poller's latest snapshot, and the snapshot into a decision
+ * through the trigger's strategy. It never talks to Kafka itself.
+ *
+ * Data that is missing, failing or older than `maxStalenessMs` is an error
+ * (UNAVAILABLE, or NOT_FOUND for a missing topic), never a made-up 0 that
+ * would scale a workload away.
+ */
+import type { Config } from '../config.ts';
+import { formatDuration } from '../duration.ts';
+import { ScalerError } from '../errors.ts';
+import type { ScaledObjectRef } from '../generated/externalscaler.ts';
+import type { Decision } from '../lag/strategy.ts';
+import type { Logger } from '../logger.ts';
+import type { Poller } from '../poller/poller.ts';
+import type { PollerRegistry } from '../poller/pollerRegistry.ts';
+import { parseTrigger, type Trigger } from './trigger.ts';
+
+export interface Evaluation {
+  readonly trigger: Trigger;
+  readonly decision: Decision;
+  /** When the offsets behind the decision were read (epoch ms). */
+  readonly sampledAt: number;
+}
+
+export interface ScalerServiceOptions {
+  readonly registry: PollerRegistry;
+  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs'>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export class ScalerService {
+  readonly #registry: PollerRegistry;
+  readonly #config: ScalerServiceOptions['config'];
+  readonly #log: Logger;
+  readonly #now: () => number;
+  /** ScaledObjects whose unknown keys and notes were already logged, by their metadata. */
+  readonly #reported = new Set<string>();
+
+  constructor(options: ScalerServiceOptions) {
+    this.#registry = options.registry;
+    this.#config = options.config;
+    this.#log = options.logger.child({ component: 'scaler' });
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Parses the trigger (INVALID_ARGUMENT on bad metadata) without touching Kafka. */
+  trigger(ref: ScaledObjectRef): Trigger {
+    const trigger = parseTrigger(ref);
+    this.#reportOnce(trigger);
+    return trigger;
+  }
+
+  /** The current decision for a trigger, from its poller's latest data. */
+  async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
+    const trigger = this.trigger(ref);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers);
+    await poller.waitForFirstPoll(this.#config.firstPollWaitMs);
+    return this.evaluateNow(trigger, poller);
+  }
+
+  /** The decision from what `poller` holds right now; throws if that is not usable. */
+  evaluateNow(trigger: Trigger, poller: Poller): Evaluation {
+    const now = this.#now();
+    const { latest, history, failure, polled } = poller.state();
+    const what = `consumer group "${trigger.pollerKey.groupId}" on kafka cluster ${trigger.pollerKey.cluster}`;
+    if (failure && (!latest || failure.at >= latest.at)) {
+      const last = latest ? `last good data ${formatDuration(now - latest.at)} old` : 'no good data yet';
+      throw new ScalerError(failure.error.code, `${failure.error.message} (${last})`, { cause: failure.error });
+    }
+    if (!latest) {
+      throw new ScalerError(
+        'FIRST_POLL_PENDING',
+        polled
+          ? `no offsets read yet for ${what}`
+          : `first read of ${what} still running after ${formatDuration(this.#config.firstPollWaitMs)}`,
+      );
+    }
+    const age = now - latest.at;
+    if (age > this.#config.maxStalenessMs) {
+      throw new ScalerError(
+        'SNAPSHOT_STALE',
+        `offsets of ${what} are ${formatDuration(age)} old, over the ${formatDuration(this.#config.maxStalenessMs)} limit (SCALER_MAX_STALENESS)`,
+      );
+    }
+    const decision = trigger.strategy.decide({ metadata: trigger.metadata, latest, history, now });
+    this.#log.debug(
+      {
+        scaledObject: trigger.scaledObject,
+        metric: trigger.metricName,
+        value: decision.metricValue,
+        target: decision.target,
+        active: decision.active,
+        why: decision.explanation,
+      },
+      'decision',
+    );
+    return { trigger, decision, sampledAt: latest.at };
+  }
+
+  /**
+   * Follows a trigger for StreamIsActive: `onActive` gets the activity now (as
+   * soon as there is usable data) and then only when it changes. The poller
+   * stays alive while the watch is open. Returns the function that ends it.
+   */
+  watchActive(ref: ScaledObjectRef, onActive: (active: boolean) => void): () => void {
+    const trigger = this.trigger(ref);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers);
+    let last: boolean | undefined;
+    const check = (): void => {
+      poller.touch();
+      let active: boolean;
+      try {
+        active = this.evaluateNow(trigger, poller).decision.active;
+      } catch {
+        // No usable data: say nothing; GetMetrics/IsActive report the error.
+        return;
+      }
+      if (active !== last) {
+        last = active;
+        onActive(active);
+      }
+    };
+    const unsubscribe = poller.subscribe(check);
+    if (poller.state().polled) check();
+    return unsubscribe;
+  }
+
+  #reportOnce(trigger: Trigger): void {
+    if (trigger.unknownKeys.length === 0 && trigger.notes.length === 0) return;
+    const key = `${trigger.scaledObject}|${trigger.metricName}`;
+    if (this.#reported.has(key)) return;
+    if (this.#reported.size > 10_000) this.#reported.clear();
+    this.#reported.add(key);
+    this.#log.warn(
+      { scaledObject: trigger.scaledObject, unknownKeys: trigger.unknownKeys, notes: trigger.notes },
+      'trigger metadata has keys this scaler does not read, or settings without effect',
+    );
+  }
+}

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { InvalidMetadataError, ScalerError, type ScalerErrorCode, toGrpcStatus } from './errors.ts';
-import { toKafkaError } from './kafka/kafkaErrors.ts';
+import kafkajs from 'kafkajs';
+import { isRoutingError, toKafkaError } from './kafka/kafkaErrors.ts';
 
 describe('errors to gRPC status', () => {
   const codes: Array<[ScalerErrorCode, status]> = [
@@ -14,6 +15,7 @@ describe('errors to gRPC status', () => {
     ['SHUTTING_DOWN', status.UNAVAILABLE],
     ['NOT_IMPLEMENTED', status.UNIMPLEMENTED],
     ['CANCELLED', status.CANCELLED],
+    ['INTERNAL', status.INTERNAL],
   ];
   for (const [code, grpc] of codes) {
     it(`${code} → ${status[grpc]}, message as details`, () => {
@@ -52,29 +54,39 @@ describe('errors to gRPC status', () => {
 });
 
 describe('kafkajs errors', () => {
-  const cases = [
+  const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
+  const protocolError = (type: string, message: string) =>
+    new KafkaJSProtocolError(Object.assign(new Error(message), { type, code: 0, retriable: false }));
+  const cases: Array<{ name: string; err: Error; code: string; message: string }> = [
     {
       name: 'a retry wrapper is unwrapped to the real reason',
-      err: Object.assign(new Error('Number of retries exceeded'), {
-        name: 'KafkaJSNumberOfRetriesExceeded',
-        cause: Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), {
-          name: 'KafkaJSConnectionError',
-        }),
-      }),
+      err: new KafkaJSNumberOfRetriesExceeded(
+        new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'),
+        {
+          retryCount: 2,
+          retryTime: 500,
+        },
+      ),
       code: 'KAFKA_UNAVAILABLE',
       message: 'kafka cluster k:9092: Connection error: connect ECONNREFUSED 127.0.0.1:9092',
     },
     {
       name: 'authorization failures are PERMISSION_DENIED',
-      err: Object.assign(new Error('Not authorized to access group'), { type: 'GROUP_AUTHORIZATION_FAILED' }),
+      err: protocolError('GROUP_AUTHORIZATION_FAILED', 'Not authorized to access group'),
       code: 'KAFKA_PERMISSION_DENIED',
       message: 'kafka cluster k:9092: Not authorized to access group',
     },
     {
       name: 'any other protocol error is UNAVAILABLE',
-      err: Object.assign(new Error('There is no leader for this topic-partition'), { type: 'LEADER_NOT_AVAILABLE' }),
+      err: protocolError('LEADER_NOT_AVAILABLE', 'There is no leader for this topic-partition'),
       code: 'KAFKA_UNAVAILABLE',
       message: 'kafka cluster k:9092: There is no leader for this topic-partition',
+    },
+    {
+      name: 'an error that is not from kafkajs is a bug: INTERNAL, without its text',
+      err: new TypeError("Cannot read properties of undefined (reading 'offset')"),
+      code: 'INTERNAL',
+      message: 'internal error (see the scaler log)',
     },
   ];
   for (const c of cases) {
@@ -84,6 +96,14 @@ describe('kafkajs errors', () => {
       assert.equal(err.message, c.message);
     });
   }
+
+  it('routing errors (moved coordinator or leader, broken connection) are the retriable ones', () => {
+    assert.equal(isRoutingError(protocolError('NOT_COORDINATOR', 'x')), true);
+    assert.equal(isRoutingError(protocolError('NOT_LEADER_OR_FOLLOWER', 'x')), true);
+    assert.equal(isRoutingError(new KafkaJSConnectionError('closed')), true);
+    assert.equal(isRoutingError(protocolError('GROUP_AUTHORIZATION_FAILED', 'x')), false);
+    assert.equal(isRoutingError(new TypeError('bug')), false);
+  });
 
   it('ScalerErrors pass through unchanged', () => {
     const original = new ScalerError('TOPIC_NOT_FOUND', 'gone');

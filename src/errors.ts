@@ -17,7 +17,8 @@ export type ScalerErrorCode =
   | 'FIRST_POLL_PENDING'
   | 'SHUTTING_DOWN'
   | 'NOT_IMPLEMENTED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'INTERNAL';
 
 const STATUS_BY_CODE: Readonly<Record<ScalerErrorCode, status>> = {
   INVALID_METADATA: status.INVALID_ARGUMENT,
@@ -29,6 +30,7 @@ const STATUS_BY_CODE: Readonly<Record<ScalerErrorCode, status>> = {
   SHUTTING_DOWN: status.UNAVAILABLE,
   NOT_IMPLEMENTED: status.UNIMPLEMENTED,
   CANCELLED: status.CANCELLED,
+  INTERNAL: status.INTERNAL,
 };
 
 /** An error the scaler reports on purpose; its message is safe to send to KEDA. */

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ServiceError, status } from '@grpc/grpc-js';
+import kafkajs from 'kafkajs';
 import { listServicesByReflection, type ScalerClient, scalerClient } from '../../test/support/scalerClient.ts';
 import type { Config } from '../config.ts';
 import type { IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
@@ -92,6 +93,7 @@ describe('gRPC ExternalScaler service', () => {
     assert.equal(metric!.targetSizeFloat, 4);
     assert.equal(metric!.targetSize, 4);
     assert.deepEqual(env.kafka.requests, [], 'no Kafka request was made');
+    assert.equal(env.registry.pollers().length, 0, 'no poller was started');
   });
 
   it('GetMetrics fills the double and the deprecated int64 value; IsActive agrees', async () => {
@@ -132,7 +134,7 @@ describe('gRPC ExternalScaler service', () => {
     await assert.rejects(getMetrics(REF(), 'm'), { code: status.NOT_FOUND, details: /topic "t" does not exist/ });
     env.kafka
       .createTopic('t', 1)
-      .failWith(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }));
+      .failWith(new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED'));
     await env.registry.pollAll();
     await assert.rejects(getMetrics(REF(), 'm'), {
       code: status.UNAVAILABLE,

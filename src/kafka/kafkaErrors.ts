@@ -24,6 +24,36 @@ export const COORDINATOR_MOVED = new Set([
   'GROUP_LOAD_IN_PROGRESS',
 ]);
 
+/** Errors after which cached routing (coordinator, leaders, connections) must be rebuilt. */
+const ROUTING_TYPES = new Set([
+  ...COORDINATOR_MOVED,
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'REPLICA_NOT_AVAILABLE',
+]);
+const CONNECTION_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+]);
+
+/** Whether retrying with fresh routing may succeed. */
+export function isRoutingError(err: unknown): boolean {
+  const e = err as KafkajsLikeError | undefined;
+  return ROUTING_TYPES.has(e?.type ?? '') || CONNECTION_ERRORS.has(e?.name ?? '');
+}
+
+/** Whether the error comes from kafkajs (as opposed to a bug of ours). */
+export function isKafkaError(err: unknown): boolean {
+  const name = (err as KafkajsLikeError | undefined)?.name;
+  return typeof name === 'string' && name.startsWith('KafkaJS');
+}
+
 interface KafkajsLikeError {
   readonly name?: string;
   readonly type?: string;
@@ -36,9 +66,14 @@ export function kafkaErrorType(err: unknown): string | undefined {
   return (err as KafkajsLikeError | undefined)?.type;
 }
 
-/** A ScalerError for a failed Kafka call against `cluster`. ScalerErrors pass through. */
+/**
+ * A ScalerError for a failed Kafka call against `cluster`. ScalerErrors pass
+ * through; anything that is not a kafkajs error is a bug of ours and becomes
+ * INTERNAL, so a broken assumption never looks like a Kafka outage.
+ */
 export function toKafkaError(err: unknown, cluster: string): ScalerError {
   if (err instanceof ScalerError) return err;
+  if (!isKafkaError(err)) return new ScalerError('INTERNAL', 'internal error (see the scaler log)', { cause: err });
   const e = (err ?? {}) as KafkajsLikeError;
   const type = e.type;
   const message = describe(e);

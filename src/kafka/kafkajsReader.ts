@@ -1,18 +1,19 @@
 /**
  * KafkaReader over kafkajs, one per Kafka cluster, shared by every poller of
- * that cluster. Per call it sends: OffsetFetch to the group coordinator (looked
- * up once and cached), ListOffsets once per partition leader covering all the
- * partitions asked for, and Metadata only when kafkajs's cached metadata is
- * older than `metadataMaxAgeMs` or a topic is new.
+ * that cluster. Per poll of a group it sends one OffsetFetch to the group's
+ * coordinator (found once, then cached) and one ListOffsets per partition
+ * leader for all the partitions asked for. Metadata is requested only for the
+ * topics a poller reads, when they are new or their metadata is older than
+ * `metadataMaxAgeMs`, or after an error that says routing changed.
  *
  * End offsets are read with READ_COMMITTED isolation: the last stable offset
- * (LSO), which equals the high watermark unless a transaction is open.
+ * (LSO), equal to the high watermark unless a transaction is open.
  *
- * The metadata cache is shared, and kafkajs fails a whole metadata refresh if
- * any one topic in it is gone; so when a refresh fails with
- * UNKNOWN_TOPIC_OR_PARTITION the reader finds the missing topics, drops them
- * from the shared set and retries, and a deleted topic stays one trigger's
- * NOT_FOUND instead of every trigger's outage.
+ * Routing (metadata per topic, broker addresses, coordinators) is kept here
+ * rather than in kafkajs's shared metadata cache, which fails as a whole when
+ * any one topic in it has an error and asks for every topic of the cluster
+ * when it holds none: here a deleted, offline or forbidden topic fails only
+ * the pollers that read it.
  */
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter.js';
@@ -20,15 +21,25 @@ import networkEvents from 'kafkajs/src/network/instrumentationEvents.js';
 import { ScalerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { NO_COMMIT } from '../poller/sample.ts';
-import { COORDINATOR_MOVED, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
-import { createInternalCluster, type InternalCluster, READ_COMMITTED } from './kafkajsInternals.ts';
+import { isRoutingError, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
+import {
+  assertBroker,
+  type BrokerAddress,
+  createInternalCluster,
+  EARLIEST_TIMESTAMP,
+  type InternalBroker,
+  type InternalCluster,
+  LATEST_TIMESTAMP,
+  type MetadataResponse,
+  READ_COMMITTED,
+} from './kafkajsInternals.ts';
 import type { KafkaReader, PartitionOffset, TopicPartition } from './kafkaReader.ts';
 
 export interface KafkajsReaderOptions {
   readonly brokers: readonly string[];
   readonly logger: Logger;
   readonly clientId?: string;
-  /** Per request, and the socket connect timeout (a third of it). */
+  /** Per request; the socket connect timeout is a third of it. */
   readonly requestTimeoutMs: number;
   readonly metadataMaxAgeMs?: number;
   /** TLS and SASL settings, passed to kafkajs as they are. */
@@ -36,20 +47,32 @@ export interface KafkajsReaderOptions {
   readonly sasl?: KafkaConfig['sasl'];
 }
 
-/** Called for every completed Kafka request, e.g. ("ListOffsets", 1). */
-export type RequestListener = (apiName: string, nodeId: number | undefined) => void;
+/** Called for every completed Kafka request, e.g. ("ListOffsets", "10.0.0.7:9092"). */
+export type RequestListener = (apiName: string, broker: string) => void;
+
+/** Partition → leader node, for one topic, as of `at`. */
+interface TopicRoute {
+  readonly at: number;
+  readonly leaders: ReadonlyMap<number, number>;
+}
+
+type TopicFailure = 'missing' | ScalerError;
 
 export class KafkajsReader implements KafkaReader {
   readonly cluster: string;
   readonly #kafkaCluster: InternalCluster;
   readonly #log: Logger;
-  readonly #coordinators = new Map<string, Promise<Awaited<ReturnType<InternalCluster['findGroupCoordinator']>>>>();
+  readonly #metadataMaxAgeMs: number;
   readonly #emitter = new InstrumentationEventEmitter();
-  #connecting: Promise<void> | undefined;
+  readonly #routes = new Map<string, TopicRoute>();
+  readonly #addresses = new Map<number, BrokerAddress>();
+  readonly #brokers = new Map<number, { readonly address: string; readonly broker: Promise<InternalBroker> }>();
+  readonly #coordinators = new Map<string, number>();
 
   constructor(options: KafkajsReaderOptions) {
     this.cluster = options.brokers.join(',');
     this.#log = options.logger.child({ component: 'kafka', cluster: this.cluster });
+    this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 30_000;
     const kafka = new Kafka({
       clientId: options.clientId ?? 'kstreams-scaler',
       brokers: [...options.brokers],
@@ -57,13 +80,13 @@ export class KafkajsReader implements KafkaReader {
       connectionTimeout: Math.max(1000, Math.round(options.requestTimeoutMs / 3)),
       requestTimeout: options.requestTimeoutMs,
       enforceRequestTimeout: true,
-      // A poll has its own deadline and the next poll is seconds away: retry briefly, then report.
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      // Each poll has its own deadline and the next is seconds away: retry briefly, then report.
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
       ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     });
     this.#kafkaCluster = createInternalCluster(kafka, {
-      metadataMaxAge: options.metadataMaxAgeMs ?? 30_000,
+      metadataMaxAge: this.#metadataMaxAgeMs,
       isolationLevel: READ_COMMITTED,
       instrumentationEmitter: this.#emitter,
     });
@@ -71,69 +94,44 @@ export class KafkajsReader implements KafkaReader {
 
   /** Subscribes to completed requests (metrics, tests); returns the unsubscribe function. */
   onRequest(listener: RequestListener): () => void {
-    return this.#emitter.addListener(networkEvents.NETWORK_REQUEST, (event) => {
-      const broker = event.payload['broker'];
-      listener(String(event.payload['apiName']), typeof broker === 'number' ? broker : undefined);
-    });
+    return this.#emitter.addListener(networkEvents.NETWORK_REQUEST, (event) =>
+      listener(String(event.payload['apiName']), String(event.payload['broker'])),
+    );
   }
 
   async partitions(topics: readonly string[], options?: { readonly skipMissing?: boolean }): Promise<TopicPartition[]> {
-    await this.#connect();
-    const cluster = this.#kafkaCluster;
-    try {
-      if (topics.some((t) => !cluster.targetTopics.has(t))) await cluster.addMultipleTargetTopics([...topics]);
-      await cluster.refreshMetadataIfNecessary();
-    } catch (err) {
-      if (kafkaErrorType(err) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw toKafkaError(err, this.cluster);
-      await this.#pruneMissingTopics(topics);
-    }
-    const missing: string[] = [];
-    const result: TopicPartition[] = [];
-    for (const topic of topics) {
-      const partitions = cluster.targetTopics.has(topic) ? cluster.findTopicPartitionMetadata(topic) : [];
-      if (partitions.length === 0) missing.push(topic);
-      for (const p of partitions) result.push({ topic, partition: p.partitionId });
-    }
-    if (missing.length > 0 && !options?.skipMissing) {
-      throw new ScalerError(
-        'TOPIC_NOT_FOUND',
-        `kafka cluster ${this.cluster}: topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist`,
-      );
-    }
-    return result.sort(byTopicPartition);
+    const failures = await this.#ensureRoutes(topics);
+    this.#throwFailures(failures, options?.skipMissing ?? false);
+    return topics
+      .filter((t) => !failures.has(t))
+      .flatMap((topic) => [...this.#routes.get(topic)!.leaders.keys()].map((partition) => ({ topic, partition })))
+      .sort(byTopicPartition);
   }
 
   async committedOffsets(
     groupId: string,
     partitions: readonly TopicPartition[] | undefined,
   ): Promise<PartitionOffset[]> {
-    await this.#connect();
-    const request = {
-      groupId,
-      // An empty list is sent as null: every partition the group has committed.
-      topics: partitions === undefined ? [] : groupByTopic(partitions),
-    };
-    let response;
-    try {
-      const coordinator = await this.#coordinator(groupId);
-      response = await coordinator.offsetFetch(request);
-    } catch (err) {
-      if (COORDINATOR_MOVED.has(kafkaErrorType(err) ?? '') || isConnectionError(err)) this.invalidate(groupId);
-      throw toKafkaError(err, this.cluster);
-    }
+    // An empty list is sent as null: every partition the group has committed.
+    const request = { groupId, topics: partitions === undefined ? [] : groupByTopic(partitions, () => ({})) };
+    const response = await this.#retryOnce(
+      async () => (await this.#node(await this.#coordinator(groupId))).offsetFetch(request),
+      () => this.#coordinators.delete(groupId),
+    );
     const committed = response.responses.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: BigInt(p.offset) })),
     );
-    if (partitions === undefined) return committed.filter((p) => p.offset !== NO_COMMIT).sort(byTopicPartition);
-    return committed.sort(byTopicPartition);
+    return (partitions === undefined ? committed.filter((p) => p.offset !== NO_COMMIT) : committed).sort(
+      byTopicPartition,
+    );
   }
 
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
-    return this.#listOffsets(partitions, false);
+    return this.#listOffsets(partitions, LATEST_TIMESTAMP);
   }
 
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
-    return this.#listOffsets(partitions, true);
+    return this.#listOffsets(partitions, EARLIEST_TIMESTAMP);
   }
 
   invalidate(groupId?: string): void {
@@ -142,103 +140,250 @@ export class KafkajsReader implements KafkaReader {
   }
 
   async close(): Promise<void> {
+    const brokers = [...this.#brokers.values()];
+    this.#brokers.clear();
     this.#coordinators.clear();
-    try {
-      await this.#kafkaCluster.disconnect();
-    } catch (err) {
-      this.#log.debug({ err }, 'error while disconnecting');
-    }
+    await Promise.all(
+      brokers.map((b) =>
+        b.broker.then(
+          (broker) => broker.disconnect(),
+          () => undefined,
+        ),
+      ),
+    );
+    await this.#kafkaCluster
+      .disconnect()
+      .catch((err: unknown) => this.#log.debug({ err }, 'error while disconnecting'));
   }
 
-  async #listOffsets(partitions: readonly TopicPartition[], fromBeginning: boolean): Promise<PartitionOffset[]> {
+  async #listOffsets(partitions: readonly TopicPartition[], timestamp: number): Promise<PartitionOffset[]> {
     if (partitions.length === 0) return [];
-    await this.#connect();
-    const request = groupByTopic(partitions).map((t) => ({ ...t, fromBeginning }));
-    try {
-      const response = await this.#kafkaCluster.fetchTopicsOffset(request);
-      return response
-        .flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: BigInt(p.offset) })))
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    const read = async (): Promise<PartitionOffset[]> => {
+      this.#throwFailures(await this.#ensureRoutes(topics), false);
+      const byLeader = new Map<number, TopicPartition[]>();
+      for (const p of partitions) {
+        const leader = this.#routes.get(p.topic)?.leaders.get(p.partition);
+        if (leader === undefined || leader < 0) {
+          throw new ScalerError(
+            'KAFKA_UNAVAILABLE',
+            `kafka cluster ${this.cluster}: partition ${p.topic}-${p.partition} has no leader`,
+          );
+        }
+        let list = byLeader.get(leader);
+        if (!list) byLeader.set(leader, (list = []));
+        list.push(p);
+      }
+      const responses = await Promise.all(
+        [...byLeader].map(async ([leader, list]) =>
+          (await this.#node(leader)).listOffsets({
+            replicaId: -1,
+            isolationLevel: READ_COMMITTED,
+            topics: groupByTopic(list, () => ({ timestamp })),
+          }),
+        ),
+      );
+      return responses
+        .flatMap((r) =>
+          r.responses.flatMap((t) =>
+            t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: BigInt(p.offset) })),
+          ),
+        )
         .sort(byTopicPartition);
-    } catch (err) {
-      // A leader moved: let the next poll route with fresh metadata.
-      await this.#kafkaCluster.refreshMetadata().catch(() => undefined);
-      throw toKafkaError(err, this.cluster);
-    }
-  }
-
-  #connect(): Promise<void> {
-    if (this.#kafkaCluster.isConnected()) return Promise.resolve();
-    this.#connecting ??= this.#kafkaCluster
-      .connect()
-      .catch((err: unknown) => {
-        throw toKafkaError(err, this.cluster);
-      })
-      .finally(() => {
-        this.#connecting = undefined;
-      });
-    return this.#connecting;
-  }
-
-  #coordinator(groupId: string): ReturnType<InternalCluster['findGroupCoordinator']> {
-    let found = this.#coordinators.get(groupId);
-    if (!found) {
-      found = this.#kafkaCluster.findGroupCoordinator({ groupId });
-      this.#coordinators.set(groupId, found);
-      found.catch(() => this.#coordinators.delete(groupId));
-    }
-    return found;
+    };
+    // A leader moved or a broker went away: read the metadata again and retry once.
+    return this.#retryOnce(read, () => topics.forEach((t) => this.#routes.delete(t)));
   }
 
   /**
-   * Asks for each topic alone which ones are gone, removes those from the
-   * shared metadata set, and refreshes the metadata of the rest.
+   * Makes sure every topic has fresh routing. Returns the topics that could
+   * not be routed: 'missing' (does not exist) or the error for that topic.
+   * Topics are asked for together; if that fails, one by one, so one bad
+   * topic cannot hide the others.
    */
-  async #pruneMissingTopics(requested: readonly string[]): Promise<void> {
-    const cluster = this.#kafkaCluster;
-    const candidates = new Set([...cluster.targetTopics, ...requested]);
-    const broker = await cluster.brokerPool.findConnectedBroker();
-    const gone: string[] = [];
-    for (const topic of candidates) {
-      try {
-        await broker.metadata([topic]);
-      } catch (err) {
-        if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION') gone.push(topic);
+  async #ensureRoutes(topics: readonly string[]): Promise<Map<string, TopicFailure>> {
+    const now = Date.now();
+    const stale = topics.filter((t) => {
+      const route = this.#routes.get(t);
+      return !route || now - route.at > this.#metadataMaxAgeMs;
+    });
+    const failures = new Map<string, TopicFailure>();
+    if (stale.length === 0) return failures;
+    const seed = await this.#seed();
+    try {
+      this.#remember(await seed.metadata([...stale]), now);
+    } catch (err) {
+      if (stale.length === 1 || !isTopicError(err)) {
+        if (isTopicError(err)) failures.set(stale[0]!, topicFailure(err, stale[0]!, this.cluster));
         else throw toKafkaError(err, this.cluster);
+      } else {
+        for (const topic of stale) {
+          try {
+            this.#remember(await seed.metadata([topic]), now);
+          } catch (single) {
+            if (!isTopicError(single)) throw toKafkaError(single, this.cluster);
+            failures.set(topic, topicFailure(single, topic, this.cluster));
+          }
+        }
       }
     }
-    for (const topic of gone) cluster.targetTopics.delete(topic);
-    const known = requested.filter((t) => !gone.includes(t));
-    this.#log.info({ topics: gone }, 'topics do not exist; dropped from the metadata cache');
+    for (const topic of failures.keys()) this.#routes.delete(topic);
+    return failures;
+  }
+
+  /** Throws the first topic error, else TOPIC_NOT_FOUND naming the missing topics (unless skipped). */
+  #throwFailures(failures: ReadonlyMap<string, TopicFailure>, skipMissing: boolean): void {
+    const errors = [...failures.values()].filter((f): f is ScalerError => f instanceof ScalerError);
+    if (errors[0]) throw errors[0];
+    const missing = [...failures].filter(([, f]) => f === 'missing').map(([topic]) => topic);
+    if (missing.length > 0 && !skipMissing) {
+      throw new ScalerError(
+        'TOPIC_NOT_FOUND',
+        `kafka cluster ${this.cluster}: topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist`,
+      );
+    }
+  }
+
+  #remember(metadata: MetadataResponse, at: number): void {
+    for (const broker of metadata.brokers) this.#addresses.set(broker.nodeId, broker);
+    for (const topic of metadata.topicMetadata) {
+      this.#routes.set(topic.topic, {
+        at,
+        leaders: new Map(topic.partitionMetadata.map((p) => [p.partitionId, p.leader])),
+      });
+    }
+  }
+
+  async #coordinator(groupId: string): Promise<number> {
+    const cached = this.#coordinators.get(groupId);
+    if (cached !== undefined) return cached;
+    const { coordinator } = await (await this.#seed()).findGroupCoordinator({ groupId, coordinatorType: 0 });
+    this.#addresses.set(coordinator.nodeId, coordinator);
+    this.#coordinators.set(groupId, coordinator.nodeId);
+    return coordinator.nodeId;
+  }
+
+  /** A connected bootstrap broker (kafkajs rotates through the list). */
+  async #seed(): Promise<InternalBroker> {
+    await this.#kafkaCluster.connect();
+    return this.#kafkaCluster.brokerPool.findConnectedBroker();
+  }
+
+  /** The connected broker for a node id, created from the last metadata seen. */
+  async #node(nodeId: number): Promise<InternalBroker> {
+    const address = this.#addresses.get(nodeId);
+    if (!address)
+      throw new ScalerError(
+        'KAFKA_UNAVAILABLE',
+        `kafka cluster ${this.cluster}: broker ${nodeId} is not in the metadata`,
+      );
+    const key = `${address.host}:${address.port}`;
+    let entry = this.#brokers.get(nodeId);
+    if (entry && entry.address !== key) {
+      this.#forget(nodeId);
+      entry = undefined;
+    }
+    if (!entry) {
+      const { brokerPool, connectionPoolBuilder } = this.#kafkaCluster;
+      const created = connectionPoolBuilder
+        .build({ host: address.host, port: address.port, rack: address.rack ?? null })
+        .then((connectionPool) =>
+          assertBroker(
+            brokerPool.createBroker({
+              nodeId,
+              logger: brokerPool.rootLogger,
+              versions: brokerPool.versions,
+              connectionPool,
+            }),
+          ),
+        );
+      entry = { address: key, broker: created };
+      this.#brokers.set(nodeId, entry);
+    }
+    const broker = await entry.broker;
+    await broker.connect();
+    return broker;
+  }
+
+  #forget(nodeId: number): void {
+    const entry = this.#brokers.get(nodeId);
+    if (!entry) return;
+    this.#brokers.delete(nodeId);
+    void entry.broker.then(
+      (broker) => broker.disconnect(),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Runs `attempt`; after an error that means routing changed (coordinator or
+   * leader moved, a connection broke), forgets the routing through `reset` and
+   * tries once more. Any error that remains is turned into a ScalerError.
+   */
+  async #retryOnce<T>(attempt: () => Promise<T>, reset: () => void): Promise<T> {
     try {
-      if (known.some((t) => !cluster.targetTopics.has(t))) await cluster.addMultipleTargetTopics(known);
-      else await cluster.refreshMetadata();
+      return await attempt();
     } catch (err) {
-      throw toKafkaError(err, this.cluster);
+      if (!isRoutingError(err)) throw toKafkaError(err, this.cluster);
+      reset();
+      this.#dropBrokenConnections();
+      try {
+        return await attempt();
+      } catch (again) {
+        throw toKafkaError(again, this.cluster);
+      }
+    }
+  }
+
+  #dropBrokenConnections(): void {
+    for (const [nodeId, entry] of this.#brokers) {
+      void entry.broker.then(
+        (broker) => {
+          if (!broker.isConnected() && this.#brokers.get(nodeId) === entry) this.#forget(nodeId);
+        },
+        () => this.#forget(nodeId),
+      );
     }
   }
 }
 
-function groupByTopic(
+/** Errors about a topic itself (rather than the cluster), from a Metadata request. */
+function isTopicError(err: unknown): boolean {
+  const type = kafkaErrorType(err);
+  return (
+    type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+    type === 'TOPIC_AUTHORIZATION_FAILED' ||
+    type === 'LEADER_NOT_AVAILABLE' ||
+    type === 'INVALID_TOPIC_EXCEPTION' ||
+    type === 'REPLICA_NOT_AVAILABLE'
+  );
+}
+
+function topicFailure(err: unknown, topic: string, cluster: string): TopicFailure {
+  if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION') return 'missing';
+  const error = toKafkaError(err, cluster);
+  return new ScalerError(
+    error.code,
+    error.message.replace(`kafka cluster ${cluster}: `, `kafka cluster ${cluster}: topic "${topic}": `),
+    {
+      cause: err,
+    },
+  );
+}
+
+function groupByTopic<T extends object>(
   partitions: readonly TopicPartition[],
-): Array<{ topic: string; partitions: Array<{ partition: number }> }> {
-  const byTopic = new Map<string, Array<{ partition: number }>>();
+  extra: () => T,
+): Array<{ topic: string; partitions: Array<{ partition: number } & T> }> {
+  const byTopic = new Map<string, Array<{ partition: number } & T>>();
   for (const { topic, partition } of partitions) {
     let list = byTopic.get(topic);
     if (!list) byTopic.set(topic, (list = []));
-    list.push({ partition });
+    list.push({ partition, ...extra() });
   }
   return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
 }
 
 function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
   return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
-}
-
-function isConnectionError(err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name ?? '';
-  return (
-    name === 'KafkaJSConnectionError' ||
-    name === 'KafkaJSConnectionClosedError' ||
-    name === 'KafkaJSRequestTimeoutError'
-  );
 }

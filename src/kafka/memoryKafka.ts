@@ -20,6 +20,7 @@ export class MemoryKafka implements KafkaReader {
   readonly #topics = new Map<string, PartitionLog[]>();
   readonly #committed = new Map<string, Map<string, bigint>>();
   #failure: Error | undefined;
+  #held: Promise<void> | undefined;
 
   constructor(cluster = 'memory:9092') {
     this.cluster = cluster;
@@ -66,6 +67,19 @@ export class MemoryKafka implements KafkaReader {
   failWith(error: Error | undefined): this {
     this.#failure = error;
     return this;
+  }
+
+  /**
+   * Requests made from now on wait, as if the broker hung, until the returned
+   * function is called.
+   */
+  hold(): () => void {
+    let release: () => void = () => {};
+    this.#held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.#held = undefined;
+      release();
+    };
   }
 
   partitions(topics: readonly string[], options?: { readonly skipMissing?: boolean }): Promise<TopicPartition[]> {
@@ -120,13 +134,10 @@ export class MemoryKafka implements KafkaReader {
     return log;
   }
 
-  #answer<T>(request: string, answer: () => T): Promise<T> {
+  async #answer<T>(request: string, answer: () => T): Promise<T> {
     this.requests.push(request);
-    if (this.#failure) return Promise.reject(this.#failure);
-    try {
-      return Promise.resolve(answer());
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    if (this.#held) await this.#held;
+    if (this.#failure) throw this.#failure;
+    return answer();
   }
 }

@@ -2,8 +2,9 @@
  * A background poller for one (Kafka cluster, consumer group, topic set).
  * It is the only place that talks to Kafka: every `intervalMs` it reads a
  * Sample, keeps `historyMs` of them, and tells its subscribers. RPC handlers
- * only read its state. Polls never overlap by schedule (chained timers), and
- * each has a deadline so a hung broker shows up as an error, not as silence.
+ * only read its state. Each poll has a deadline so a hung broker shows up as
+ * an error, not as silence; a read that outlives its deadline is not
+ * abandoned but waited for, so reads of one poller never overlap.
  */
 import { ScalerError } from '../errors.ts';
 import { toKafkaError } from '../kafka/kafkaErrors.ts';
@@ -64,6 +65,8 @@ export class Poller {
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** A read that outlived its poll's deadline and has not settled yet. */
+  #lingering: Promise<unknown> | undefined;
   #firstPoll: Promise<void>;
   #firstPollDone: () => void = () => {};
 
@@ -127,35 +130,59 @@ export class Poller {
   async pollOnce(): Promise<void> {
     const at = this.#now();
     const seq = this.#seq + 1;
+    const timeoutMs = this.#options.timeoutMs;
     try {
-      const sample = await withDeadline(
-        readSample(this.#reader, this.key, seq, at),
-        this.#options.timeoutMs,
-        () =>
-          new ScalerError(
-            'KAFKA_UNAVAILABLE',
-            `kafka cluster ${this.#reader.cluster}: no answer within ${this.#options.timeoutMs}ms`,
-          ),
-      );
+      if (this.#lingering) {
+        throw new ScalerError(
+          'KAFKA_UNAVAILABLE',
+          `kafka cluster ${this.#reader.cluster}: the previous read is still running after its ${timeoutMs}ms deadline`,
+        );
+      }
+      const read = readSample(this.#reader, this.key, seq, at);
+      const sample = await withDeadline(read, timeoutMs, () => {
+        const lingering = read.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.#lingering = lingering;
+        void lingering.then(() => {
+          if (this.#lingering === lingering) this.#lingering = undefined;
+        });
+        return new ScalerError(
+          'KAFKA_UNAVAILABLE',
+          `kafka cluster ${this.#reader.cluster}: no answer within ${timeoutMs}ms`,
+        );
+      });
       if (this.#stopped) return;
       this.#seq = seq;
       this.#record(sample);
-      if (this.#failure) this.#log.info({ down: at - this.#failure.at }, 'polling recovered');
+      if (this.#failure) this.#log.info({ downMs: at - this.#failure.at }, 'polling recovered');
       this.#failure = undefined;
       this.#log.debug({ seq, partitions: sample.partitions.length, ms: this.#now() - at }, 'polled');
     } catch (err) {
       if (this.#stopped) return;
       const error = toKafkaError(err, this.#reader.cluster);
-      if (error.code === 'KAFKA_UNAVAILABLE') this.#reader.invalidate(this.key.groupId);
-      if (!this.#failure || this.#failure.error.message !== error.message) {
+      if (error.code === 'INTERNAL') this.#log.error({ err }, 'poll failed on an unexpected error');
+      else if (!this.#failure || this.#failure.error.message !== error.message) {
         this.#log.warn({ err: error, code: error.code }, 'poll failed');
       }
+      if (error.code === 'KAFKA_UNAVAILABLE') this.#reader.invalidate(this.key.groupId);
       this.#failure = { error, at };
     } finally {
       if (!this.#stopped) {
         this.#polled = true;
         this.#firstPollDone();
-        for (const listener of [...this.#listeners]) listener();
+        this.#notify();
+      }
+    }
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.#log.error({ err }, 'poll subscriber failed');
       }
     }
   }

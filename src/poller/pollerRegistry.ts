@@ -4,6 +4,7 @@
  * StreamIsActive); a reader exists while some poller of its cluster does.
  */
 import type { Config } from '../config.ts';
+import { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
 import { Poller, pollerId, type PollerKey } from './poller.ts';
@@ -55,7 +56,7 @@ export class PollerRegistry {
 
   /** The poller for `key`, created and started on first use; marks it as asked for. */
   acquire(key: PollerKey, brokers: readonly string[]): Poller {
-    if (this.#closed) throw new Error('poller registry is closed');
+    if (this.#closed) throw new ScalerError('SHUTTING_DOWN', 'the scaler is shutting down');
     const id = pollerId(key);
     let poller = this.#pollers.get(id);
     if (!poller) {
@@ -102,13 +103,12 @@ export class PollerRegistry {
         this.#log.info({ poller: id }, 'poller stopped after idle timeout');
       }
     }
+    // Take unused readers out of the map before awaiting anything, so an
+    // acquire() that runs while they close gets a fresh reader, never a closing one.
     const used = new Set([...this.#pollers.values()].map((p) => p.key.cluster));
-    for (const [cluster, reader] of this.#readers) {
-      if (!used.has(cluster)) {
-        this.#readers.delete(cluster);
-        await reader.close();
-      }
-    }
+    const unused = [...this.#readers].filter(([cluster]) => !used.has(cluster));
+    for (const [cluster] of unused) this.#readers.delete(cluster);
+    await Promise.all(unused.map(([, reader]) => reader.close()));
   }
 
   /** Stops every poller and closes every reader. */

@@ -1,7 +1,8 @@
 /**
- * One poll: the group's committed offsets first, then the end offsets (read
- * after, so a commit racing the read can only make lag look smaller, never
- * negative), then log start offsets for partitions nothing was committed for.
+ * One poll: the group's committed offsets first, then the end offsets, then
+ * log start offsets for partitions nothing was committed for. Reading the end
+ * second means records produced in between can only make lag look a little
+ * larger, and a commit racing the reads can never make it negative.
  */
 import type { KafkaReader, PartitionOffset, TopicPartition } from '../kafka/kafkaReader.ts';
 import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from './sample.ts';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import kafkajs from 'kafkajs';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
 import { PollerRegistry } from '../poller/pollerRegistry.ts';
@@ -123,6 +124,14 @@ describe('scaler service: serving decisions from the poller', () => {
     assert.equal(env.registry.pollers().length, 0);
   });
 
+  it('rejects a persistentLagWindow longer than the history pollers keep', async () => {
+    await assert.rejects(env.service.evaluate(env.ref({ excludePersistentLag: 'true', persistentLagWindow: '20m' })), {
+      code: 'INVALID_METADATA',
+      message:
+        'invalid trigger metadata: parameter "persistentLagWindow" value "20m" must be at most 10m (SCALER_HISTORY)',
+    });
+  });
+
   it('triggers with the same cluster, group and topics share one poller', () => {
     env.kafka.createTopic('t', 1);
     env.service.watchActive(env.ref({ lagThreshold: '5' }), () => {});
@@ -142,7 +151,7 @@ describe('scaler service: serving decisions from the poller', () => {
     await env.poll();
     env.kafka.commit('g', 't', 0, 1);
     await env.poll();
-    env.kafka.failWith(new Error('down'));
+    env.kafka.failWith(new kafkajs.KafkaJSConnectionError('down'));
     await env.poll();
     env.kafka.failWith(undefined);
     await env.poll();

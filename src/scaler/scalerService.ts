@@ -9,7 +9,7 @@
  */
 import type { Config } from '../config.ts';
 import { formatDuration } from '../duration.ts';
-import { ScalerError } from '../errors.ts';
+import { InvalidMetadataError, ScalerError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import type { Decision } from '../lag/strategy.ts';
 import type { Logger } from '../logger.ts';
@@ -26,7 +26,7 @@ export interface Evaluation {
 
 export interface ScalerServiceOptions {
   readonly registry: PollerRegistry;
-  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs'>;
+  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'>;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -49,8 +49,22 @@ export class ScalerService {
   /** Parses the trigger (INVALID_ARGUMENT on bad metadata) without touching Kafka. */
   trigger(ref: ScaledObjectRef): Trigger {
     const trigger = parseTrigger(ref);
+    const problems = this.#windowProblems(trigger);
+    if (problems.length > 0) throw new InvalidMetadataError(problems);
     this.#reportOnce(trigger);
     return trigger;
+  }
+
+  /** History-based settings must fit in the history pollers keep (SCALER_HISTORY). */
+  #windowProblems(trigger: Trigger): string[] {
+    const { persistentLagWindow, excludePersistentLag } = trigger.metadata;
+    const limit = this.#config.historyMs;
+    if (excludePersistentLag && persistentLagWindow > limit) {
+      return [
+        `parameter "persistentLagWindow" value "${formatDuration(persistentLagWindow)}" must be at most ${formatDuration(limit)} (SCALER_HISTORY)`,
+      ];
+    }
+    return [];
   }
 
   /** The current decision for a trigger, from its poller's latest data. */

@@ -18,7 +18,7 @@ describe('trigger metadata: defaults as in KEDA', () => {
       offsetResetPolicy: 'latest',
       allowIdleConsumers: false,
       excludePersistentLag: false,
-      persistentLagWindow: 30_000,
+      persistentLagWindow: 120_000,
       scaleToZeroOnInvalidOffset: false,
       limitToPartitionsWithLag: false,
       ensureEvenDistributionOfPartitions: false,

@@ -61,8 +61,8 @@ export const TRIGGER_SCHEMA = {
     fallback: false,
   }),
   persistentLagWindow: field.duration({
-    doc: 'with `excludePersistentLag`: how long a committed offset must stand still to count as persistent',
-    fallback: 30_000,
+    doc: 'with `excludePersistentLag`: how long a committed offset must stand still to count as persistent (keep it above a few commit intervals; Kafka Streams commits every 30s by default)',
+    fallback: 120_000,
     minMs: 1_000,
   }),
   scaleToZeroOnInvalidOffset: field.bool({

@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { createInternalCluster, READ_COMMITTED } from '../../src/kafka/kafkajsInternals.ts';
 
 /** The bootstrap address of the run's broker (see kafkaFixture.ts). */
 export function testBootstrap(): string {
@@ -49,4 +50,73 @@ export async function produceToPartitions(
     Array.from({ length: count }, (_, i) => ({ partition: Number(partition), value: `${partition}-${i}` })),
   );
   await producer.send({ topic, messages });
+}
+
+interface CommitBroker {
+  findGroupCoordinator(request: {
+    groupId: string;
+    coordinatorType: number;
+  }): Promise<{ coordinator: { host: string; port: number } }>;
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime?: number;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+  }): Promise<unknown>;
+}
+
+/** Runs `use` with a connected kafkajs broker for `address`. */
+async function withBroker<T>(address: string, use: (broker: CommitBroker) => Promise<T>): Promise<T> {
+  const cluster = createInternalCluster(testKafkaClient(address), {
+    metadataMaxAge: 60_000,
+    isolationLevel: READ_COMMITTED,
+    instrumentationEmitter: null,
+  });
+  try {
+    await cluster.connect();
+    return await use((await cluster.brokerPool.findConnectedBroker()) as unknown as CommitBroker);
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+/**
+ * Commits offsets for a group with no members, as admin tools do
+ * (OffsetCommit with generation -1 and no member id): FindCoordinator, then
+ * OffsetCommit to the coordinator. kafkajs's admin.setOffsets joins the group
+ * as a consumer instead, which costs a rebalance (seconds) per call.
+ */
+export async function commitOffsets(
+  groupId: string,
+  topic: string,
+  offsets: Readonly<Record<number, number>>,
+  bootstrap = testBootstrap(),
+): Promise<void> {
+  const topics = [
+    {
+      topic,
+      partitions: Object.entries(offsets).map(([partition, offset]) => ({
+        partition: Number(partition),
+        offset: String(offset),
+      })),
+    },
+  ];
+  let lastError: unknown;
+  // The coordinator may still be loading the first time __consumer_offsets is used.
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      const { coordinator } = await withBroker(bootstrap.split(',')[0]!, (seed) =>
+        seed.findGroupCoordinator({ groupId, coordinatorType: 0 }),
+      );
+      await withBroker(`${coordinator.host}:${coordinator.port}`, (broker) =>
+        broker.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', retentionTime: -1, topics }),
+      );
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(`cannot commit offsets for ${groupId}`);
 }

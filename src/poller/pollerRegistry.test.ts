@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { MemoryKafka } from '../kafka/memoryKafka.ts';
+import { createLogger } from '../logger.ts';
+import { clusterKey, type ManagedReader, PollerRegistry } from './pollerRegistry.ts';
+
+const CONFIG = { pollIntervalMs: 60_000, kafkaTimeoutMs: 1_000, historyMs: 600_000, pollerIdleTimeoutMs: 600_000 };
+
+describe('poller registry', () => {
+  it('normalises bootstrap servers into one cluster key', () => {
+    assert.equal(clusterKey(['K1:9092', ' k0:9092', 'k1:9092']), 'k0:9092,k1:9092');
+  });
+
+  it('an acquire while an unused reader closes gets a fresh reader, never the closing one', async () => {
+    const clock = { now: 0 };
+    const created: Array<MemoryKafka & { closed: boolean }> = [];
+    let releaseClose: () => void = () => {};
+    const registry = new PollerRegistry({
+      config: CONFIG,
+      logger: createLogger('silent'),
+      polling: 'manual',
+      now: () => clock.now,
+      createReader: (brokers): ManagedReader => {
+        const reader = Object.assign(new MemoryKafka(brokers.join(',')), { closed: false });
+        const slowClose = created.length === 0;
+        reader.close = () =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              reader.closed = true;
+              resolve();
+            };
+            if (slowClose) releaseClose = done;
+            else done();
+          });
+        created.push(reader);
+        return reader;
+      },
+    });
+    registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, ['x:1']);
+    clock.now += 601_000;
+    const sweeping = registry.sweep();
+    const poller = registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, ['x:1']);
+    releaseClose();
+    await sweeping;
+    assert.equal(created.length, 2, 'a second reader was made for the new poller');
+    assert.equal(created[0]!.closed, true);
+    assert.equal(created[1]!.closed, false);
+    await poller.pollOnce();
+    assert.equal(poller.state().failure, undefined);
+    await registry.close();
+  });
+
+  it('refuses new pollers once closed, as SHUTTING_DOWN', async () => {
+    const registry = new PollerRegistry({
+      config: CONFIG,
+      logger: createLogger('silent'),
+      createReader: () => new MemoryKafka(),
+    });
+    await registry.close();
+    assert.throws(() => registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, ['x:1']), {
+      code: 'SHUTTING_DOWN',
+    });
+  });
+});

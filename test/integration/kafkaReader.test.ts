@@ -1,0 +1,161 @@
+/**
+ * The kafkajs reader and pollers against real brokers: requests per poll
+ * (one OffsetFetch per group, one ListOffsets per partition leader), and a
+ * deleted topic that breaks only its own trigger.
+ */
+import assert from 'node:assert/strict';
+import { ScalerError } from '../../src/errors.ts';
+import { KafkajsReader } from '../../src/kafka/kafkajsReader.ts';
+import { createLogger } from '../../src/logger.ts';
+import { PollerRegistry } from '../../src/poller/pollerRegistry.ts';
+import { type LocalKafka, startKafka } from '../../tools/kafka/localKafka.ts';
+import { commitOffsets, createTopic, testBootstrap, testKafkaClient, uniqueName } from '../support/kafka.ts';
+
+const CONFIG = { pollIntervalMs: 60_000, kafkaTimeoutMs: 10_000, historyMs: 600_000, pollerIdleTimeoutMs: 600_000 };
+
+function registryFor(requests: string[]): { registry: PollerRegistry; readers: KafkajsReader[] } {
+  const readers: KafkajsReader[] = [];
+  const registry = new PollerRegistry({
+    config: CONFIG,
+    logger: createLogger('silent'),
+    polling: 'manual',
+    createReader: (brokers) => {
+      const reader = new KafkajsReader({ brokers, logger: createLogger('silent'), requestTimeoutMs: 5_000 });
+      reader.onRequest((api, broker) => requests.push(`${api}@${broker}`));
+      readers.push(reader);
+      return reader;
+    },
+  });
+  return { registry, readers };
+}
+
+describe('kafka reader on a 3-node cluster', function () {
+  this.timeout(180_000);
+  let kafka: LocalKafka;
+  before(async () => {
+    kafka = await startKafka({ nodes: 3 });
+  });
+  after(async () => {
+    await kafka.stop();
+  });
+
+  it('sends one OffsetFetch per group and one ListOffsets per partition leader per poll, and finds a new coordinator after a crash', async () => {
+    const admin = testKafkaClient(kafka.bootstrapServers).admin();
+    await admin.connect();
+    const topics = ['orders', 'payments'];
+    await admin.createTopics({
+      topics: [
+        { topic: 'orders', numPartitions: 6, replicationFactor: 3 },
+        { topic: 'payments', numPartitions: 3, replicationFactor: 3 },
+      ],
+      waitForLeaders: true,
+    });
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    const { brokers } = await admin.describeCluster();
+    const addressOf = new Map(brokers.map((b) => [b.nodeId, `${b.host}:${b.port}`]));
+    const leaders = new Set(metadata.topics.flatMap((t) => t.partitions.map((p) => addressOf.get(p.leader)!)));
+    await admin.disconnect();
+    for (const topic of topics) {
+      const partitions = metadata.topics.find((t) => t.name === topic)!.partitions.length;
+      await commitOffsets(
+        'billing',
+        topic,
+        Object.fromEntries(Array.from({ length: partitions }, (_, p) => [p, 0])),
+        kafka.bootstrapServers,
+      );
+    }
+
+    const requests: string[] = [];
+    const { registry } = registryFor(requests);
+    try {
+      registry.acquire(
+        { cluster: kafka.bootstrapServers, groupId: 'billing', topics },
+        kafka.bootstrapServers.split(','),
+      );
+      await registry.pollAll(); // connects, reads metadata, finds the coordinator
+      assert.equal(registry.pollers()[0]!.state().failure, undefined);
+      assert.ok(leaders.size >= 2, `partitions spread over ${leaders.size} leaders`);
+
+      for (let poll = 1; poll <= 3; poll++) {
+        requests.length = 0;
+        await registry.pollAll();
+        assert.equal(registry.pollers()[0]!.state().failure, undefined);
+        const byApi = (api: string) => requests.filter((r) => r.startsWith(`${api}@`));
+        assert.equal(byApi('OffsetFetch').length, 1, `poll ${poll}: ${requests.join(', ')}`);
+        assert.deepEqual(
+          byApi('ListOffsets')
+            .map((r) => r.split('@')[1])
+            .sort(),
+          [...leaders].sort(),
+          `poll ${poll}: one ListOffsets to each leader`,
+        );
+        assert.equal(requests.length, 1 + leaders.size, `poll ${poll}: nothing else (${requests.join(', ')})`);
+      }
+      const sample = registry.pollers()[0]!.state().latest!;
+      assert.equal(sample.partitions.length, 9);
+
+      // Kill the group coordinator: polling finds the new one and recovers.
+      const coordinator = requests.find((r) => r.startsWith('OffsetFetch@'))!.split('@')[1]!;
+      const victim = brokers.find((b) => `${b.host}:${b.port}` === coordinator)!;
+      await kafka.killNode(victim.nodeId);
+      const poller = registry.pollers()[0]!;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        await registry.pollAll();
+        if (!poller.state().failure) break;
+        assert.ok(Date.now() < deadline, `still failing after 60s: ${poller.state().failure?.error.message}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      requests.length = 0;
+      await registry.pollAll();
+      const offsetFetch = requests.filter((r) => r.startsWith('OffsetFetch@'));
+      assert.equal(offsetFetch.length, 1);
+      assert.notEqual(offsetFetch[0], `OffsetFetch@${coordinator}`, 'a new coordinator answers');
+      assert.equal(poller.state().latest!.partitions.length, 9);
+      await kafka.startNode(victim.nodeId);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
+describe('kafka reader: a deleted topic', () => {
+  it('fails only the trigger that names it; another trigger on the same cluster keeps working', async () => {
+    const kept = uniqueName('kept');
+    const doomed = uniqueName('doomed');
+    const admin = testKafkaClient().admin();
+    await admin.connect();
+    await createTopic(admin, kept, 1);
+    await createTopic(admin, doomed, 1);
+    await commitOffsets('g', kept, { 0: 0 });
+
+    const requests: string[] = [];
+    const { registry, readers } = registryFor(requests);
+    const brokers = testBootstrap().split(',');
+    try {
+      const keptPoller = registry.acquire({ cluster: testBootstrap(), groupId: 'g', topics: [kept] }, brokers);
+      const doomedPoller = registry.acquire({ cluster: testBootstrap(), groupId: 'g', topics: [doomed] }, brokers);
+      await registry.pollAll();
+      assert.equal(readers.length, 1, 'one reader per cluster, shared');
+      assert.equal(keptPoller.state().failure, undefined);
+      assert.equal(doomedPoller.state().failure, undefined);
+
+      await admin.deleteTopics({ topics: [doomed] });
+      // Deletion propagates asynchronously; a few polls at most.
+      for (let i = 0; i < 40 && doomedPoller.state().failure?.error.code !== 'TOPIC_NOT_FOUND'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        await registry.pollAll();
+      }
+      const failure = doomedPoller.state().failure;
+      assert.ok(failure?.error instanceof ScalerError);
+      assert.equal(failure.error.code, 'TOPIC_NOT_FOUND');
+      assert.match(failure.error.message, new RegExp(`topic "${doomed}" does not exist`));
+      assert.equal(keptPoller.state().failure, undefined, 'the other trigger is unaffected');
+      await registry.pollAll();
+      assert.equal(keptPoller.state().failure, undefined, 'and stays so');
+    } finally {
+      await admin.disconnect();
+      await registry.close();
+    }
+  });
+});

@@ -47,6 +47,12 @@ test-unit: $(INSTALLED) ## everything that needs no broker
 test-integration: $(INSTALLED) ## integration tests only, on KAFKA_VERSION (default 4.x)
 	TEST_SUMMARY_FILE= mocha --config .mocharc.integration.json
 
+demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a workload scaled as KEDA would (ends by itself)
+	$(NODE) demo/demo.ts
+
+start: build ## run the built server (configure with SCALER_* variables)
+	npm start
+
 kafka: $(INSTALLED) ## run a local Kafka broker until Ctrl-C (KAFKA_VERSION, PORT=...)
 	$(NODE) tools/kafka/cli.ts start $(if $(PORT),--port $(PORT))
 

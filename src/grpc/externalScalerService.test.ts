@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import kafkajs from 'kafkajs';
-import { listServicesByReflection, type ScalerClient, scalerClient } from '../../test/support/scalerClient.ts';
+import { listServicesByReflection, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 import type { Config } from '../config.ts';
 import type { IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
 import { type HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../generated/grpc/health/v1/health.ts';

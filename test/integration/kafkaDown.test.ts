@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { type LocalKafka, startKafka } from '../../tools/kafka/localKafka.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../../tools/eventually.ts';
 import { commitOffsets, createTopic, produceToPartitions, testKafkaClient } from '../support/kafka.ts';
-import { kedaPoll } from '../support/keda.ts';
-import { ref, type ScalerClient, scalerClient } from '../support/scalerClient.ts';
+import { kedaPoll } from '../../tools/keda/kedaPoll.ts';
+import { ref, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 
 describe('Kafka stops and returns', function () {
   this.timeout(180_000);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Admin, Producer } from 'kafkajs';
 import { kafkaVersionFromEnv } from '../../tools/kafka/versions.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../../tools/eventually.ts';
 import {
   commitOffsets,
   createTopic,
@@ -16,8 +16,8 @@ import {
   testKafkaClient,
   uniqueName,
 } from '../support/kafka.ts';
-import { type KedaPoll, kedaPoll } from '../support/keda.ts';
-import { ref, type ScalerClient, scalerClient } from '../support/scalerClient.ts';
+import { type KedaPoll, kedaPoll } from '../../tools/keda/kedaPoll.ts';
+import { ref, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 
 describe(`KEDA call sequence on a real Kafka ${kafkaVersionFromEnv().text} broker @compat`, () => {
   let app: TestApp;

@@ -10,9 +10,9 @@ import { status } from '@grpc/grpc-js';
 import type { IsActiveResponse } from '../../src/generated/externalscaler.ts';
 import { HealthCheckResponse_ServingStatus } from '../../src/generated/grpc/health/v1/health.ts';
 import { freePorts } from '../../tools/kafka/ports.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../../tools/eventually.ts';
 import { commitOffsets, createTopic, testBootstrap, testKafkaClient, uniqueName } from '../support/kafka.ts';
-import { ref, type ScalerClient, scalerClient } from '../support/scalerClient.ts';
+import { ref, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/main.ts');
 

@@ -8,9 +8,9 @@ import type { ClientReadableStream } from '@grpc/grpc-js';
 import type { Admin, Producer } from 'kafkajs';
 import type { IsActiveResponse } from '../../src/generated/externalscaler.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../../tools/eventually.ts';
 import { commitOffsets, createTopic, testBootstrap, testKafkaClient, uniqueName } from '../support/kafka.ts';
-import { ref, type ScalerClient, scalerClient } from '../support/scalerClient.ts';
+import { ref, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 
 describe('StreamIsActive on a real broker', () => {
   let app: TestApp;

@@ -1,6 +1,6 @@
 /**
- * Promise-based gRPC clients for tests, calling the scaler the way KEDA and
- * Kubernetes probes do (over real gRPC on loopback).
+ * Promise-based gRPC clients for the scaler, calling it the way KEDA and
+ * Kubernetes probes do (tests, the demo, benchmarks).
  */
 import path from 'node:path';
 import { type ClientDuplexStream, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';

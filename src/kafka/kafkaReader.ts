@@ -12,6 +12,24 @@ export interface PartitionOffset extends TopicPartition {
   readonly offset: bigint;
 }
 
+export interface GroupDescription {
+  readonly state: string;
+  readonly members: ReadonlyArray<{ readonly memberId: string; readonly clientId: string }>;
+}
+
+/** Look at the records from `from` up to (not including) `end`. */
+export interface PeekRequest extends TopicPartition {
+  readonly from: bigint;
+  readonly end: bigint;
+}
+
+export interface PeekResult extends TopicPartition {
+  /** Whether a data record (not a control record, not aborted) lies in [from, end); undefined if not all of it was read. */
+  readonly dataPending: boolean | undefined;
+  /** Timestamp of the first data record at or after `from`, if one was read. */
+  readonly firstDataTimestamp: number | undefined;
+}
+
 export interface KafkaReader {
   /** A readable name for logs and errors, e.g. "kafka-0:9092,kafka-1:9092". */
   readonly cluster: string;
@@ -26,10 +44,14 @@ export interface KafkaReader {
    * committed (one OffsetFetch request either way).
    */
   committedOffsets(groupId: string, partitions: readonly TopicPartition[] | undefined): Promise<PartitionOffset[]>;
+  /** The group's state and members (one DescribeGroups request). */
+  describeGroup(groupId: string): Promise<GroupDescription>;
   /** End offsets (last stable offsets), one ListOffsets request per partition leader. */
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /** Log start offsets, one ListOffsets request per partition leader. */
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
+  /** A read-committed look at a few records per partition, one Fetch request per partition leader. */
+  peek(requests: readonly PeekRequest[]): Promise<PeekResult[]>;
   /** Drops cached routing (coordinator, metadata) after an error, so the next call rediscovers it. */
   invalidate(groupId?: string): void;
 }

@@ -46,6 +46,28 @@ export interface InternalBroker {
     isolationLevel: number;
     topics: Array<{ topic: string; partitions: Array<{ partition: number; timestamp: number }> }>;
   }): Promise<{ responses: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }>;
+  fetch(request: {
+    replicaId: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
+  }): Promise<{
+    responses: Array<{
+      topicName: string;
+      partitions: Array<{
+        partition: number;
+        abortedTransactions: Array<{ producerId: string; firstOffset: string }> | null;
+        messages: Array<{
+          offset: string;
+          timestamp: string;
+          isControlRecord?: boolean;
+          batchContext?: { producerId?: string; inTransaction?: boolean };
+        }>;
+      }>;
+    }>;
+  }>;
   describeGroups(request: { groupIds: string[] }): Promise<{
     groups: Array<{
       errorCode: number;

@@ -33,7 +33,18 @@ import {
   type MetadataResponse,
   READ_COMMITTED,
 } from './kafkajsInternals.ts';
-import type { KafkaReader, PartitionOffset, TopicPartition } from './kafkaReader.ts';
+import type {
+  GroupDescription,
+  KafkaReader,
+  PartitionOffset,
+  PeekRequest,
+  PeekResult,
+  TopicPartition,
+} from './kafkaReader.ts';
+import { analyzePeek } from './peekAnalysis.ts';
+
+/** Bytes read per partition by peek(): enough for the batches right after a committed offset. */
+const PEEK_PARTITION_BYTES = 64 * 1024;
 
 export interface KafkajsReaderOptions {
   readonly brokers: readonly string[];
@@ -124,6 +135,72 @@ export class KafkajsReader implements KafkaReader {
     return (partitions === undefined ? committed.filter((p) => p.offset !== NO_COMMIT) : committed).sort(
       byTopicPartition,
     );
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const response = await this.#retryOnce(
+      async () => (await this.#node(await this.#coordinator(groupId))).describeGroups({ groupIds: [groupId] }),
+      () => this.#coordinators.delete(groupId),
+    );
+    const group = response.groups.find((g) => g.groupId === groupId);
+    return {
+      state: group?.state ?? '',
+      members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
+    };
+  }
+
+  async peek(requests: readonly PeekRequest[]): Promise<PeekResult[]> {
+    if (requests.length === 0) return [];
+    const topics = [...new Set(requests.map((r) => r.topic))];
+    const read = async (): Promise<PeekResult[]> => {
+      this.#throwFailures(await this.#ensureRoutes(topics), false);
+      const results: PeekResult[] = [];
+      await Promise.all(
+        [...this.#byLeader(requests)].map(async ([leader, list]) => {
+          const wanted = new Map(list.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
+          const response = await (
+            await this.#node(leader)
+          ).fetch({
+            replicaId: -1,
+            isolationLevel: READ_COMMITTED,
+            maxWaitTime: 0,
+            minBytes: 0,
+            maxBytes: PEEK_PARTITION_BYTES * list.length,
+            topics: groupByTopic(list, () => ({ maxBytes: PEEK_PARTITION_BYTES })).map((t) => ({
+              topic: t.topic,
+              partitions: t.partitions.map((p) => ({
+                ...p,
+                fetchOffset: String(wanted.get(`${t.topic}\u0000${p.partition}`)!.from),
+              })),
+            })),
+          });
+          for (const topic of response.responses) {
+            for (const p of topic.partitions) {
+              const request = wanted.get(`${topic.topicName}\u0000${p.partition}`);
+              if (!request) continue;
+              const analysis = analyzePeek(
+                p.messages.map((m) => ({
+                  offset: BigInt(m.offset),
+                  timestamp: Number(m.timestamp),
+                  isControlRecord: m.isControlRecord === true,
+                  inTransaction: m.batchContext?.inTransaction === true,
+                  producerId: String(m.batchContext?.producerId ?? '-1'),
+                })),
+                (p.abortedTransactions ?? []).map((a) => ({
+                  producerId: String(a.producerId),
+                  firstOffset: BigInt(a.firstOffset),
+                })),
+                request.from,
+                request.end,
+              );
+              results.push({ topic: request.topic, partition: request.partition, ...analysis });
+            }
+          }
+        }),
+      );
+      return results.sort(byTopicPartition);
+    };
+    return this.#retryOnce(read, () => topics.forEach((t) => this.#routes.delete(t)));
   }
 
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
@@ -229,6 +306,24 @@ export class KafkajsReader implements KafkaReader {
     }
     for (const topic of failures.keys()) this.#routes.delete(topic);
     return failures;
+  }
+
+  /** Partitions grouped by their leader node (routes must be fresh). */
+  #byLeader<P extends TopicPartition>(partitions: readonly P[]): Map<number, P[]> {
+    const byLeader = new Map<number, P[]>();
+    for (const p of partitions) {
+      const leader = this.#routes.get(p.topic)?.leaders.get(p.partition);
+      if (leader === undefined || leader < 0) {
+        throw new ScalerError(
+          'KAFKA_UNAVAILABLE',
+          `kafka cluster ${this.cluster}: partition ${p.topic}-${p.partition} has no leader`,
+        );
+      }
+      let list = byLeader.get(leader);
+      if (!list) byLeader.set(leader, (list = []));
+      list.push(p);
+    }
+    return byLeader;
   }
 
   /** Throws the first topic error, else TOPIC_NOT_FOUND naming the missing topics (unless skipped). */

@@ -1,35 +1,55 @@
 /**
  * An in-memory Kafka behind the KafkaReader port: topics with partitions,
- * produced and committed offsets, and injectable failures. Unit tests and the
- * scaling simulator drive the real poller and strategies with it. It records
- * the requests a real reader would send, so tests can check their order.
+ * produced records (with timestamps, transactions and their markers),
+ * committed offsets, group members, and injectable failures and hangs. Unit
+ * tests and the scaling simulator drive the real poller and strategies with
+ * it. It records the requests a real reader would send, in order.
  */
 import { ScalerError } from '../errors.ts';
 import { NO_COMMIT, partitionKey } from '../poller/sample.ts';
-import type { KafkaReader, PartitionOffset, TopicPartition } from './kafkaReader.ts';
+import type {
+  GroupDescription,
+  KafkaReader,
+  PartitionOffset,
+  PeekRequest,
+  PeekResult,
+  TopicPartition,
+} from './kafkaReader.ts';
+
+/** A run of offsets [first, last] appended together. */
+interface Segment {
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly timestamp: number;
+  readonly kind: 'data' | 'aborted' | 'marker';
+}
 
 interface PartitionLog {
   start: bigint;
   end: bigint;
+  segments: Segment[];
 }
 
 export class MemoryKafka implements KafkaReader {
   readonly cluster: string;
   /** Requests in the order they were made: "Metadata", "OffsetFetch", "ListOffsets(latest)", ... */
   readonly requests: string[] = [];
+  readonly #now: () => number;
   readonly #topics = new Map<string, PartitionLog[]>();
   readonly #committed = new Map<string, Map<string, bigint>>();
+  readonly #groups = new Map<string, GroupDescription>();
   #failure: Error | undefined;
   #held: Promise<void> | undefined;
 
-  constructor(cluster = 'memory:9092') {
+  constructor(cluster = 'memory:9092', now: () => number = Date.now) {
     this.cluster = cluster;
+    this.#now = now;
   }
 
   createTopic(topic: string, partitions: number): this {
     this.#topics.set(
       topic,
-      Array.from({ length: partitions }, () => ({ start: 0n, end: 0n })),
+      Array.from({ length: partitions }, () => ({ start: 0n, end: 0n, segments: [] })),
     );
     return this;
   }
@@ -39,9 +59,23 @@ export class MemoryKafka implements KafkaReader {
     return this;
   }
 
-  /** Appends `count` records to a partition. */
-  produce(topic: string, partition: number, count: number | bigint): this {
-    this.#log(topic, partition).end += BigInt(count);
+  /** Appends `count` records to a partition, stamped `timestamp` (default: now). */
+  produce(topic: string, partition: number, count: number | bigint, timestamp = this.#now()): this {
+    this.#append(this.#log(topic, partition), BigInt(count), timestamp, 'data');
+    return this;
+  }
+
+  /** Appends a transaction of `count` records and its marker; aborted records are not data. */
+  produceTransaction(
+    topic: string,
+    partition: number,
+    count: number,
+    outcome: 'commit' | 'abort' = 'commit',
+    timestamp = this.#now(),
+  ): this {
+    const log = this.#log(topic, partition);
+    this.#append(log, BigInt(count), timestamp, outcome === 'commit' ? 'data' : 'aborted');
+    this.#append(log, 1n, timestamp, 'marker');
     return this;
   }
 
@@ -53,9 +87,17 @@ export class MemoryKafka implements KafkaReader {
     return this;
   }
 
+  /** Sets what DescribeGroups answers for a group. */
+  setGroup(groupId: string, description: GroupDescription): this {
+    this.#groups.set(groupId, description);
+    return this;
+  }
+
   /** Moves the log start (retention deleted records). */
   truncate(topic: string, partition: number, start: number | bigint): this {
-    this.#log(topic, partition).start = BigInt(start);
+    const log = this.#log(topic, partition);
+    log.start = BigInt(start);
+    log.segments = log.segments.filter((s) => s.last >= log.start);
     return this;
   }
 
@@ -110,6 +152,15 @@ export class MemoryKafka implements KafkaReader {
     });
   }
 
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#answer('DescribeGroups', () => {
+      const known = this.#groups.get(groupId);
+      if (known) return known;
+      // As Kafka answers: a group with commits and no members is Empty; an unknown one is Dead.
+      return { state: this.#committed.has(groupId) ? 'Empty' : 'Dead', members: [] };
+    });
+  }
+
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
     return this.#answer('ListOffsets(latest)', () =>
       partitions.map((p) => ({ ...p, offset: this.#log(p.topic, p.partition).end })),
@@ -122,10 +173,31 @@ export class MemoryKafka implements KafkaReader {
     );
   }
 
+  peek(requests: readonly PeekRequest[]): Promise<PeekResult[]> {
+    return this.#answer('Fetch', () =>
+      requests.map((r) => ({ topic: r.topic, partition: r.partition, ...this.#peekOne(r) })),
+    );
+  }
+
   invalidate(): void {}
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  #peekOne(r: PeekRequest): Omit<PeekResult, 'topic' | 'partition'> {
+    for (const segment of this.#log(r.topic, r.partition).segments) {
+      if (segment.last < r.from || segment.kind !== 'data') continue;
+      const first = segment.first > r.from ? segment.first : r.from;
+      return { dataPending: first < r.end, firstDataTimestamp: segment.timestamp };
+    }
+    return { dataPending: false, firstDataTimestamp: undefined };
+  }
+
+  #append(log: PartitionLog, count: bigint, timestamp: number, kind: Segment['kind']): void {
+    if (count <= 0n) return;
+    log.segments.push({ first: log.end, last: log.end + count - 1n, timestamp, kind });
+    log.end += count;
   }
 
   #log(topic: string, partition: number): PartitionLog {

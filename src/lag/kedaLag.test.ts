@@ -82,6 +82,19 @@ describe('KEDA lag rules: one partition', () => {
       note: 'no-end-offset',
     },
     {
+      name: 'only transaction markers between committed and end: 0 (kedacore/keda#5675)',
+      offsets: { ...p(0, 99n, 100n), dataPending: false },
+      lag: 0n,
+      activationLag: 0n,
+      note: 'transaction-markers',
+    },
+    {
+      name: 'a real record after the markers: counted',
+      offsets: { ...p(0, 98n, 100n), dataPending: true },
+      lag: 2n,
+      activationLag: 2n,
+    },
+    {
       name: 'persistent lag with excludePersistentLag: 0 for the metric, full lag for activation',
       offsets: p(0, 40n, 100n),
       rules: { excludePersistentLag: true },

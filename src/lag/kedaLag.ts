@@ -8,7 +8,9 @@
  *   more replicas than partitions (KEDA's integer division lets
  *   `cap×T < lag < (cap+1)×T` through);
  * - `earliest` with nothing committed counts the records still in the log,
- *   end − start, not the end offset (kedacore/keda#7936).
+ *   end − start, not the end offset (kedacore/keda#7936);
+ * - a gap made only of transaction markers (or aborted records) is no lag,
+ *   so an exactly-once app that caught up can scale to zero (kedacore/keda#5675).
  */
 import { NO_COMMIT, type PartitionOffsets } from '../poller/sample.ts';
 import type { PartitionDecision } from './strategy.ts';
@@ -33,6 +35,8 @@ const max0 = (n: bigint): bigint => (n > 0n ? n : 0n);
  * - nothing committed, `earliest`: the records in the log (end − start),
  *   0 with scaleToZeroOnInvalidOffset;
  * - no end offset from the broker: 0 (kedacore/keda#7324);
+ * - only transaction markers between committed and end (a read-committed
+ *   peek found no data): 0;
  * - persistent (committed offset standing still, see persistentPartitions):
  *   0 for the metric, the full lag for activation;
  * - otherwise end − committed, never below 0.
@@ -47,6 +51,9 @@ export function partitionLag(p: PartitionOffsets, rules: LagRules, persistent: b
     return { ...base, lag, activationLag: lag, note: 'uncommitted' };
   }
   if (p.end === undefined) return { ...base, lag: 0n, activationLag: 0n, note: 'no-end-offset' };
+  if (p.dataPending === false && p.end > p.committed) {
+    return { ...base, lag: 0n, activationLag: 0n, note: 'transaction-markers' };
+  }
   const lag = max0(p.end - p.committed);
   if (rules.excludePersistentLag && persistent && lag > 0n) {
     return { ...base, lag: 0n, activationLag: lag, note: 'persistent' };

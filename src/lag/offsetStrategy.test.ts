@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { row, sample as build, topicSample } from '../../test/support/samples.ts';
 import { NO_COMMIT, type Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
 import { offsetStrategy, toMetricNumber } from './offsetStrategy.ts';
@@ -9,14 +10,7 @@ function meta(extra: Record<string, string>) {
   return parsed.metadata;
 }
 
-/** A sample of topic t: [committed, end] per partition. */
-function sample(at: number, partitions: Array<[bigint, bigint]>): Sample {
-  return {
-    seq: at,
-    at,
-    partitions: partitions.map(([committed, end], partition) => ({ topic: 't', partition, committed, end, start: 0n })),
-  };
-}
+const sample = (at: number, partitions: Array<[bigint, bigint]>): Sample => topicSample(at, partitions);
 
 describe('offset strategy', () => {
   const cases: Array<{
@@ -136,6 +130,44 @@ describe('offset strategy', () => {
       assert.match(decision.explanation, c.explanation);
     });
   }
+
+  it('caps at the useful maximum: Kafka Streams tasks, not partitions of every topic', () => {
+    // Two co-partitioned source topics of 4 partitions are 4 tasks; KEDA's cap would allow 8 replicas.
+    const rows = [0, 1, 2, 3].flatMap((p) => [row('left', p, 0n, 1000n), row('right', p, 0n, 1000n)]);
+    const latest = build(0, rows);
+    const decision = offsetStrategy.decide({
+      metadata: meta({ lagThreshold: '10' }),
+      latest,
+      history: [latest],
+      now: 0,
+    });
+    assert.equal(decision.metricValue, 40);
+    assert.match(decision.explanation, /capped at the useful max: 1 sub-topology \(sources: 4 tasks\), useful max 4/);
+    assert.equal(decision.topology.usefulMax, 4);
+  });
+
+  it('allowIdleConsumers lifts every cap, as in KEDA', () => {
+    const latest = build(0, [row('t', 0, 0n, 1000n)]);
+    const decision = offsetStrategy.decide({
+      metadata: meta({ allowIdleConsumers: 'true' }),
+      latest,
+      history: [latest],
+      now: 0,
+    });
+    assert.equal(decision.metricValue, 1000);
+  });
+
+  it('changelog topics are never demand', () => {
+    const latest = build(0, [row('in', 0, 0n, 5n), row('g-store-changelog', 0, 0n, 500n)]);
+    const decision = offsetStrategy.decide({
+      metadata: meta({ lagThreshold: '100' }),
+      latest,
+      history: [latest],
+      now: 0,
+    });
+    assert.equal(decision.metricValue, 5);
+    assert.equal(decision.partitions.find((p) => p.topic === 'g-store-changelog')?.role, 'changelog');
+  });
 
   it('target is lagThreshold, from the metadata alone', () => {
     assert.equal(offsetStrategy.target(meta({ lagThreshold: '42' })), 42);

@@ -1,35 +1,49 @@
 /**
  * `offset`: KEDA's Kafka lag, for drop-in parity with the built-in `kafka`
  * scaler (see kedaLag.ts for the rules and where we deliberately differ).
- * Metric = summed lag with the partition cap; target = lagThreshold;
- * active when lag (persistent lag included) is above activationLagThreshold.
+ * Metric = summed lag with KEDA's partition cap, and at most the useful
+ * maximum (Kafka Streams tasks / streamThreads) unless allowIdleConsumers;
+ * target = lagThreshold; active when lag (persistent lag included) is above
+ * activationLagThreshold.
  */
-import { partitionKey } from '../poller/sample.ts';
-import { partitionLag, totalLag } from './kedaLag.ts';
-import { persistentPartitions } from './persistentLag.ts';
+import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import type { Decision, LagStrategy, StrategyInput } from './strategy.ts';
+import { describeTopology } from '../streams/topology.ts';
 
 export const offsetStrategy: LagStrategy = {
   name: 'offset',
   summary: "total records behind, as KEDA's kafka scaler counts them; target lagThreshold per replica",
   target: (metadata) => metadata.lagThreshold,
   decide(input: StrategyInput): Decision {
-    const { metadata: m, latest, history } = input;
-    const persistent = m.excludePersistentLag
-      ? persistentPartitions(history, m.persistentLagWindow)
-      : new Set<string>();
-    const limit = m.partitionLimitation;
-    const parts = latest.partitions
-      .filter((p) => !limit || limit.has(p.partition))
-      .map((p) => partitionLag(p, m, persistent.has(partitionKey(p.topic, p.partition))));
-    const total = totalLag(parts, m);
-    const active = total.activationLag > BigInt(m.activationLagThreshold);
+    const m = input.metadata;
+    const a = analyze(input);
+    const { keda } = a;
+    const usefulCap = BigInt(a.topology.usefulMax) * BigInt(m.lagThreshold);
+    const metric = !m.allowIdleConsumers && keda.metric > usefulCap ? usefulCap : keda.metric;
+
+    const words = [`lag ${keda.uncapped} on ${keda.partitions} partition(s)`];
+    const uncommitted = a.partitions.filter((p) => p.note === 'uncommitted').length;
+    const persistent = a.partitions.filter((p) => p.note === 'persistent').length;
+    if (uncommitted) words.push(`${uncommitted} without a committed offset`);
+    if (persistent) words.push(`${persistent} with persistent lag left out of the metric`);
+    words.push(...commonNotes(a));
+    if (keda.evenFactor !== undefined) words.push(`rounded to ${keda.evenFactor} replica(s) dividing the partitions`);
+    if (metric < keda.metric) words.push(`capped at the useful max: ${describeTopology(a.topology)}`);
+    else if (keda.cap !== undefined && keda.metric < keda.uncapped && keda.evenFactor === undefined) {
+      words.push(`capped at ${keda.cap} replica(s) × ${m.lagThreshold}`);
+    }
+    words.push(`metric ${metric} for target ${m.lagThreshold}`);
+    words.push(
+      `${a.active ? 'active' : 'inactive'}: ${keda.activationLag} ${a.active ? '>' : '≤'} ${m.activationLagThreshold}`,
+    );
     return {
-      metricValue: toMetricNumber(total.metric),
+      metricValue: toMetricNumber(metric),
       target: m.lagThreshold,
-      active,
-      explanation: explain(total, parts, m.lagThreshold, m.activationLagThreshold, active),
-      partitions: parts,
+      active: a.active,
+      explanation: words.join('; '),
+      partitions: a.partitions,
+      topology: topologyDecision(a),
+      stalled: a.stalled,
     };
   },
 };
@@ -38,25 +52,4 @@ export const offsetStrategy: LagStrategy = {
 export function toMetricNumber(n: bigint): number {
   if (n <= 0n) return 0;
   return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-}
-
-function explain(
-  total: ReturnType<typeof totalLag>,
-  parts: ReturnType<typeof partitionLag>[],
-  threshold: number,
-  activation: number,
-  active: boolean,
-): string {
-  const words = [`lag ${total.uncapped} on ${total.partitions} partition(s)`];
-  const uncommitted = parts.filter((p) => p.note === 'uncommitted').length;
-  const persistent = parts.filter((p) => p.note === 'persistent').length;
-  if (uncommitted) words.push(`${uncommitted} without a committed offset`);
-  if (persistent) words.push(`${persistent} with persistent lag left out of the metric`);
-  if (total.evenFactor !== undefined) words.push(`rounded to ${total.evenFactor} replica(s) dividing the partitions`);
-  if (total.cap !== undefined && total.metric < total.uncapped && total.evenFactor === undefined) {
-    words.push(`capped at ${total.cap} replica(s) × ${threshold}`);
-  }
-  words.push(`metric ${total.metric} for target ${threshold}`);
-  words.push(`${active ? 'active' : 'inactive'}: ${total.activationLag} ${active ? '>' : '≤'} ${activation}`);
-  return words.join('; ');
 }

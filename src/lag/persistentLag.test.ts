@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
+import { row, sample as build } from '../../test/support/samples.ts';
 import { NO_COMMIT, partitionKey, type Sample } from '../poller/sample.ts';
 import { persistentPartitions } from './persistentLag.ts';
 
 function sample(at: number, committed: Record<number, bigint>): Sample {
-  return {
-    seq: at,
+  return build(
     at,
-    partitions: Object.entries(committed).map(([p, c]) => ({
-      topic: 't',
-      partition: Number(p),
-      committed: c,
-      end: 1000n,
-      start: undefined,
-    })),
-  };
+    Object.entries(committed).map(([p, c]) => row('t', Number(p), c, 1000n)),
+  );
 }
 
 describe('persistent lag from the poller history', () => {

@@ -1,14 +1,36 @@
 /**
- * excludePersistentLag, decided from the poller's own history rather than from
- * how often KEDA happens to call: a partition's lag is persistent when its
- * committed offset has stood still for the whole `windowMs` (KEDA compares
- * with its previous call, 30 s apart at the default pollingInterval). Every
- * scaler replica sees the same history, so every replica gives the same answer.
+ * Partitions whose committed offset has stood still, decided from the
+ * poller's own history rather than from how often KEDA happens to call, so
+ * every scaler replica gives the same answer.
+ *
+ * - Persistent lag (excludePersistentLag): the committed offset did not move
+ *   for the whole window (KEDA compares with its previous call instead).
+ * - Stalled (Burrow's STALL/STOP, simplified): persistent, with unprocessed
+ *   records and group members throughout the window: consumers are there and
+ *   not making progress, so more replicas would not help.
  */
-import { NO_COMMIT, partitionKey, type Sample } from '../poller/sample.ts';
+import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from '../poller/sample.ts';
 
 /** Keys (see partitionKey) of partitions whose committed offset did not move during the last `windowMs`. */
 export function persistentPartitions(history: readonly Sample[], windowMs: number): ReadonlySet<string> {
+  return standingStill(history, windowMs, () => true);
+}
+
+/** Persistent partitions that had unprocessed data and a group with members at every sample of the window. */
+export function stalledPartitions(history: readonly Sample[], windowMs: number): ReadonlySet<string> {
+  return standingStill(history, windowMs, (p, sample) => sample.group.members > 0 && hasUnprocessedData(p));
+}
+
+/** Records past the committed offset that are data (not only transaction markers). */
+export function hasUnprocessedData(p: PartitionOffsets): boolean {
+  return p.committed !== NO_COMMIT && p.end !== undefined && p.end > p.committed && p.dataPending !== false;
+}
+
+function standingStill(
+  history: readonly Sample[],
+  windowMs: number,
+  holds: (p: PartitionOffsets, sample: Sample) => boolean,
+): ReadonlySet<string> {
   const latest = history[history.length - 1];
   if (!latest) return new Set();
   let from = -1;
@@ -18,17 +40,19 @@ export function persistentPartitions(history: readonly Sample[], windowMs: numbe
       break;
     }
   }
-  // The history does not reach back a whole window yet: nothing is persistent.
+  // The history does not reach back a whole window yet: nothing qualifies.
   if (from < 0) return new Set();
 
   const candidates = new Map<string, bigint>();
   for (const p of latest.partitions) {
-    if (p.committed !== NO_COMMIT) candidates.set(partitionKey(p.topic, p.partition), p.committed);
+    if (p.committed !== NO_COMMIT && holds(p, latest)) candidates.set(partitionKey(p.topic, p.partition), p.committed);
   }
   for (let i = from; i < history.length - 1 && candidates.size > 0; i++) {
-    const seen = new Map(history[i]!.partitions.map((p) => [partitionKey(p.topic, p.partition), p.committed]));
+    const sample = history[i]!;
+    const seen = new Map(sample.partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
     for (const [key, committed] of candidates) {
-      if (seen.get(key) !== committed) candidates.delete(key);
+      const p = seen.get(key);
+      if (!p || p.committed !== committed || !holds(p, sample)) candidates.delete(key);
     }
   }
   return new Set(candidates.keys());

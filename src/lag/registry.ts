@@ -3,11 +3,15 @@
  * `lagStrategy` trigger parameter; keep the README's strategies table in step.
  */
 import { offsetStrategy } from './offsetStrategy.ts';
+import { rateStrategy } from './rateStrategy.ts';
+import { withRebalanceHold } from './rebalanceHold.ts';
 import type { LagStrategy } from './strategy.ts';
+import { timeStrategy } from './timeStrategy.ts';
 
-const STRATEGIES: Readonly<Record<string, LagStrategy>> = {
-  [offsetStrategy.name]: offsetStrategy,
-};
+/** Every strategy holds its recommendation while the group rebalances (rebalanceHold.ts). */
+const STRATEGIES: Readonly<Record<string, LagStrategy>> = Object.fromEntries(
+  [offsetStrategy, timeStrategy, rateStrategy].map((s) => [s.name, withRebalanceHold(s)]),
+);
 
 export function strategyNames(): readonly string[] {
   return Object.keys(STRATEGIES);

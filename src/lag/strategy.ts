@@ -27,7 +27,30 @@ export interface PartitionDecision {
   /** What it adds to the activation check (differs only for persistent lag). */
   readonly activationLag: bigint;
   /** Why the partition counts as it does, when not plain end − committed. */
-  readonly note?: 'uncommitted' | 'persistent' | 'no-end-offset';
+  readonly note?: 'uncommitted' | 'persistent' | 'no-end-offset' | 'transaction-markers';
+  /** Kafka Streams role of its topic. */
+  readonly role?: 'source' | 'repartition' | 'changelog';
+  /** The sub-topology it feeds. */
+  readonly subTopology?: string;
+  /** Committed offset not moving for stallWindow while data waits and members exist. */
+  readonly stalled?: boolean;
+  /** Estimated age of its oldest unprocessed record (the `time` strategy). */
+  readonly timeLagSeconds?: number;
+}
+
+export interface SubTopologyDecision {
+  readonly id: string;
+  readonly inputs: readonly string[];
+  readonly tasks: number;
+  /** Unprocessed records. */
+  readonly lag: bigint;
+  /** Seconds behind (`time`). */
+  readonly timeLagSeconds?: number;
+  /** Records per second arriving, and per replica processed (`rate`). */
+  readonly arrivalRate?: number;
+  readonly replicaThroughput?: number;
+  /** Replicas this sub-topology alone asks for (`rate`). */
+  readonly replicas?: number;
 }
 
 export interface Decision {
@@ -38,6 +61,19 @@ export interface Decision {
   /** One line a person can read: what was measured and why this is the answer. */
   readonly explanation: string;
   readonly partitions: readonly PartitionDecision[];
+  /** The application as the scaler sees it. */
+  readonly topology: {
+    readonly source: 'given' | 'derived';
+    readonly usefulMax: number;
+    readonly streamThreads: number;
+    readonly subTopologies: readonly SubTopologyDecision[];
+  };
+  /** The sub-topology that drives the decision, when one does. */
+  readonly dominant?: string;
+  /** `topic-partition` of every stalled partition. */
+  readonly stalled: readonly string[];
+  /** Why the previous recommendation is held, when it is. */
+  readonly held?: string;
 }
 
 export interface LagStrategy {
@@ -45,6 +81,8 @@ export interface LagStrategy {
   readonly name: string;
   /** One sentence for docs and the status page. */
   readonly summary: string;
+  /** What the poller must read for this strategy beyond offsets and group state. */
+  readonly needs?: { readonly recordTimestamps?: boolean };
   /** The HPA target, from the metadata alone (GetMetricSpec must not need Kafka). */
   target(metadata: TriggerMetadata): number;
   decide(input: StrategyInput): Decision;

@@ -10,8 +10,9 @@ import { ScalerError } from '../errors.ts';
 import { toKafkaError } from '../kafka/kafkaErrors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
+import { PeekCache } from './peekCache.ts';
 import { readSample, type SampleTarget } from './readSample.ts';
-import type { Sample } from './sample.ts';
+import { partitionKey, type Sample } from './sample.ts';
 
 export interface PollerKey extends SampleTarget {
   /** Normalised bootstrap servers (see clusterKey). */
@@ -67,6 +68,8 @@ export class Poller {
   #stopped = false;
   /** A read that outlived its poll's deadline and has not settled yet. */
   #lingering: Promise<unknown> | undefined;
+  readonly #peeks = new PeekCache();
+  #recordTimestamps = false;
   #firstPoll: Promise<void>;
   #firstPollDone: () => void = () => {};
 
@@ -97,6 +100,11 @@ export class Poller {
 
   touch(): void {
     this.lastRequestedAt = this.#now();
+  }
+
+  /** Adds what a trigger's strategy needs read (record timestamps for `time`). */
+  want(needs: { readonly recordTimestamps?: boolean } | undefined): void {
+    if (needs?.recordTimestamps) this.#recordTimestamps = true;
   }
 
   state(): PollerState {
@@ -138,7 +146,16 @@ export class Poller {
           `kafka cluster ${this.#reader.cluster}: the previous read is still running after its ${timeoutMs}ms deadline`,
         );
       }
-      const read = readSample(this.#reader, this.key, seq, at);
+      const oldest = this.#history[0];
+      const read = readSample(this.#reader, this.key, seq, at, {
+        peeks: this.#peeks,
+        timestamps: this.#recordTimestamps,
+        oldestEnds: new Map(
+          (oldest?.partitions ?? []).flatMap((p) =>
+            p.end === undefined ? [] : [[partitionKey(p.topic, p.partition), p.end]],
+          ),
+        ),
+      });
       const sample = await withDeadline(read, timeoutMs, () => {
         const lingering = read.then(
           () => undefined,

@@ -55,7 +55,7 @@ export class PollerRegistry {
   }
 
   /** The poller for `key`, created and started on first use; marks it as asked for. */
-  acquire(key: PollerKey, brokers: readonly string[]): Poller {
+  acquire(key: PollerKey, brokers: readonly string[], needs?: { readonly recordTimestamps?: boolean }): Poller {
     if (this.#closed) throw new ScalerError('SHUTTING_DOWN', 'the scaler is shutting down');
     const id = pollerId(key);
     let poller = this.#pollers.get(id);
@@ -79,6 +79,7 @@ export class PollerRegistry {
       if (this.#options.polling !== 'manual') poller.start();
       this.#log.info({ poller: id }, 'poller started');
     }
+    poller.want(needs);
     poller.touch();
     return poller;
   }

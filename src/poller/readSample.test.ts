@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
-import { readSample } from './readSample.ts';
+import { PeekCache } from './peekCache.ts';
+import { readSample, type SampleContext, toGroupInfo } from './readSample.ts';
 import { NO_COMMIT } from './sample.ts';
 
 describe('reading one sample', () => {
@@ -12,7 +13,13 @@ describe('reading one sample', () => {
       .commit('g', 'orders', 0, 4);
     kafka.truncate('orders', 1, 2);
     const sample = await readSample(kafka, { groupId: 'g', topics: ['orders'] }, 7, 1000);
-    assert.deepEqual(kafka.requests, ['Metadata', 'OffsetFetch', 'ListOffsets(latest)', 'ListOffsets(earliest)']);
+    assert.deepEqual(kafka.requests, [
+      'Metadata',
+      'OffsetFetch',
+      'DescribeGroups',
+      'ListOffsets(latest)',
+      'ListOffsets(earliest)',
+    ]);
     assert.equal(sample.seq, 7);
     assert.equal(sample.at, 1000);
     assert.deepEqual(
@@ -28,7 +35,7 @@ describe('reading one sample', () => {
   it('sends no start-offset request when every partition has a commit', async () => {
     const kafka = new MemoryKafka().createTopic('t', 2).commit('g', 't', 0, 0).commit('g', 't', 1, 0);
     await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0);
-    assert.deepEqual(kafka.requests, ['Metadata', 'OffsetFetch', 'ListOffsets(latest)']);
+    assert.deepEqual(kafka.requests, ['Metadata', 'OffsetFetch', 'DescribeGroups', 'ListOffsets(latest)']);
   });
 
   it('topic-less: only topics the group committed to, with all their partitions', async () => {
@@ -51,7 +58,7 @@ describe('reading one sample', () => {
     const kafka = new MemoryKafka().createTopic('unrelated', 4).produce('unrelated', 0, 1000);
     const sample = await readSample(kafka, { groupId: 'g', topics: undefined }, 1, 0);
     assert.deepEqual(sample.partitions, []);
-    assert.deepEqual(kafka.requests, ['OffsetFetch']);
+    assert.deepEqual(kafka.requests, ['OffsetFetch', 'DescribeGroups']);
   });
 
   it('topic-less: a committed topic that was since deleted is left out', async () => {
@@ -74,5 +81,77 @@ describe('reading one sample', () => {
       code: 'TOPIC_NOT_FOUND',
       message: /topic "nope" does not exist/,
     });
+  });
+});
+
+describe('reading one sample: group, transaction markers and record timestamps', () => {
+  const context = (extra: Partial<SampleContext> = {}): SampleContext => ({
+    peeks: new PeekCache(),
+    timestamps: false,
+    oldestEnds: new Map(),
+    ...extra,
+  });
+
+  it("counts Kafka Streams instances from the members' client ids", () => {
+    const group = toGroupInfo({
+      state: 'Stable',
+      members: [
+        { memberId: 'b', clientId: 'wc-2f1c-StreamThread-1-consumer' },
+        { memberId: 'a', clientId: 'wc-2f1c-StreamThread-2-consumer' },
+        { memberId: 'c', clientId: 'wc-9d0e-StreamThread-1-consumer' },
+      ],
+    });
+    assert.deepEqual(group, { state: 'Stable', members: 3, instances: 2, memberIds: ['a', 'b', 'c'] });
+    assert.equal(
+      toGroupInfo({ state: 'Stable', members: [{ memberId: 'x', clientId: 'plain-consumer' }] }).instances,
+      undefined,
+    );
+  });
+
+  it('peeks at small gaps and sees that only a transaction marker is left', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 2).produceTransaction('t', 0, 5).produce('t', 1, 5);
+    kafka.commit('g', 't', 0, 5).commit('g', 't', 1, 3);
+    const sample = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, context());
+    assert.deepEqual(
+      sample.partitions.map((p) => [p.partition, p.committed, p.end, p.dataPending]),
+      [
+        [0, 5n, 6n, false],
+        [1, 3n, 5n, true],
+      ],
+    );
+    assert.deepEqual(kafka.requests, ['Metadata', 'OffsetFetch', 'DescribeGroups', 'ListOffsets(latest)', 'Fetch']);
+  });
+
+  it('does not peek again while committed and end offsets stand still', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produceTransaction('t', 0, 5).commit('g', 't', 0, 5);
+    const ctx = context();
+    await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, ctx);
+    kafka.requests.length = 0;
+    const again = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 2, 1000, ctx);
+    assert.equal(again.partitions[0]!.dataPending, false, 'from the cache');
+    assert.ok(!kafka.requests.includes('Fetch'), kafka.requests.join(', '));
+  });
+
+  it('does not peek at large gaps unless record timestamps are wanted', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 500, 1234).commit('g', 't', 0, 0);
+    const plain = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, context());
+    assert.equal(plain.partitions[0]!.committedTimestamp, undefined);
+    assert.ok(!kafka.requests.includes('Fetch'));
+    const timed = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, context({ timestamps: true }));
+    assert.equal(timed.partitions[0]!.committedTimestamp, 1234);
+  });
+
+  it('with timestamps wanted, reads them only for records older than the poll history', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 500, 1234).commit('g', 't', 0, 400);
+    const oldestEnds = new Map([['t\u00000', 300n]]);
+    const sample = await readSample(
+      kafka,
+      { groupId: 'g', topics: ['t'] },
+      1,
+      0,
+      context({ timestamps: true, oldestEnds }),
+    );
+    assert.equal(sample.partitions[0]!.committedTimestamp, undefined, 'the history dates offset 400');
+    assert.ok(!kafka.requests.includes('Fetch'));
   });
 });

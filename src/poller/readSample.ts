@@ -1,11 +1,27 @@
 /**
- * One poll: the group's committed offsets first, then the end offsets, then
- * log start offsets for partitions nothing was committed for. Reading the end
- * second means records produced in between can only make lag look a little
- * larger, and a commit racing the reads can never make it negative.
+ * One poll: the group's committed offsets and description first, then the
+ * end offsets, then log start offsets for partitions nothing was committed
+ * for, then a read-committed peek where the gap needs one. Reading the end
+ * after the commits means records produced in between can only make lag look
+ * a little larger, and a commit racing the reads can never make it negative.
  */
-import type { KafkaReader, PartitionOffset, TopicPartition } from '../kafka/kafkaReader.ts';
-import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from './sample.ts';
+import type {
+  GroupDescription,
+  KafkaReader,
+  PartitionOffset,
+  PeekRequest,
+  PeekResult,
+  TopicPartition,
+} from '../kafka/kafkaReader.ts';
+import type { PeekCache } from './peekCache.ts';
+import { type GroupInfo, NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from './sample.ts';
+
+/**
+ * Gaps of at most this many offsets are peeked at: an exactly-once app that
+ * caught up has one transaction marker per partition (or a few, after
+ * aborts) between its committed offset and the end.
+ */
+export const MARKER_GAP = 64n;
 
 export interface SampleTarget {
   readonly groupId: string;
@@ -13,7 +29,25 @@ export interface SampleTarget {
   readonly topics: readonly string[] | undefined;
 }
 
-export async function readSample(reader: KafkaReader, target: SampleTarget, seq: number, at: number): Promise<Sample> {
+export interface SampleContext {
+  readonly peeks: PeekCache;
+  /** Whether a trigger wants record timestamps (the `time` strategy). */
+  readonly timestamps: boolean;
+  /**
+   * End offsets of the oldest sample in the poll history: a committed offset
+   * below it is older than the history can date, so its record's timestamp
+   * is read. Empty before the first poll.
+   */
+  readonly oldestEnds: ReadonlyMap<string, bigint>;
+}
+
+export async function readSample(
+  reader: KafkaReader,
+  target: SampleTarget,
+  seq: number,
+  at: number,
+  context?: SampleContext,
+): Promise<Sample> {
   let partitions: TopicPartition[];
   let committed: PartitionOffset[];
   if (target.topics) {
@@ -26,6 +60,7 @@ export async function readSample(reader: KafkaReader, target: SampleTarget, seq:
     const topics = [...new Set(committed.map((c) => c.topic))].sort();
     partitions = topics.length > 0 ? await reader.partitions(topics, { skipMissing: true }) : [];
   }
+  const group = toGroupInfo(await reader.describeGroup(target.groupId));
   const ends = partitions.length > 0 ? await reader.endOffsets(partitions) : [];
 
   const committedBy = indexOffsets(committed);
@@ -34,18 +69,69 @@ export async function readSample(reader: KafkaReader, target: SampleTarget, seq:
     (p) => (committedBy.get(partitionKey(p.topic, p.partition)) ?? NO_COMMIT) === NO_COMMIT,
   );
   const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
+  const peekBy = context
+    ? await peekWhereNeeded(reader, partitions, committedBy, endBy, context)
+    : new Map<string, PeekResult>();
 
   const rows: PartitionOffsets[] = partitions.map(({ topic, partition }) => {
     const key = partitionKey(topic, partition);
+    const peek = peekBy.get(key);
     return {
       topic,
       partition,
       committed: committedBy.get(key) ?? NO_COMMIT,
       end: endBy.get(key),
       start: startBy.get(key),
+      ...(peek?.dataPending === undefined ? {} : { dataPending: peek.dataPending }),
+      ...(peek?.firstDataTimestamp === undefined ? {} : { committedTimestamp: peek.firstDataTimestamp }),
     };
   });
-  return { seq, at, partitions: rows };
+  return { seq, at, partitions: rows, group };
+}
+
+async function peekWhereNeeded(
+  reader: KafkaReader,
+  partitions: readonly TopicPartition[],
+  committedBy: ReadonlyMap<string, bigint>,
+  endBy: ReadonlyMap<string, bigint>,
+  { peeks, timestamps, oldestEnds }: SampleContext,
+): Promise<Map<string, PeekResult>> {
+  const results = new Map<string, PeekResult>();
+  const requests: PeekRequest[] = [];
+  for (const { topic, partition } of partitions) {
+    const key = partitionKey(topic, partition);
+    const from = committedBy.get(key) ?? NO_COMMIT;
+    const end = endBy.get(key);
+    if (from === NO_COMMIT || end === undefined || end <= from) continue;
+    const oldestEnd = oldestEnds.get(key);
+    const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd);
+    if (end - from > MARKER_GAP && !wantTimestamp) continue;
+    const cached = peeks.lookup(key, from, end);
+    if (cached) results.set(key, cached);
+    else requests.push({ topic, partition, from, end });
+  }
+  for (const result of await (requests.length > 0 ? reader.peek(requests) : Promise.resolve([]))) {
+    const request = requests.find((r) => r.topic === result.topic && r.partition === result.partition)!;
+    const key = partitionKey(result.topic, result.partition);
+    peeks.store(key, request.from, request.end, result);
+    results.set(key, result);
+  }
+  peeks.retain(new Set(partitions.map((p) => partitionKey(p.topic, p.partition))));
+  return results;
+}
+
+const STREAMS_CLIENT = /^(.+)-StreamThread-\d+-consumer$/;
+
+/** Group state, members, and Kafka Streams instances when the client ids show them. */
+export function toGroupInfo(description: GroupDescription): GroupInfo {
+  const clients = description.members.map((m) => STREAMS_CLIENT.exec(m.clientId)?.[1]);
+  const streams = clients.length > 0 && clients.every((c) => c !== undefined);
+  return {
+    state: description.state,
+    members: description.members.length,
+    instances: streams ? new Set(clients).size : undefined,
+    memberIds: description.members.map((m) => m.memberId).sort(),
+  };
 }
 
 function indexOffsets(offsets: readonly PartitionOffset[]): Map<string, bigint> {

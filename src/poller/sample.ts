@@ -19,6 +19,30 @@ export interface PartitionOffsets {
   readonly end: bigint | undefined;
   /** The log start offset; read only for partitions without a committed offset. */
   readonly start: bigint | undefined;
+  /**
+   * From a read-committed look at the records from the committed offset, when
+   * one was taken: whether any data record (not a transaction marker, not
+   * aborted) lies before the end offset. `false` means the gap is only
+   * transaction markers: nothing is left to process.
+   */
+  readonly dataPending?: boolean;
+  /** Timestamp (epoch ms) of the first data record at or after the committed offset, when looked at. */
+  readonly committedTimestamp?: number;
+}
+
+/** The consumer group as DescribeGroups shows it. */
+export interface GroupInfo {
+  /** "Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead", or "" if unknown. */
+  readonly state: string;
+  readonly members: number;
+  /**
+   * Application instances: distinct Kafka Streams processes when the members'
+   * client ids show them (`<app>-<process-uuid>-StreamThread-<n>-consumer`),
+   * else undefined.
+   */
+  readonly instances: number | undefined;
+  /** Sorted member ids; a change means a new group generation (classic DescribeGroups carries no generation id). */
+  readonly memberIds: readonly string[];
 }
 
 export interface Sample {
@@ -28,9 +52,13 @@ export interface Sample {
   readonly at: number;
   /** Every partition of the polled topics, sorted by topic then partition. */
   readonly partitions: readonly PartitionOffsets[];
+  /** The group's state, members and instances. */
+  readonly group: GroupInfo;
 }
 
 /** A map key for one partition. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
+
+export const UNKNOWN_GROUP: GroupInfo = { state: '', members: 0, instances: undefined, memberIds: [] };

@@ -57,20 +57,27 @@ export class ScalerService {
 
   /** History-based settings must fit in the history pollers keep (SCALER_HISTORY). */
   #windowProblems(trigger: Trigger): string[] {
-    const { persistentLagWindow, excludePersistentLag } = trigger.metadata;
+    const m = trigger.metadata;
     const limit = this.#config.historyMs;
-    if (excludePersistentLag && persistentLagWindow > limit) {
-      return [
-        `parameter "persistentLagWindow" value "${formatDuration(persistentLagWindow)}" must be at most ${formatDuration(limit)} (SCALER_HISTORY)`,
-      ];
-    }
-    return [];
+    const windows: Array<[string, number, boolean]> = [
+      ['persistentLagWindow', m.persistentLagWindow, m.excludePersistentLag],
+      ['stallWindow', m.stallWindow, true],
+      ['rebalanceCooldown', m.rebalanceCooldown, true],
+      ['rateWindow', m.rateWindow, m.lagStrategy === 'rate'],
+      ['scaleDownDelay', m.scaleDownDelay, m.lagStrategy === 'rate'],
+    ];
+    return windows
+      .filter(([, ms, used]) => used && ms > limit)
+      .map(
+        ([name, ms]) =>
+          `parameter "${name}" value "${formatDuration(ms)}" must be at most ${formatDuration(limit)} (SCALER_HISTORY)`,
+      );
   }
 
   /** The current decision for a trigger, from its poller's latest data. */
   async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
     const trigger = this.trigger(ref);
-    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers, trigger.strategy.needs);
     await poller.waitForFirstPoll(this.#config.firstPollWaitMs);
     return this.evaluateNow(trigger, poller);
   }
@@ -121,7 +128,7 @@ export class ScalerService {
    */
   watchActive(ref: ScaledObjectRef, onActive: (active: boolean) => void): () => void {
     const trigger = this.trigger(ref);
-    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers, trigger.strategy.needs);
     let last: boolean | undefined;
     const check = (): void => {
       poller.touch();

@@ -44,7 +44,9 @@ export function parseTrigger(ref: ScaledObjectRef): Trigger {
 function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObject'> | InvalidMetadataError {
   const { metadata, problems, unknownKeys, notes } = parseTriggerMetadata(raw);
   if (problems.length > 0) return new InvalidMetadataError(problems);
-  const topics = [...new Set(metadata.topic)].sort();
+  // A given topology names the topics to read when `topic` does not.
+  const named = metadata.topic.length > 0 ? metadata.topic : (metadata.topology?.flatMap((s) => s.inputs) ?? []);
+  const topics = [...new Set(named)].sort();
   return {
     metadata,
     brokers: metadata.bootstrapServers,

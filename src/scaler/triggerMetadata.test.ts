@@ -23,6 +23,16 @@ describe('trigger metadata: defaults as in KEDA', () => {
       limitToPartitionsWithLag: false,
       ensureEvenDistributionOfPartitions: false,
       lagStrategy: 'offset',
+      streamThreads: 1,
+      topology: undefined,
+      rebalanceCooldown: 60_000,
+      stallWindow: 120_000,
+      timeLagThreshold: 60,
+      replicaThroughput: undefined,
+      targetUtilization: 0.7,
+      catchUpSeconds: 300,
+      rateWindow: 60_000,
+      scaleDownDelay: 300_000,
     });
   });
 });
@@ -144,7 +154,7 @@ describe('trigger metadata: every problem at once, in KEDA grammar', () => {
         'parameter "offsetResetPolicy" value "foo" must be one of [earliest latest]',
         'parameter "allowIdleConsumers" value "yes" must be a boolean (true or false)',
         `unable to parse duration value "soon" for "persistentLagWindow": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`,
-        'parameter "lagStrategy" value "magic" must be one of [offset]',
+        'parameter "lagStrategy" value "magic" must be one of [offset time rate]',
       ],
     },
     {

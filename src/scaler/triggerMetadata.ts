@@ -4,6 +4,7 @@
  * this scaler's own. One table; cross-field rules in `crossFieldProblems`.
  */
 import { strategyNames } from '../lag/registry.ts';
+import { parseTopology, type SubTopologySpec } from '../streams/topology.ts';
 import { parsePartitionList } from './partitionList.ts';
 import { field, type Parsed, parseMetadata } from './schema.ts';
 
@@ -82,6 +83,62 @@ export const TRIGGER_SCHEMA = {
     fallback: 'offset',
     values: strategyNames,
   }),
+  streamThreads: field.int({
+    doc: 'Kafka Streams threads per instance (`num.stream.threads`): more than ceil(tasks / streamThreads) replicas would idle',
+    fallback: 1,
+    min: 1,
+  }),
+  topology: field.custom<readonly SubTopologySpec[] | undefined>(
+    {
+      doc: 'the sub-topologies and their input topics, `name:topic+topic;name:topic`; derived from topic names when not given',
+      fallback: undefined,
+    },
+    (raw) => parseTopology(raw),
+  ),
+  rebalanceCooldown: field.duration({
+    doc: 'hold the previous recommendation while the group rebalances and this long after its members change; 0 turns it off',
+    fallback: 60_000,
+  }),
+  stallWindow: field.duration({
+    doc: 'a partition whose committed offset has not moved this long while it has lag and the group has members is stalled',
+    fallback: 120_000,
+    minMs: 1_000,
+  }),
+  timeLagThreshold: field.number({
+    doc: '`time`: target seconds behind per replica',
+    fallback: 60,
+    greaterThan: 0,
+  }),
+  replicaThroughput: field.custom<number | undefined>(
+    {
+      doc: '`rate`: records per second one replica processes; learned from the group when not given',
+      fallback: undefined,
+    },
+    (raw) => {
+      const value = Number(raw);
+      return /^\d+(\.\d+)?$/.test(raw) && value > 0 ? { value } : { problem: 'must be a number greater than 0' };
+    },
+  ),
+  targetUtilization: field.number({
+    doc: "`rate`: the share of a replica's throughput that steady arrivals may use",
+    fallback: 0.7,
+    greaterThan: 0,
+    max: 1,
+  }),
+  catchUpSeconds: field.number({
+    doc: '`rate`: the time in which a backlog should be worked off',
+    fallback: 300,
+    greaterThan: 0,
+  }),
+  rateWindow: field.duration({
+    doc: '`rate`: the window over which arrival and drain rates are measured',
+    fallback: 60_000,
+    minMs: 5_000,
+  }),
+  scaleDownDelay: field.duration({
+    doc: '`rate`: a lower replica count is recommended only after it held this long',
+    fallback: 300_000,
+  }),
 } as const;
 
 export type TriggerMetadata = Parsed<typeof TRIGGER_SCHEMA>;
@@ -123,6 +180,16 @@ function crossFieldProblems(m: TriggerMetadata): string[] {
   }
   if (m.ensureEvenDistributionOfPartitions && m.topic.length === 0) {
     problems.push('topic must be specified when using ensureEvenDistributionOfPartitions');
+  }
+  if (m.topology && m.topic.length > 0) {
+    const inTopology = new Set(m.topology.flatMap((s) => s.inputs));
+    const notInTopology = m.topic.filter((t) => !inTopology.has(t));
+    const notInTopic = [...inTopology].filter((t) => !m.topic.includes(t));
+    if (notInTopology.length > 0 || notInTopic.length > 0) {
+      problems.push(
+        `topic and topology must name the same topics (only in topic: ${notInTopology.join(', ') || 'none'}; only in topology: ${notInTopic.join(', ') || 'none'}); or leave topic out`,
+      );
+    }
   }
   return problems;
 }

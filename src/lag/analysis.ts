@@ -1,0 +1,98 @@
+/**
+ * What every strategy starts from: the partitions a trigger counts, with
+ * KEDA's lag rules and the transaction-marker fix applied, their Kafka
+ * Streams role and sub-topology, stalls, and KEDA's totals and activation.
+ */
+import { partitionKey, type Sample } from '../poller/sample.ts';
+import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { buildTopology, type Topology } from '../streams/topology.ts';
+import { partitionLag, totalLag, type TotalLag } from './kedaLag.ts';
+import { persistentPartitions, stalledPartitions } from './persistentLag.ts';
+import type { Decision, PartitionDecision, StrategyInput, SubTopologyDecision } from './strategy.ts';
+
+export interface Analysis {
+  readonly topology: Topology;
+  /** Counted partitions (partitionLimitation applied), changelogs included but flagged. */
+  readonly partitions: readonly PartitionDecision[];
+  /** Partitions that are demand (not changelog), by sub-topology id. */
+  readonly bySubTopology: ReadonlyMap<string, readonly PartitionDecision[]>;
+  /** KEDA's totals over the demand partitions. */
+  readonly keda: TotalLag;
+  readonly active: boolean;
+  readonly stalled: readonly string[];
+}
+
+/** Partitions of a sample that a trigger counts (partitionLimitation). */
+export function countedPartitions(sample: Sample, metadata: TriggerMetadata): Sample['partitions'] {
+  const limit = metadata.partitionLimitation;
+  return limit ? sample.partitions.filter((p) => limit.has(p.partition)) : sample.partitions;
+}
+
+export function analyze({ metadata: m, latest, history }: StrategyInput): Analysis {
+  const rows = countedPartitions(latest, m);
+  const partitionCounts = new Map<string, number>();
+  for (const p of latest.partitions) partitionCounts.set(p.topic, (partitionCounts.get(p.topic) ?? 0) + 1);
+  const topology = buildTopology({
+    appId: m.consumerGroup,
+    partitionCounts,
+    given: m.topology,
+    streamThreads: m.streamThreads,
+  });
+  const subOf = new Map<string, string>();
+  for (const sub of topology.subTopologies) for (const topic of sub.inputs) subOf.set(topic, sub.id);
+
+  const persistent = m.excludePersistentLag ? persistentPartitions(history, m.persistentLagWindow) : new Set<string>();
+  const stalled = stalledPartitions(history, m.stallWindow);
+  const partitions = rows.map((p): PartitionDecision => {
+    const key = partitionKey(p.topic, p.partition);
+    const role = topology.roles.get(p.topic) ?? 'source';
+    const sub = subOf.get(p.topic);
+    return {
+      ...partitionLag(p, m, persistent.has(key)),
+      role,
+      ...(sub === undefined ? {} : { subTopology: sub }),
+      ...(stalled.has(key) ? { stalled: true } : {}),
+    };
+  });
+  const demand = partitions.filter((p) => p.role !== 'changelog');
+  const bySubTopology = new Map<string, PartitionDecision[]>(topology.subTopologies.map((s) => [s.id, []]));
+  for (const p of demand) if (p.subTopology !== undefined) bySubTopology.get(p.subTopology)?.push(p);
+  const keda = totalLag(demand, m);
+  return {
+    topology,
+    partitions,
+    bySubTopology,
+    keda,
+    active: keda.activationLag > BigInt(m.activationLagThreshold),
+    stalled: partitions.filter((p) => p.stalled).map((p) => `${p.topic}-${p.partition}`),
+  };
+}
+
+/** The topology part of a decision, with per-sub-topology lag and any strategy figures. */
+export function topologyDecision(
+  analysis: Analysis,
+  extra: (id: string) => Partial<SubTopologyDecision> = () => ({}),
+): Decision['topology'] {
+  const { topology } = analysis;
+  return {
+    source: topology.source,
+    usefulMax: topology.usefulMax,
+    streamThreads: topology.streamThreads,
+    subTopologies: topology.subTopologies.map((s) => ({
+      id: s.id,
+      inputs: s.inputs,
+      tasks: s.tasks,
+      lag: (analysis.bySubTopology.get(s.id) ?? []).reduce((sum, p) => sum + p.lag, 0n),
+      ...extra(s.id),
+    })),
+  };
+}
+
+/** Explanation fragments shared by every strategy. */
+export function commonNotes(analysis: Analysis): string[] {
+  const notes: string[] = [];
+  const markers = analysis.partitions.filter((p) => p.note === 'transaction-markers').length;
+  if (markers > 0) notes.push(`${markers} partition(s) with only transaction markers left`);
+  if (analysis.stalled.length > 0) notes.push(`stalled: ${analysis.stalled.join(', ')}`);
+  return notes;
+}

@@ -1,0 +1,93 @@
+/**
+ * While a consumer group rebalances, processing pauses and lag jumps; reading
+ * that as new demand makes a scaler add replicas, each of which causes another
+ * rebalance. So while the group rebalances, and for `cooldownMs` after its
+ * members change, the recommendation is the one from the last undisturbed
+ * poll. Activation is never held: a new record still wakes a group at zero.
+ *
+ * Classic DescribeGroups carries no generation id; a change of the member set
+ * (or a rebalancing state) is taken as a new generation. Groups on the
+ * KIP-848 protocols show as Dead to classic DescribeGroups and are never held.
+ */
+import { formatDuration } from '../duration.ts';
+import type { Sample } from '../poller/sample.ts';
+import type { Decision, LagStrategy } from './strategy.ts';
+
+const REBALANCING = new Set(['PreparingRebalance', 'CompletingRebalance']);
+/** A hold never reaches further back than this many cooldowns (a group stuck rebalancing). */
+const MAX_HOLD_COOLDOWNS = 10;
+
+export interface Hold {
+  /** Index in the history of the last undisturbed sample, whose recommendation stands. */
+  readonly anchor: number;
+  readonly reason: string;
+}
+
+function known(sample: Sample): boolean {
+  return sample.group.state !== '' && sample.group.state !== 'Dead';
+}
+
+function sameMembers(a: Sample, b: Sample): boolean {
+  const x = a.group.memberIds;
+  const y = b.group.memberIds;
+  return x.length === y.length && x.every((id, i) => id === y[i]);
+}
+
+/** Whether the recommendation must be held, and from which sample. */
+export function rebalanceHold(history: readonly Sample[], cooldownMs: number, now: number): Hold | undefined {
+  const n = history.length;
+  if (cooldownMs <= 0 || n === 0) return undefined;
+  const changeAt: Array<number | undefined> = history.map((sample, i) => {
+    if (REBALANCING.has(sample.group.state)) return sample.at;
+    const previous = history[i - 1];
+    if (previous && known(sample) && known(previous) && !sameMembers(sample, previous)) return sample.at;
+    return undefined;
+  });
+  const latest = history[n - 1]!;
+  const rebalancing = REBALANCING.has(latest.group.state);
+  const lastChange = changeAt.reduce<number | undefined>((last, at) => (at === undefined ? last : at), undefined);
+  if (!rebalancing && (lastChange === undefined || now - lastChange >= cooldownMs)) return undefined;
+
+  // The last sample that was neither rebalancing nor within the cooldown of a change.
+  let recent: number | undefined;
+  let anchor = -1;
+  for (let i = 0; i < n; i++) {
+    recent = changeAt[i] ?? recent;
+    const disturbed = changeAt[i] !== undefined || (recent !== undefined && history[i]!.at - recent < cooldownMs);
+    if (!disturbed) anchor = i;
+  }
+  if (anchor < 0 || now - history[anchor]!.at > MAX_HOLD_COOLDOWNS * cooldownMs) return undefined;
+  const reason = rebalancing
+    ? `group rebalancing (${latest.group.state})`
+    : `group members changed ${formatDuration(now - lastChange!)} ago (rebalanceCooldown ${formatDuration(cooldownMs)})`;
+  return { anchor, reason };
+}
+
+/**
+ * `strategy` with the hold applied: while held, the metric is what the
+ * strategy recommended at the anchor sample; activity, partitions and stalls
+ * are current.
+ */
+export function withRebalanceHold(strategy: LagStrategy): LagStrategy {
+  return {
+    ...strategy,
+    decide(input): Decision {
+      const current = strategy.decide(input);
+      const hold = rebalanceHold(input.history, input.metadata.rebalanceCooldown, input.now);
+      if (!hold) return current;
+      const anchor = input.history[hold.anchor]!;
+      const past = strategy.decide({
+        ...input,
+        history: input.history.slice(0, hold.anchor + 1),
+        latest: anchor,
+        now: anchor.at,
+      });
+      return {
+        ...current,
+        metricValue: past.metricValue,
+        held: hold.reason,
+        explanation: `holding the recommendation of ${formatDuration(input.now - anchor.at)} ago (metric ${past.metricValue}): ${hold.reason}; now: ${current.explanation}`,
+      };
+    },
+  };
+}

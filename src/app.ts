@@ -24,6 +24,7 @@ export interface RunningApp {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly registry: PollerRegistry;
+  readonly scaler: ScalerService;
   readonly health: HealthState;
   /** Drains gRPC, stops pollers, closes Kafka clients and the HTTP server. Safe to call twice. */
   stop(): Promise<void>;
@@ -55,7 +56,13 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
   });
   let http;
   try {
-    http = await startHttpServer({ host: config.host, port: config.httpPort, health, logger });
+    http = await startHttpServer({
+      host: config.host,
+      port: config.httpPort,
+      health,
+      logger,
+      statuses: () => scaler.statuses(),
+    });
   } catch (err) {
     await grpc.shutdown(0);
     throw err;
@@ -68,6 +75,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     grpcPort: grpc.port,
     httpPort: http.port,
     registry,
+    scaler,
     health,
     stop() {
       stopping ??= (async () => {

@@ -42,7 +42,7 @@ interface Variable {
 export const VARIABLES: readonly Variable[] = [
   { name: 'SCALER_HOST', kind: 'host', fallback: '0.0.0.0', doc: 'address the gRPC and HTTP servers bind to' },
   { name: 'SCALER_GRPC_PORT', kind: 'port', fallback: '9090', doc: 'gRPC port (ExternalScaler, health, reflection)' },
-  { name: 'SCALER_HTTP_PORT', kind: 'port', fallback: '8080', doc: 'HTTP port (/healthz, /readyz)' },
+  { name: 'SCALER_HTTP_PORT', kind: 'port', fallback: '8080', doc: 'HTTP port (/healthz, /readyz, /api/triggers)' },
   { name: 'SCALER_POLL_INTERVAL', kind: 'duration', fallback: '2s', doc: 'how often offsets are read per poller' },
   {
     name: 'SCALER_MAX_STALENESS',

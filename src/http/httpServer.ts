@@ -1,18 +1,23 @@
 /**
  * The HTTP side: `/healthz` (liveness) and `/readyz` (readiness) for probes
- * and load balancers that do not speak gRPC health. Same meaning as the gRPC
- * health services: see grpc/healthService.ts.
+ * and load balancers that do not speak gRPC health (same meaning as the gRPC
+ * health services: see grpc/healthService.ts), and `/api/triggers`: every
+ * trigger's latest decision with its explanation, topology and stalled
+ * partitions, as JSON, for operators.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HealthState, LIVENESS, READINESS } from '../grpc/healthService.ts';
 import type { Logger } from '../logger.ts';
+import type { TriggerStatus } from '../scaler/scalerService.ts';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly health: HealthState;
   readonly logger: Logger;
+  /** The latest decision of every trigger. */
+  readonly statuses: () => readonly TriggerStatus[];
 }
 
 export interface RunningHttpServer {
@@ -26,6 +31,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (url.pathname === '/api/triggers') {
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ triggers: options.statuses().map(statusJson) }, bigintAsString));
       return;
     }
     const probe = url.pathname === '/healthz' ? LIVENESS : url.pathname === '/readyz' ? READINESS : undefined;
@@ -55,4 +66,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         server.closeAllConnections();
       }),
   };
+}
+
+/** A trigger status as JSON: identity, strategy and decision (no metadata values, which may hold addresses). */
+export function statusJson(status: TriggerStatus): Record<string, unknown> {
+  const { trigger, decision } = status;
+  return {
+    scaledObject: trigger.scaledObject,
+    metricName: trigger.metricName,
+    strategy: trigger.metadata.lagStrategy,
+    consumerGroup: trigger.pollerKey.groupId,
+    cluster: trigger.pollerKey.cluster,
+    sampledAt: new Date(status.sampledAt).toISOString(),
+    evaluatedAt: new Date(status.evaluatedAt).toISOString(),
+    decision,
+  };
+}
+
+/** JSON.stringify replacer: Kafka offsets are int64, sent as strings. */
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }

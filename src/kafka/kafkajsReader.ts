@@ -1,8 +1,9 @@
 /**
  * KafkaReader over kafkajs, one per Kafka cluster, shared by every poller of
- * that cluster. Per poll of a group it sends one OffsetFetch to the group's
- * coordinator (found once, then cached) and one ListOffsets per partition
- * leader for all the partitions asked for. Metadata is requested only for the
+ * that cluster. Per poll of a group it sends one OffsetFetch and one
+ * DescribeGroups to the group's coordinator (found once, then cached), one
+ * ListOffsets per partition leader for all the partitions asked for, and a
+ * Fetch per leader when the poller asks to peek. Metadata is requested only for the
  * topics a poller reads, when they are new or their metadata is older than
  * `metadataMaxAgeMs`, or after an error that says routing changed.
  *

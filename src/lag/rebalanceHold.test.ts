@@ -45,6 +45,12 @@ describe('holding the recommendation during rebalances', () => {
       anchor: undefined,
     },
     {
+      name: 'a group without members is never held: its lag is plain demand',
+      history: [s(0, stableGroup(2)), s(10_000, stableGroup(0))],
+      now: 10_000,
+      anchor: undefined,
+    },
+    {
       name: 'rebalanceCooldown 0 turns the hold off',
       history: [s(0, stableGroup(1)), s(10_000, rebalancing)],
       now: 10_000,

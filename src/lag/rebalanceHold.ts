@@ -6,8 +6,11 @@
  * poll. Activation is never held: a new record still wakes a group at zero.
  *
  * Classic DescribeGroups carries no generation id; a change of the member set
- * (or a rebalancing state) is taken as a new generation. Groups on the
- * KIP-848 protocols show as Dead to classic DescribeGroups and are never held.
+ * (or a rebalancing state) is taken as a new generation. A group with no
+ * members is never held: nothing is processing, so nothing pauses, and its
+ * lag is plain demand (a group scaled to zero, or all of it crashed). Groups
+ * on the KIP-848 protocols show as Dead to classic DescribeGroups and are
+ * never held.
  */
 import { formatDuration } from '../duration.ts';
 import type { Sample } from '../poller/sample.ts';
@@ -44,6 +47,7 @@ export function rebalanceHold(history: readonly Sample[], cooldownMs: number, no
     return undefined;
   });
   const latest = history[n - 1]!;
+  if (latest.group.members === 0) return undefined;
   const rebalancing = REBALANCING.has(latest.group.state);
   const lastChange = changeAt.reduce<number | undefined>((last, at) => (at === undefined ? last : at), undefined);
   if (!rebalancing && (lastChange === undefined || now - lastChange >= cooldownMs)) return undefined;

@@ -24,6 +24,14 @@ export interface Evaluation {
   readonly sampledAt: number;
 }
 
+/** A trigger's latest decision, for operators (HTTP /api/triggers). */
+export interface TriggerStatus extends Evaluation {
+  /** When the decision was made (epoch ms). */
+  readonly evaluatedAt: number;
+}
+
+const STATUS_LIMIT = 1_000;
+
 export interface ScalerServiceOptions {
   readonly registry: PollerRegistry;
   readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'>;
@@ -38,6 +46,8 @@ export class ScalerService {
   readonly #now: () => number;
   /** ScaledObjects whose unknown keys and notes were already logged, by their metadata. */
   readonly #reported = new Set<string>();
+  /** The latest decision per trigger, oldest first. */
+  readonly #latest = new Map<string, TriggerStatus>();
 
   constructor(options: ScalerServiceOptions) {
     this.#registry = options.registry;
@@ -118,7 +128,21 @@ export class ScalerService {
       },
       'decision',
     );
-    return { trigger, decision, sampledAt: latest.at };
+    const evaluation = { trigger, decision, sampledAt: latest.at };
+    this.#remember(evaluation, now);
+    return evaluation;
+  }
+
+  /** Every trigger's latest decision, most recent first. */
+  statuses(): TriggerStatus[] {
+    return [...this.#latest.values()].reverse();
+  }
+
+  #remember(evaluation: Evaluation, now: number): void {
+    const key = `${evaluation.trigger.scaledObject}|${evaluation.trigger.metricName}`;
+    this.#latest.delete(key);
+    this.#latest.set(key, { ...evaluation, evaluatedAt: now });
+    if (this.#latest.size > STATUS_LIMIT) this.#latest.delete(this.#latest.keys().next().value as string);
   }
 
   /**

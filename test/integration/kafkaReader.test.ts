@@ -39,7 +39,7 @@ describe('kafka reader on a 3-node cluster', function () {
     await kafka.stop();
   });
 
-  it('sends one OffsetFetch per group and one ListOffsets per partition leader per poll, and finds a new coordinator after a crash', async () => {
+  it('sends one OffsetFetch and one DescribeGroups per group and one ListOffsets per partition leader per poll, and finds a new coordinator after a crash', async () => {
     const admin = testKafkaClient(kafka.bootstrapServers).admin();
     await admin.connect();
     const topics = ['orders', 'payments'];
@@ -83,13 +83,18 @@ describe('kafka reader on a 3-node cluster', function () {
         const byApi = (api: string) => requests.filter((r) => r.startsWith(`${api}@`));
         assert.equal(byApi('OffsetFetch').length, 1, `poll ${poll}: ${requests.join(', ')}`);
         assert.deepEqual(
+          byApi('DescribeGroups'),
+          byApi('OffsetFetch').map((r) => r.replace('OffsetFetch', 'DescribeGroups')),
+          'one DescribeGroups, to the coordinator',
+        );
+        assert.deepEqual(
           byApi('ListOffsets')
             .map((r) => r.split('@')[1])
             .sort(),
           [...leaders].sort(),
           `poll ${poll}: one ListOffsets to each leader`,
         );
-        assert.equal(requests.length, 1 + leaders.size, `poll ${poll}: nothing else (${requests.join(', ')})`);
+        assert.equal(requests.length, 2 + leaders.size, `poll ${poll}: nothing else (${requests.join(', ')})`);
       }
       const sample = registry.pollers()[0]!.state().latest!;
       assert.equal(sample.partitions.length, 9);

@@ -100,7 +100,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     for (const node of nodes) node.killNow();
     rmSync(root, { recursive: true, force: true });
   });
-  startWatchdog(root);
+  startWatchdog(root, 'kafka.Kafka');
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -259,10 +259,12 @@ async function waitForBrokers(bootstrapServers: string, count: number, timeoutMs
   }
 }
 
-function startWatchdog(root: string): void {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'watchdog.ts'), String(process.pid), root], {
-    detached: true,
-    stdio: 'ignore',
-  });
+/** Starts the detached reaper for the JVMs (running `mainClass`) whose PIDs are kept in `<root>/pids/`. */
+export function startWatchdog(root: string, mainClass: string): void {
+  const child = spawn(
+    process.execPath,
+    [path.join(import.meta.dirname, 'watchdog.ts'), String(process.pid), root, mainClass],
+    { detached: true, stdio: 'ignore' },
+  );
   child.unref();
 }

@@ -1,22 +1,22 @@
 /**
  * Reaper for a harness cluster, started detached by cluster.ts:
  *
- *   node watchdog.ts <parentPid> <clusterRoot>
+ *   node watchdog.ts <parentPid> <root> <mainClass>
  *
- * While the cluster folder exists and the parent lives, it waits. When the
- * parent is gone (SIGKILL, a crash: cases its own exit handlers never see), it
- * SIGKILLs every JVM listed in `<root>/pids/` whose command line is a Kafka
- * node, deletes the folder and exits. When the parent removes the folder
- * itself (a normal stop), the watchdog simply exits.
+ * While the folder exists and the parent lives, it waits. When the parent is
+ * gone (SIGKILL, a crash: cases its own exit handlers never see), it SIGKILLs
+ * every JVM listed in `<root>/pids/` whose command line runs `mainClass`
+ * (kafka.Kafka for brokers), deletes the folder and exits. When the parent
+ * removes the folder itself (a normal stop), the watchdog simply exits.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const POLL_MS = 250;
-const [parentArg, root] = process.argv.slice(2);
+const [parentArg, root, mainClass] = process.argv.slice(2);
 const parentPid = Number(parentArg);
-if (!Number.isInteger(parentPid) || !root) {
-  process.stderr.write('usage: watchdog.ts <parentPid> <clusterRoot>\n');
+if (!Number.isInteger(parentPid) || !root || !mainClass) {
+  process.stderr.write('usage: watchdog.ts <parentPid> <root> <mainClass>\n');
   process.exit(2);
 }
 
@@ -30,9 +30,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function isKafkaNode(pid: number): boolean {
+function isOurJvm(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(mainClass!);
   } catch {
     return false;
   }
@@ -44,7 +44,7 @@ function reap(): void {
     ? readdirSync(pidsDir).map((f) => Number(readFileSync(path.join(pidsDir, f), 'utf8')))
     : [];
   for (const pid of pids) {
-    if (Number.isInteger(pid) && isKafkaNode(pid)) {
+    if (Number.isInteger(pid) && isOurJvm(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -54,7 +54,7 @@ function reap(): void {
   }
   // Give the kernel a moment to release files before removing the folder.
   const deadline = Date.now() + 5_000;
-  while (pids.some((pid) => isKafkaNode(pid)) && Date.now() < deadline) {
+  while (pids.some((pid) => isOurJvm(pid)) && Date.now() < deadline) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
   rmSync(root!, { recursive: true, force: true });

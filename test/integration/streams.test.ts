@@ -1,0 +1,201 @@
+/**
+ * A real Kafka Streams application (tools/kafka/streams/StreamsLagApp.java:
+ * words → groupBy(word) → count, so a repartition topic and a changelog),
+ * run as a JVM, seen by the scaler.
+ */
+import assert from 'node:assert/strict';
+import type { Admin, Producer } from 'kafkajs';
+import type { Decision } from '../../src/lag/strategy.ts';
+import { eventually } from '../../tools/eventually.ts';
+import { type StreamsApp, startStreamsApp } from '../../tools/kafka/streamsApp.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { testBootstrap, testKafkaClient, uniqueName } from '../support/kafka.ts';
+
+const WORDS = ['apple', 'pear', 'plum', 'fig', 'kiwi', 'lime', 'date', 'sloe'];
+
+describe('a real Kafka Streams application', function () {
+  this.timeout(180_000);
+  let app: TestApp;
+  let admin: Admin;
+  let producer: Producer;
+  let streams: StreamsApp | undefined;
+
+  beforeEach(async () => {
+    app = await startTestApp({ SCALER_POLL_INTERVAL: '500ms' });
+    const kafka = testKafkaClient();
+    admin = kafka.admin();
+    producer = kafka.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  afterEach(async () => {
+    await streams?.kill();
+    streams = undefined;
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+    await app.stop();
+  });
+
+  async function startApp(
+    delayMs: number,
+    stallOn?: string,
+    guarantee: 'at_least_once' | 'exactly_once_v2' = 'at_least_once',
+  ): Promise<{ appId: string; input: string }> {
+    const appId = uniqueName('wc');
+    const input = uniqueName('words');
+    await admin.createTopics({
+      topics: [
+        { topic: input, numPartitions: 4 },
+        { topic: `${input}-counts`, numPartitions: 4 },
+      ],
+      waitForLeaders: true,
+    });
+    streams = await startStreamsApp({
+      bootstrap: testBootstrap(),
+      appId,
+      input,
+      output: `${input}-counts`,
+      delayMs,
+      guarantee,
+      ...(stallOn ? { stallOn } : {}),
+    });
+    return { appId, input };
+  }
+
+  const produce = (input: string, count: number) =>
+    producer.send({
+      topic: input,
+      messages: Array.from({ length: count }, (_, i) => ({ key: String(i), value: WORDS[i % WORDS.length]! })),
+    });
+
+  const decide = (appId: string, extra: Record<string, string> = {}) =>
+    app.scaler.evaluate({
+      name: appId,
+      namespace: 'streams',
+      scalerMetadata: {
+        bootstrapServers: testBootstrap(),
+        consumerGroup: appId,
+        offsetResetPolicy: 'earliest',
+        ...extra,
+      },
+    });
+
+  it('classifies its topics, counts sub-topologies and tasks, and follows the lagging repartition topic', async () => {
+    const { appId, input } = await startApp(25);
+    await produce(input, 400);
+
+    const lagging = await eventually(
+      async () => (await decide(appId, { lagStrategy: 'time' })).decision,
+      (d: Decision) => d.dominant === 'by-word' && d.metricValue > 0,
+      { timeoutMs: 30_000, everyMs: 500, what: 'the downstream sub-topology lagging' },
+    );
+    const repartition = `${appId}-by-word-repartition`;
+    const roles = Object.fromEntries(lagging.partitions.map((p) => [p.topic, p.role]));
+    assert.deepEqual(roles, { [input]: 'source', [repartition]: 'repartition' });
+    assert.deepEqual(
+      lagging.topology.subTopologies.map((s) => [s.id, s.inputs, s.tasks]),
+      [
+        ['sources', [input], 4],
+        ['by-word', [repartition], 4],
+      ],
+    );
+    assert.equal(lagging.topology.usefulMax, 8);
+    const lag = Object.fromEntries(lagging.topology.subTopologies.map((s) => [s.id, s.lag]));
+    assert.ok(lag['by-word']! > 0n, 'the repartition topic has lag');
+    assert.equal(lag['sources'], 0n, 'the source sub-topology keeps up');
+
+    // The changelog exists in the cluster, but has no committed offsets: it is never demand.
+    const topics = await admin.listTopics();
+    assert.ok(topics.includes(`${appId}-word-counts-changelog`));
+    assert.ok(!lagging.partitions.some((p) => p.topic.endsWith('-changelog')));
+    // Named explicitly, it is classified and still not demand.
+    const named = (await decide(appId, { topic: `${input},${repartition},${appId}-word-counts-changelog` })).decision;
+    assert.ok(named.partitions.filter((p) => p.topic.endsWith('-changelog')).every((p) => p.role === 'changelog'));
+    assert.deepEqual(
+      named.topology.subTopologies.map((s) => s.id),
+      ['sources', 'by-word'],
+    );
+
+    // Two stream threads per instance: half the useful replicas.
+    assert.equal((await decide(appId, { streamThreads: '2' })).decision.topology.usefulMax, 4);
+
+    // Once the backlog is worked off, everything is at 0 and the trigger goes inactive.
+    const drained = await eventually(
+      async () => (await decide(appId, { lagStrategy: 'time' })).decision,
+      (d: Decision) => !d.active,
+      { timeoutMs: 60_000, everyMs: 1_000, what: 'the backlog processed' },
+    );
+    assert.equal(drained.metricValue, 0);
+  });
+
+  it('rate: learns what one instance processes from its drain, and sizes the downstream sub-topology by it', async () => {
+    // The downstream sub-topology sleeps 20 ms per record: at most 50 records/s per instance.
+    const { appId, input } = await startApp(20);
+    await produce(input, 2_000);
+    const sized = await eventually(
+      async () => (await decide(appId, { lagStrategy: 'rate', rateWindow: '5s', catchUpSeconds: '10' })).decision,
+      (d: Decision) => d.topology.subTopologies.some((s) => s.id === 'by-word' && s.replicaThroughput !== undefined),
+      { timeoutMs: 60_000, everyMs: 1_000, what: 'a learned throughput for the by-word sub-topology' },
+    );
+    const byWord = sized.topology.subTopologies.find((s) => s.id === 'by-word')!;
+    assert.ok(
+      byWord.replicaThroughput! > 5 && byWord.replicaThroughput! <= 55,
+      `learned ${byWord.replicaThroughput}/s per instance`,
+    );
+    assert.equal(sized.dominant, 'by-word');
+    assert.ok(sized.metricValue >= 2 && sized.metricValue <= 8, `${sized.metricValue} replicas: ${sized.explanation}`);
+    assert.match(sized.explanation, /learned over/);
+  });
+
+  it('exactly-once (exactly_once_v2): goes inactive once caught up, ready to scale to zero', async () => {
+    // Its repartition topic is written in transactions. (Kafka Streams 4.x commits its consumer position,
+    // which is past the markers; a client that commits last-processed + 1 leaves them: transactions.test.ts.)
+    const { appId, input } = await startApp(0, undefined, 'exactly_once_v2');
+    await produce(input, 100);
+    const idle = await eventually(
+      async () => (await decide(appId)).decision,
+      (d: Decision) =>
+        d.partitions.length === 8 && !d.active && d.partitions.some((p) => p.end! > 0n && p.role === 'repartition'),
+      { timeoutMs: 60_000, everyMs: 500, what: 'the exactly-once app caught up and inactive' },
+    );
+    assert.equal(idle.metricValue, 0);
+    assert.ok(idle.partitions.every((p) => p.lag === 0n));
+  });
+
+  it('reports partitions that stop making progress as stalled', async () => {
+    const { appId, input } = await startApp(0, 'poison');
+    await produce(input, 80);
+    await eventually(
+      async () => (await decide(appId)).decision,
+      (d: Decision) => d.partitions.length === 8 && !d.active,
+      { timeoutMs: 30_000, everyMs: 500, what: 'the first records processed and committed' },
+    );
+    // A poison record blocks the stream thread; the records behind it wait.
+    await producer.send({ topic: input, messages: [{ key: 'x', value: 'poison' }] });
+    await produce(input, 40);
+    const stalled = await eventually(
+      async () => (await decide(appId, { stallWindow: '5s' })).decision,
+      (d: Decision) => d.stalled.some((p) => p.startsWith(`${appId}-by-word-repartition-`)),
+      { timeoutMs: 45_000, everyMs: 1_000, what: 'the stuck repartition partition reported stalled' },
+    );
+    for (const key of stalled.stalled) {
+      const p = stalled.partitions.find((x) => `${x.topic}-${x.partition}` === key)!;
+      assert.ok(p.end! > p.committed, `${key} has records waiting`);
+    }
+    assert.match(stalled.explanation, /stalled: /);
+    assert.equal(stalled.active, true, 'a stalled group with records waiting stays active');
+
+    // Operators see it without reading logs.
+    const response = await fetch(`http://127.0.0.1:${app.httpPort}/api/triggers`);
+    assert.equal(response.status, 200);
+    const { triggers } = (await response.json()) as {
+      triggers: Array<{
+        consumerGroup: string;
+        decision: { stalled: string[]; partitions: Array<{ committed: string }> };
+      }>;
+    };
+    const status = triggers.find((t) => t.consumerGroup === appId);
+    assert.ok(status, 'the trigger is listed');
+    assert.ok(status.decision.stalled.length > 0);
+    assert.equal(typeof status.decision.partitions[0]!.committed, 'string', 'offsets as strings');
+  });
+});

@@ -83,6 +83,25 @@ describe('rates', () => {
     assert.equal(learnedThroughput(samples, keys, meta(), 10_000), undefined);
   });
 
+  it('leaves out a stall: a run of busy windows without a commit for stallWindow', () => {
+    // 60 s draining 10/s per partition, then 60 s stuck (committed offsets still, backlog waiting).
+    const moving = history({ seconds: 60, arrive: 0, drain: 10, backlog: 10_000 });
+    const stuck = moving.concat(
+      Array.from({ length: 30 }, (_, i) =>
+        sample(
+          62_000 + i * 2_000,
+          [0, 1, 2, 3].map((p) => row('in', p, 600n, 10_000n)),
+          stableGroup(2),
+        ),
+      ),
+    );
+    const learned = learnedThroughput(indexHistory(stuck), keys, meta({ stallWindow: '30s' }), 10_000);
+    assert.ok(learned && Math.abs(learned.perReplica - 20) < 0.01, String(learned?.perReplica));
+    assert.equal(learned.spanMs, 60_000, 'the stuck minute is not counted');
+    const counted = learnedThroughput(indexHistory(stuck), keys, meta({ stallWindow: '5m' }), 10_000);
+    assert.ok(counted && counted.perReplica < 11, 'with a longer stallWindow the minute counts, halving the rate');
+  });
+
   it('counts Kafka Streams instances from client ids, not members', () => {
     const streams: GroupInfo = { state: 'Stable', members: 4, instances: 2, memberIds: ['a', 'b', 'c', 'd'] };
     const samples = indexHistory(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000, group: streams }));

@@ -82,8 +82,10 @@ export interface Throughput {
 
 /**
  * Records per second one replica processes, from the busy windows in the
- * history: Σ records committed / Σ (time × instances). Undefined until
- * `minSpanMs` of busy time has been seen.
+ * history: Σ records committed / Σ (time × instances). A run of busy windows
+ * in which nothing was committed for at least `stallWindow` is a stall, not a
+ * measurement, and is left out. Undefined until `minSpanMs` of busy time has
+ * been seen.
  */
 export function learnedThroughput(
   samples: readonly IndexedSample[],
@@ -91,22 +93,39 @@ export function learnedThroughput(
   m: TriggerMetadata,
   minSpanMs: number,
 ): Throughput | undefined {
-  let drained = 0n;
-  let replicaMs = 0;
-  let spanMs = 0;
   const lags = samples.map((s) => lagAt(s, keys, m));
+  const windows: Array<{ dt: number; drained: bigint; instances: number }> = [];
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1]!;
     const b = samples[i]!;
-    if (a.group.state !== 'Stable' || b.group.state !== 'Stable') continue;
-    if (a.group.memberIds.join('\u0000') !== b.group.memberIds.join('\u0000')) continue;
+    const busy =
+      a.group.state === 'Stable' &&
+      b.group.state === 'Stable' &&
+      a.group.memberIds.join('\u0000') === b.group.memberIds.join('\u0000') &&
+      lags[i - 1]! > 0n &&
+      lags[i]! > 0n;
     const instances = instancesOf(a.group, m.streamThreads);
-    if (!instances || instances !== instancesOf(b.group, m.streamThreads)) continue;
-    if (lags[i - 1]! <= 0n || lags[i]! <= 0n) continue;
-    const dt = b.at - a.at;
-    drained += delta(a, b, keys, 'committed');
-    replicaMs += dt * instances;
-    spanMs += dt;
+    if (busy && instances && instances === instancesOf(b.group, m.streamThreads)) {
+      windows.push({ dt: b.at - a.at, drained: delta(a, b, keys, 'committed'), instances });
+    } else {
+      windows.push({ dt: 0, drained: 0n, instances: 0 });
+    }
+  }
+  // Runs of busy windows without a single commit, lasting stallWindow or more, are stalls.
+  for (let start = 0; start < windows.length;) {
+    let end = start;
+    let span = 0;
+    while (end < windows.length && windows[end]!.dt > 0 && windows[end]!.drained === 0n) span += windows[end++]!.dt;
+    if (span >= m.stallWindow) for (let k = start; k < end; k++) windows[k] = { dt: 0, drained: 0n, instances: 0 };
+    start = end > start ? end : start + 1;
+  }
+  let drained = 0n;
+  let replicaMs = 0;
+  let spanMs = 0;
+  for (const w of windows) {
+    drained += w.drained;
+    replicaMs += w.dt * w.instances;
+    spanMs += w.dt;
   }
   if (spanMs < minSpanMs || drained <= 0n || replicaMs <= 0) return undefined;
   return { perReplica: Number(drained) / (replicaMs / 1000), spanMs };

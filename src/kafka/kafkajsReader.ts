@@ -239,21 +239,8 @@ export class KafkajsReader implements KafkaReader {
     const topics = [...new Set(partitions.map((p) => p.topic))];
     const read = async (): Promise<PartitionOffset[]> => {
       this.#throwFailures(await this.#ensureRoutes(topics), false);
-      const byLeader = new Map<number, TopicPartition[]>();
-      for (const p of partitions) {
-        const leader = this.#routes.get(p.topic)?.leaders.get(p.partition);
-        if (leader === undefined || leader < 0) {
-          throw new ScalerError(
-            'KAFKA_UNAVAILABLE',
-            `kafka cluster ${this.cluster}: partition ${p.topic}-${p.partition} has no leader`,
-          );
-        }
-        let list = byLeader.get(leader);
-        if (!list) byLeader.set(leader, (list = []));
-        list.push(p);
-      }
       const responses = await Promise.all(
-        [...byLeader].map(async ([leader, list]) =>
+        [...this.#byLeader(partitions)].map(async ([leader, list]) =>
           (await this.#node(leader)).listOffsets({
             replicaId: -1,
             isolationLevel: READ_COMMITTED,

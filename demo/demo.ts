@@ -7,11 +7,12 @@
  * per second each, a producer that is idle, bursts, then goes idle again, and
  * a loop that calls the scaler as KEDA does (GetMetricSpec, GetMetrics,
  * IsActive every polling interval) and applies KEDA's and the HPA's rules
- * (demo/kedaModel.ts) to the number of consumers. It prints one row per
+ * (tools/keda/kedaHpa.ts) to the number of consumers. It prints one row per
  * polling interval and ends by itself once the group is back at zero.
  *
- * Time is compressed: pollingInterval 5s, cooldown 20s and HPA scale-down
- * stabilisation 15s stand in for KEDA's and Kubernetes' 30s, 300s and 300s.
+ * Time is compressed: pollingInterval and HPA sync 5s, cooldown 20s and HPA
+ * scale-down stabilisation 15s stand in for KEDA's and Kubernetes' 30s, 15s,
+ * 300s and 300s.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { kedaPoll } from '../tools/keda/kedaPoll.ts';
 import { scalerClient } from '../tools/keda/scalerClient.ts';
 import { startKafka } from '../tools/kafka/localKafka.ts';
 import { freePorts } from '../tools/kafka/ports.ts';
-import { INITIAL_STATE, type KedaHpaConfig, kedaHpaStep } from '../tools/keda/kedaModel.ts';
+import { KedaHpa, type KedaHpaParams } from '../tools/keda/kedaHpa.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TOPIC = 'orders';
@@ -33,12 +34,12 @@ const PARTITIONS = 6;
 const LAG_THRESHOLD = 100;
 const RECORDS_PER_SECOND_PER_REPLICA = 60;
 const POLLING_INTERVAL_MS = 5_000;
-const KEDA: KedaHpaConfig = {
-  minReplicas: 0,
+const KEDA: Partial<KedaHpaParams> = {
+  pollingIntervalMs: POLLING_INTERVAL_MS,
+  hpaSyncMs: POLLING_INTERVAL_MS,
   maxReplicas: 10,
   cooldownMs: 20_000,
-  stabilizationMs: 15_000,
-  tolerance: 0.1,
+  scaleDownStabilizationMs: 15_000,
 };
 /** Idle, then a burst of 300 records/s for 10s, then idle again. */
 const BURST = { startMs: 15_000, durationMs: 10_000, perSecond: 300 };
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     say(
       `\n  topic "${TOPIC}" (${PARTITIONS} partitions), group "${GROUP}", lagThreshold ${LAG_THRESHOLD}, ` +
         `${RECORDS_PER_SECOND_PER_REPLICA} records/s per replica; KEDA pollingInterval ${POLLING_INTERVAL_MS / 1000}s, ` +
-        `cooldown ${KEDA.cooldownMs / 1000}s, HPA stabilisation ${KEDA.stabilizationMs / 1000}s, maxReplicas ${KEDA.maxReplicas}\n`,
+        `cooldown ${KEDA.cooldownMs! / 1000}s, HPA stabilisation ${KEDA.scaleDownStabilizationMs! / 1000}s, maxReplicas ${KEDA.maxReplicas}\n`,
     );
     say('  time  produced  processed   metric / target   active   replicas   KEDA + HPA');
 
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
     let produced = 0;
     let burst: Promise<void> | undefined;
     const count = (n: number): void => void (produced += n);
-    let state = INITIAL_STATE;
+    const keda = new KedaHpa(KEDA);
     let peak = 0;
     for (;;) {
       const elapsed = Date.now() - t0;
@@ -205,11 +206,16 @@ async function main(): Promise<void> {
       let row: string;
       try {
         const answer = await kedaPoll(scalerApi, ref);
-        const step = kedaHpaStep(state, answer, Date.now(), KEDA);
-        state = step.state;
-        await workload.scaleTo(state.replicas);
-        peak = Math.max(peak, state.replicas);
-        row = `${String(answer.metricValue).padStart(8)} / ${String(answer.target).padEnd(6)}  ${(answer.active ? 'yes' : 'no').padEnd(6)}   ${String(state.replicas).padStart(8)}   ${step.reason}`;
+        const now = Date.now();
+        const before = keda.events.length;
+        keda.kedaPoll(now, answer.active);
+        keda.hpaSync(now, answer.metricValue, answer.target);
+        await workload.scaleTo(keda.replicas);
+        peak = Math.max(peak, keda.replicas);
+        const changes = keda.events.slice(before).map((e) => `${e.by}: ${e.from} → ${e.to} (${e.reason})`);
+        const why =
+          changes.join('; ') || (keda.replicas === 0 ? 'at zero' : answer.active ? 'steady' : 'inactive, cooling down');
+        row = `${String(answer.metricValue).padStart(8)} / ${String(answer.target).padEnd(6)}  ${(answer.active ? 'yes' : 'no').padEnd(6)}   ${String(keda.replicas).padStart(8)}   ${why}`;
       } catch (err) {
         row = `  scaler answered: ${(err as Error).message} (KEDA would count a failure and keep replicas)`;
       }
@@ -217,7 +223,7 @@ async function main(): Promise<void> {
         `  ${clock(elapsed).padStart(4)}  ${String(produced).padStart(8)}  ${String(workload.processed).padStart(9)}   ${row}`,
       );
 
-      const done = burst !== undefined && produced > 0 && state.replicas === 0 && peak > 0;
+      const done = burst !== undefined && produced > 0 && keda.replicas === 0 && peak > 0;
       if (done || interrupted) break;
       if (elapsed > GIVE_UP_MS) throw new Error(`scenario did not finish within ${GIVE_UP_MS / 60_000} minutes`);
       await new Promise((resolve) =>

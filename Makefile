@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install build proto typecheck lint format format-check test test-unit test-integration \
-        start demo kafka clean
+        start demo bench kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -52,6 +52,9 @@ demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a workload scaled a
 
 start: build ## run the built server (configure with SCALER_* variables)
 	npm start
+
+bench: $(INSTALLED) ## print what one decision costs per strategy at 100, 300 and 1000 partitions
+	$(NODE) bench/strategyCost.ts
 
 kafka: $(INSTALLED) ## run a local Kafka broker until Ctrl-C (KAFKA_VERSION, PORT=...)
 	$(NODE) tools/kafka/cli.ts start $(if $(PORT),--port $(PORT))

@@ -68,7 +68,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 }
 
-/** A trigger status as JSON: identity, strategy and decision (no metadata values, which may hold addresses). */
+/** A trigger status as JSON: identity (with the bootstrap servers), strategy and decision; no other metadata, never credentials. */
 export function statusJson(status: TriggerStatus): Record<string, unknown> {
   const { trigger, decision } = status;
   return {

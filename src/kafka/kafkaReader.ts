@@ -50,7 +50,11 @@ export interface KafkaReader {
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /** Log start offsets, one ListOffsets request per partition leader. */
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
-  /** A read-committed look at a few records per partition, one Fetch request per partition leader. */
+  /**
+   * A read-committed look at a few records per partition, one Fetch request
+   * per partition leader. A partition whose `from` is below its log start
+   * answers with both fields undefined; it never fails the others.
+   */
   peek(requests: readonly PeekRequest[]): Promise<PeekResult[]>;
   /** Drops cached routing (coordinator, metadata) after an error, so the next call rediscovers it. */
   invalidate(groupId?: string): void;

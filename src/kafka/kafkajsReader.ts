@@ -44,8 +44,11 @@ import type {
 } from './kafkaReader.ts';
 import { analyzePeek } from './peekAnalysis.ts';
 
-/** Bytes read per partition by peek(): enough for the batches right after a committed offset. */
-const PEEK_PARTITION_BYTES = 64 * 1024;
+/**
+ * Bytes asked for per partition by peek(): a few batches. Kafka still returns
+ * a whole first batch if it is larger.
+ */
+const PEEK_PARTITION_BYTES = 16 * 1024;
 
 export interface KafkajsReaderOptions {
   readonly brokers: readonly string[];
@@ -155,53 +158,75 @@ export class KafkajsReader implements KafkaReader {
     const topics = [...new Set(requests.map((r) => r.topic))];
     const read = async (): Promise<PeekResult[]> => {
       this.#throwFailures(await this.#ensureRoutes(topics), false);
-      const results: PeekResult[] = [];
-      await Promise.all(
-        [...this.#byLeader(requests)].map(async ([leader, list]) => {
-          const wanted = new Map(list.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
-          const response = await (
-            await this.#node(leader)
-          ).fetch({
-            replicaId: -1,
-            isolationLevel: READ_COMMITTED,
-            maxWaitTime: 0,
-            minBytes: 0,
-            maxBytes: PEEK_PARTITION_BYTES * list.length,
-            topics: groupByTopic(list, () => ({ maxBytes: PEEK_PARTITION_BYTES })).map((t) => ({
-              topic: t.topic,
-              partitions: t.partitions.map((p) => ({
-                ...p,
-                fetchOffset: String(wanted.get(`${t.topic}\u0000${p.partition}`)!.from),
-              })),
-            })),
-          });
-          for (const topic of response.responses) {
-            for (const p of topic.partitions) {
-              const request = wanted.get(`${topic.topicName}\u0000${p.partition}`);
-              if (!request) continue;
-              const analysis = analyzePeek(
-                p.messages.map((m) => ({
-                  offset: BigInt(m.offset),
-                  timestamp: Number(m.timestamp),
-                  isControlRecord: m.isControlRecord === true,
-                  inTransaction: m.batchContext?.inTransaction === true,
-                  producerId: String(m.batchContext?.producerId ?? '-1'),
-                })),
-                (p.abortedTransactions ?? []).map((a) => ({
-                  producerId: String(a.producerId),
-                  firstOffset: BigInt(a.firstOffset),
-                })),
-                request.from,
-                request.end,
-              );
-              results.push({ topic: request.topic, partition: request.partition, ...analysis });
-            }
-          }
-        }),
+      const results = await Promise.all(
+        [...this.#byLeader(requests)].map(([leader, list]) => this.#peekLeader(leader, list)),
       );
-      return results.sort(byTopicPartition);
+      return results.flat().sort(byTopicPartition);
     };
     return this.#retryOnce(read, () => topics.forEach((t) => this.#routes.delete(t)));
+  }
+
+  /**
+   * One Fetch to a leader. Kafka fails the whole response when one partition's
+   * offset is below its log start (records deleted by retention while the
+   * group was away); then each partition is asked alone, and the one that is
+   * out of range answers "unknown".
+   */
+  async #peekLeader(leader: number, list: readonly PeekRequest[]): Promise<PeekResult[]> {
+    try {
+      return await this.#fetchPeek(leader, list);
+    } catch (err) {
+      if (kafkaErrorType(err) !== 'OFFSET_OUT_OF_RANGE') throw err;
+      if (list.length === 1) {
+        const [r] = list;
+        return [{ topic: r!.topic, partition: r!.partition, dataPending: undefined, firstDataTimestamp: undefined }];
+      }
+      return (await Promise.all(list.map((r) => this.#peekLeader(leader, [r])))).flat();
+    }
+  }
+
+  async #fetchPeek(leader: number, list: readonly PeekRequest[]): Promise<PeekResult[]> {
+    const wanted = new Map(list.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
+    const response = await (
+      await this.#node(leader)
+    ).fetch({
+      replicaId: -1,
+      isolationLevel: READ_COMMITTED,
+      maxWaitTime: 0,
+      minBytes: 0,
+      maxBytes: PEEK_PARTITION_BYTES * list.length,
+      topics: groupByTopic(list, () => ({ maxBytes: PEEK_PARTITION_BYTES })).map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => ({
+          ...p,
+          fetchOffset: String(wanted.get(`${t.topic}\u0000${p.partition}`)!.from),
+        })),
+      })),
+    });
+    const results: PeekResult[] = [];
+    for (const topic of response.responses) {
+      for (const p of topic.partitions) {
+        const request = wanted.get(`${topic.topicName}\u0000${p.partition}`);
+        if (!request) continue;
+        const analysis = analyzePeek(
+          p.messages.map((m) => ({
+            offset: BigInt(m.offset),
+            timestamp: Number(m.timestamp),
+            isControlRecord: m.isControlRecord === true,
+            inTransaction: m.batchContext?.inTransaction === true,
+            producerId: String(m.batchContext?.producerId ?? '-1'),
+          })),
+          (p.abortedTransactions ?? []).map((a) => ({
+            producerId: String(a.producerId),
+            firstOffset: BigInt(a.firstOffset),
+          })),
+          request.from,
+          request.end,
+        );
+        results.push({ topic: request.topic, partition: request.partition, ...analysis });
+      }
+    }
+    return results;
   }
 
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {

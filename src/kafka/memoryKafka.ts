@@ -186,7 +186,10 @@ export class MemoryKafka implements KafkaReader {
   }
 
   #peekOne(r: PeekRequest): Omit<PeekResult, 'topic' | 'partition'> {
-    for (const segment of this.#log(r.topic, r.partition).segments) {
+    const log = this.#log(r.topic, r.partition);
+    // Below the log start (deleted by retention): unknown, as the port promises.
+    if (r.from < log.start) return { dataPending: undefined, firstDataTimestamp: undefined };
+    for (const segment of log.segments) {
       if (segment.last < r.from || segment.kind !== 'data') continue;
       const first = segment.first > r.from ? segment.first : r.from;
       return { dataPending: first < r.end, firstDataTimestamp: segment.timestamp };

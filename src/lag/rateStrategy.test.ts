@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
 import type { GroupInfo, Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
-import { arrivalRate, indexHistory, learnedThroughput } from './rates.ts';
+import { arrivalRate, backlogAt, instancesOf, learnedThroughput } from './rates.ts';
 import { rateStrategy } from './rateStrategy.ts';
 
 function meta(extra: Record<string, string> = {}) {
@@ -18,53 +18,69 @@ function meta(extra: Record<string, string> = {}) {
   return parsed.metadata;
 }
 
-/** Topic `in` (4 partitions) over time: every partition gets `arrive` records a second and `drain` are committed a second. */
-function history(opts: {
+const PARTITIONS = [0, 1, 2, 3];
+const keys = PARTITIONS.map((p) => `in\u0000${p}`);
+
+interface Load {
   seconds: number;
+  /** Records per second per partition arriving and processed. */
   arrive: number;
   drain: number;
+  /** Records per partition already waiting at t=0. */
   backlog: number;
-  group?: GroupInfo;
+  group?: GroupInfo | ((t: number) => GroupInfo);
+  /** Commits happen only every this many seconds (the at-least-once sawtooth); 0: continuously. */
+  commitEvery?: number;
   everyMs?: number;
-}): Sample[] {
-  const every = opts.everyMs ?? 2_000;
+  startAt?: number;
+}
+
+/** Topic `in` (4 partitions) polled every 2 s under `load`. */
+function history(load: Load): Sample[] {
+  const every = load.everyMs ?? 2_000;
   const out: Sample[] = [];
-  for (let t = 0; t <= opts.seconds * 1000; t += every) {
-    const end = BigInt(Math.round(opts.backlog + opts.arrive * (t / 1000)));
-    const committed = BigInt(Math.round(opts.drain * (t / 1000)));
+  for (let t = 0; t <= load.seconds * 1000; t += every) {
+    const seconds = t / 1000;
+    const processedAt = load.commitEvery ? Math.floor(seconds / load.commitEvery) * load.commitEvery : seconds;
+    const end = BigInt(Math.round(load.backlog + load.arrive * seconds));
+    const committed = BigInt(Math.min(Number(end), Math.round(load.drain * processedAt)));
+    const group = typeof load.group === 'function' ? load.group(t) : (load.group ?? stableGroup(2));
     out.push(
       sample(
-        t,
-        [0, 1, 2, 3].map((p) => row('in', p, committed, end)),
-        opts.group ?? stableGroup(2),
+        (load.startAt ?? 0) + t,
+        PARTITIONS.map((p) => row('in', p, committed, end)),
+        group,
       ),
     );
   }
   return out;
 }
 
+const learn = (h: Sample[], m = meta()) =>
+  learnedThroughput(
+    h,
+    keys,
+    h.map((s) => backlogAt(s, keys, m)),
+    m,
+    10_000,
+  );
+
 describe('rates', () => {
   it('arrival rate over the window: records per second summed over partitions', () => {
-    const samples = indexHistory(history({ seconds: 60, arrive: 5, drain: 0, backlog: 0 }));
-    assert.equal(
-      arrivalRate(samples, samples.length - 1, ['in\u00000', 'in\u00001', 'in\u00002', 'in\u00003'], 10_000),
-      20,
-    );
+    const h = history({ seconds: 60, arrive: 5, drain: 0, backlog: 0 });
+    assert.equal(arrivalRate(h, h.length - 1, keys, 10_000, meta()), 20);
   });
 
-  const keys = [0, 1, 2, 3].map((p) => `in\u0000${p}`);
   it('learns per-replica throughput from busy windows: drained / (time × instances)', () => {
-    // 4 partitions × 10/s drained by 2 instances: 20/s per replica.
-    const samples = indexHistory(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000 }));
-    const learned = learnedThroughput(samples, keys, meta(), 10_000);
-    assert.ok(learned);
-    assert.ok(Math.abs(learned.perReplica - 20) < 0.01, String(learned.perReplica));
+    // 4 partitions × 10/s drained by 2 instances: 20/s per replica, with a backlog of far more than a minute of arrivals.
+    const learned = learn(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000 }));
+    assert.ok(learned && Math.abs(learned.perReplica - 20) < 0.01, String(learned?.perReplica));
     assert.equal(learned.spanMs, 60_000);
   });
 
-  it('learns nothing while there is no backlog (idle replicas say nothing of their capacity)', () => {
-    const samples = indexHistory(history({ seconds: 60, arrive: 5, drain: 5, backlog: 0 }));
-    assert.equal(learnedThroughput(samples, keys, meta(), 10_000), undefined);
+  it('learns nothing from a group that keeps up, even with the at-least-once commit sawtooth', () => {
+    // 25/s per partition arriving and processed; commits every 30 s leave up to 750 records per partition "behind".
+    assert.equal(learn(history({ seconds: 120, arrive: 25, drain: 25, backlog: 0, commitEvery: 30 })), undefined);
   });
 
   it('learns nothing from a rebalancing group', () => {
@@ -74,38 +90,51 @@ describe('rates', () => {
       instances: undefined,
       memberIds: ['m0', 'm1'],
     };
-    const samples = indexHistory(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000, group: rebalancing }));
-    assert.equal(learnedThroughput(samples, keys, meta(), 10_000), undefined);
+    assert.equal(learn(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000, group: rebalancing })), undefined);
   });
 
   it('learns nothing until the busy time reaches the minimum span', () => {
-    const samples = indexHistory(history({ seconds: 8, arrive: 5, drain: 10, backlog: 10_000 }));
-    assert.equal(learnedThroughput(samples, keys, meta(), 10_000), undefined);
+    assert.equal(learn(history({ seconds: 8, arrive: 5, drain: 10, backlog: 10_000 })), undefined);
   });
 
   it('leaves out a stall: a run of busy windows without a commit for stallWindow', () => {
-    // 60 s draining 10/s per partition, then 60 s stuck (committed offsets still, backlog waiting).
     const moving = history({ seconds: 60, arrive: 0, drain: 10, backlog: 10_000 });
     const stuck = moving.concat(
       Array.from({ length: 30 }, (_, i) =>
         sample(
           62_000 + i * 2_000,
-          [0, 1, 2, 3].map((p) => row('in', p, 600n, 10_000n)),
+          PARTITIONS.map((p) => row('in', p, 600n, 10_000n)),
           stableGroup(2),
         ),
       ),
     );
-    const learned = learnedThroughput(indexHistory(stuck), keys, meta({ stallWindow: '30s' }), 10_000);
+    const learned = learn(stuck, meta({ stallWindow: '30s' }));
     assert.ok(learned && Math.abs(learned.perReplica - 20) < 0.01, String(learned?.perReplica));
     assert.equal(learned.spanMs, 60_000, 'the stuck minute is not counted');
-    const counted = learnedThroughput(indexHistory(stuck), keys, meta({ stallWindow: '5m' }), 10_000);
+    const counted = learn(stuck, meta({ stallWindow: '5m' }));
     assert.ok(counted && counted.perReplica < 11, 'with a longer stallWindow the minute counts, halving the rate');
   });
 
-  it('counts Kafka Streams instances from client ids, not members', () => {
-    const streams: GroupInfo = { state: 'Stable', members: 4, instances: 2, memberIds: ['a', 'b', 'c', 'd'] };
-    const samples = indexHistory(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000, group: streams }));
-    assert.ok(Math.abs(learnedThroughput(samples, keys, meta(), 10_000)!.perReplica - 20) < 0.01);
+  it('instances: Kafka Streams processes from client ids, or members / streamThreads if that is more', () => {
+    assert.equal(instancesOf({ state: 'Stable', members: 4, instances: 2, memberIds: [] }, 2), 2);
+    assert.equal(
+      instancesOf({ state: 'Stable', members: 6, instances: 1, memberIds: [] }, 2),
+      3,
+      'a constant client.id hides pods',
+    );
+    assert.equal(instancesOf({ state: 'Stable', members: 4, instances: undefined, memberIds: [] }, 1), 4);
+    assert.equal(instancesOf({ state: 'Empty', members: 0, instances: undefined, memberIds: [] }, 1), undefined);
+  });
+
+  it('backlog counts real records only: no transaction-marker gaps, no `latest` placeholder for uncommitted partitions', () => {
+    const s = sample(0, [
+      row('in', 0, 10n, 50n),
+      row('in', 1, 10n, 11n, { dataPending: false }),
+      row('in', 2, -1n, 30n, { start: 0n }),
+      row('in', 3, 5n, 5n),
+    ]);
+    assert.equal(backlogAt(s, keys, meta()), 40n);
+    assert.equal(backlogAt(s, keys, meta({ offsetResetPolicy: 'earliest' })), 70n);
   });
 });
 
@@ -132,38 +161,93 @@ describe('rate strategy', () => {
   });
 
   it('never more than the useful maximum (4 tasks here)', () => {
-    const h = history({ seconds: 20, arrive: 1000, drain: 0, backlog: 100_000 });
-    const d = decide(h, { replicaThroughput: '1' });
+    const d = decide(history({ seconds: 20, arrive: 1000, drain: 0, backlog: 100_000 }), { replicaThroughput: '1' });
     assert.equal(d.metricValue, 4);
     assert.match(d.explanation, /capped at the useful max 4/);
   });
 
-  it('with no known throughput: lag / lagThreshold, as offset would', () => {
-    const h = history({ seconds: 20, arrive: 0, drain: 0, backlog: 5 });
-    const d = decide(h, { lagThreshold: '10' });
+  it('a group that keeps up, with the commit sawtooth, stays where it is (no runaway)', () => {
+    const d = decide(history({ seconds: 240, arrive: 25, drain: 25, backlog: 0, commitEvery: 30 }), {
+      lagThreshold: '10',
+    });
+    assert.equal(d.metricValue, 2, 'the current 2 instances');
+    assert.match(d.explanation, /throughput not known yet \(no busy period in the history\), so the current instances/);
+  });
+
+  it('from zero, with no throughput known: backlog / lagThreshold', () => {
+    const empty: GroupInfo = { state: 'Empty', members: 0, instances: undefined, memberIds: [] };
+    const d = decide(history({ seconds: 20, arrive: 0, drain: 0, backlog: 5, group: empty }), { lagThreshold: '10' });
     assert.equal(d.metricValue, 2);
-    assert.match(d.explanation, /throughput not known yet/);
+    assert.match(d.explanation, /backlog \/ lagThreshold/);
   });
 
   it('a lower count waits for scaleDownDelay; a higher one does not', () => {
-    // Backlog of 4 × 3000 falls to 0 at t=30s; with 20/s per replica it asked for ceil(12000/300/20) = 2 before.
     const busy = history({ seconds: 30, arrive: 0, drain: 0, backlog: 3000 });
-    const drained = busy.map((s) => s);
-    for (let t = 32_000; t <= 60_000; t += 2_000) {
-      drained.push(
+    const drained = busy.concat(
+      Array.from({ length: 15 }, (_, i) =>
         sample(
-          t,
-          [0, 1, 2, 3].map((p) => row('in', p, 3000n, 3000n)),
+          32_000 + i * 2_000,
+          PARTITIONS.map((p) => row('in', p, 3000n, 3000n)),
           stableGroup(2),
         ),
-      );
-    }
+      ),
+    );
+    // 12000 / 300 s = 40/s at 20/s per replica: 2 replicas before the backlog was gone.
     assert.equal(decide(drained, { replicaThroughput: '20', scaleDownDelay: '1m' }).metricValue, 2);
     assert.equal(decide(drained, { replicaThroughput: '20', scaleDownDelay: '20s' }).metricValue, 0);
   });
 
+  it('a rebalance spike does not come back through the scale-down window once the hold ends', () => {
+    // Steady at 3 replicas' worth; a 60 s rebalance piles up a backlog that is gone right after.
+    const rebalancing = (t: number): GroupInfo =>
+      t >= 100_000 && t < 160_000
+        ? { state: 'PreparingRebalance', members: 3, instances: undefined, memberIds: ['m0', 'm1', 'm2'] }
+        : stableGroup(3);
+    const h: Sample[] = [];
+    for (let t = 0; t <= 400_000; t += 2_000) {
+      const end = BigInt(25 * (t / 1000));
+      const pause = t >= 100_000 && t < 160_000 ? BigInt(25 * ((t - 100_000) / 1000)) : 0n;
+      h.push(
+        sample(
+          t,
+          PARTITIONS.map((p) => row('in', p, end - pause, end)),
+          rebalancing(t),
+        ),
+      );
+    }
+    const d = decide(h, {
+      replicaThroughput: '50',
+      rebalanceCooldown: '60s',
+      scaleDownDelay: '5m',
+      catchUpSeconds: '60',
+    });
+    // 100/s / 0.7 / 50 = 2.86 → 3; the 6000-record spike would have asked for 100/0.7/50 + 6000/60/50 → 5.
+    assert.equal(d.metricValue, 3, d.explanation);
+  });
+
+  it('a stalled partition adds no replicas: more pods would not move it', () => {
+    const h: Sample[] = [];
+    for (let t = 0; t <= 300_000; t += 2_000) {
+      const end = BigInt(25 * (t / 1000));
+      h.push(
+        sample(
+          t,
+          PARTITIONS.map((p) => (p === 0 && t >= 100_000 ? row('in', p, 2500n, end) : row('in', p, end, end))),
+          stableGroup(2),
+        ),
+      );
+    }
+    const d = decide(h, { replicaThroughput: '50', stallWindow: '30s' });
+    assert.deepEqual(d.stalled, ['in-0']);
+    // Three healthy partitions: 75/s / 0.7 / 50 → 3; the stalled backlog of 5000 is not sized for.
+    assert.equal(d.metricValue, 3, d.explanation);
+    assert.match(d.explanation, /stalled partitions left out of the sizing/);
+  });
+
   it('at least one replica while active', () => {
-    const h = history({ seconds: 20, arrive: 0, drain: 0, backlog: 1 });
-    assert.equal(decide(h, { replicaThroughput: '1000' }).metricValue, 1);
+    assert.equal(
+      decide(history({ seconds: 20, arrive: 0, drain: 0, backlog: 1 }), { replicaThroughput: '1000' }).metricValue,
+      1,
+    );
   });
 });

@@ -36,30 +36,46 @@ function sameMembers(a: Sample, b: Sample): boolean {
   return x.length === y.length && x.every((id, i) => id === y[i]);
 }
 
-/** Whether the recommendation must be held, and from which sample. */
-export function rebalanceHold(history: readonly Sample[], cooldownMs: number, now: number): Hold | undefined {
-  const n = history.length;
-  if (cooldownMs <= 0 || n === 0) return undefined;
-  const changeAt: Array<number | undefined> = history.map((sample, i) => {
+/** Per sample: a rebalancing state or a member change, at that sample's time. */
+function changeTimes(history: readonly Sample[]): Array<number | undefined> {
+  return history.map((sample, i) => {
     if (REBALANCING.has(sample.group.state)) return sample.at;
     const previous = history[i - 1];
     if (previous && known(sample) && known(previous) && !sameMembers(sample, previous)) return sample.at;
     return undefined;
   });
+}
+
+/**
+ * Per sample: whether it was taken while the group rebalanced or within
+ * `cooldownMs` of a member change, when lag says more about the pause than
+ * about demand.
+ */
+export function disturbedSamples(history: readonly Sample[], cooldownMs: number): boolean[] {
+  const changes = changeTimes(history);
+  let recent: number | undefined;
+  return history.map((sample, i) => {
+    recent = changes[i] ?? recent;
+    return changes[i] !== undefined || (recent !== undefined && sample.at - recent < cooldownMs);
+  });
+}
+
+/** Whether the recommendation must be held, and from which sample. */
+export function rebalanceHold(history: readonly Sample[], cooldownMs: number, now: number): Hold | undefined {
+  const n = history.length;
+  if (cooldownMs <= 0 || n === 0) return undefined;
   const latest = history[n - 1]!;
   if (latest.group.members === 0) return undefined;
   const rebalancing = REBALANCING.has(latest.group.state);
-  const lastChange = changeAt.reduce<number | undefined>((last, at) => (at === undefined ? last : at), undefined);
+  const lastChange = changeTimes(history).reduce<number | undefined>(
+    (last, at) => (at === undefined ? last : at),
+    undefined,
+  );
   if (!rebalancing && (lastChange === undefined || now - lastChange >= cooldownMs)) return undefined;
 
   // The last sample that was neither rebalancing nor within the cooldown of a change.
-  let recent: number | undefined;
-  let anchor = -1;
-  for (let i = 0; i < n; i++) {
-    recent = changeAt[i] ?? recent;
-    const disturbed = changeAt[i] !== undefined || (recent !== undefined && history[i]!.at - recent < cooldownMs);
-    if (!disturbed) anchor = i;
-  }
+  const disturbed = disturbedSamples(history, cooldownMs);
+  const anchor = disturbed.lastIndexOf(false);
   if (anchor < 0 || now - history[anchor]!.at > MAX_HOLD_COOLDOWNS * cooldownMs) return undefined;
   const reason = rebalancing
     ? `group rebalancing (${latest.group.state})`

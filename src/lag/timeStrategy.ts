@@ -8,7 +8,7 @@ import { partitionKey } from '../poller/sample.ts';
 import { describeTopology } from '../streams/topology.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import type { Decision, LagStrategy, PartitionDecision, StrategyInput } from './strategy.ts';
-import { endSeries, timeLag, type TimeLagBasis } from './timeLag.ts';
+import { timeLagInHistory, type TimeLagBasis } from './timeLag.ts';
 
 const round = (seconds: number): number => Math.round(seconds * 10) / 10;
 
@@ -20,13 +20,13 @@ export const timeStrategy: LagStrategy = {
   decide(input: StrategyInput): Decision {
     const m = input.metadata;
     const a = analyze(input);
-    const series = endSeries(input.history);
-    const rowsByKey = new Map(input.latest.partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
+    const indexOf = new Map(input.latest.partitions.map((p, i) => [partitionKey(p.topic, p.partition), i]));
     const bases = new Set<TimeLagBasis>();
     const partitions: PartitionDecision[] = a.partitions.map((p) => {
       if (p.role === 'changelog') return p;
       const key = partitionKey(p.topic, p.partition);
-      const lag = timeLag(rowsByKey.get(key)!, series.get(key) ?? [], input.now);
+      const index = indexOf.get(key)!;
+      const lag = timeLagInHistory(input.latest.partitions[index]!, index, input.history, input.now);
       if (lag.ms > 0) bases.add(lag.basis);
       return { ...p, timeLagSeconds: round(lag.ms / 1000) };
     });

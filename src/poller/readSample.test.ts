@@ -132,6 +132,47 @@ describe('reading one sample: group, transaction markers and record timestamps',
     assert.ok(!kafka.requests.includes('Fetch'), kafka.requests.join(', '));
   });
 
+  it('peeks again once the end moves after a markers-only answer: the new records may be data', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produceTransaction('t', 0, 5).commit('g', 't', 0, 5);
+    const ctx = context();
+    assert.equal(
+      (await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, ctx)).partitions[0]!.dataPending,
+      false,
+    );
+    kafka.produce('t', 0, 1);
+    kafka.requests.length = 0;
+    const after = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 2, 1000, ctx);
+    assert.equal(after.partitions[0]!.dataPending, true);
+    assert.ok(kafka.requests.includes('Fetch'));
+  });
+
+  it('a look below the log start answers unknown and is asked again next time, not cached', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 10).commit('g', 't', 0, 5);
+    kafka.truncate('t', 0, 8);
+    const ctx = context();
+    const sample = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, ctx);
+    assert.equal(sample.partitions[0]!.dataPending, undefined);
+    kafka.requests.length = 0;
+    await readSample(kafka, { groupId: 'g', topics: ['t'] }, 2, 1000, ctx);
+    assert.ok(kafka.requests.includes('Fetch'), 'not served from the cache');
+  });
+
+  it('while reprocessing, record timestamps are read at most every 30 s and anchor the offsets in between', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 1000, 5_000).commit('g', 't', 0, 0);
+    const ctx = context({ timestamps: true });
+    const first = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 100_000, ctx);
+    assert.equal(first.partitions[0]!.committedTimestamp, 5_000);
+    kafka.commit('g', 't', 0, 400);
+    kafka.requests.length = 0;
+    const soon = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 2, 110_000, ctx);
+    assert.ok(!kafka.requests.includes('Fetch'), 'within 30 s of the last read');
+    assert.deepEqual(soon.partitions[0]!.timestampAnchor, { offset: 0n, timestamp: 5_000 });
+    kafka.requests.length = 0;
+    const later = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 3, 131_000, ctx);
+    assert.ok(kafka.requests.includes('Fetch'), 'read again after 30 s');
+    assert.equal(later.partitions[0]!.committedTimestamp, 5_000);
+  });
+
   it('does not peek at large gaps unless record timestamps are wanted', async () => {
     const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 500, 1234).commit('g', 't', 0, 0);
     const plain = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, context());

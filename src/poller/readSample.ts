@@ -23,6 +23,14 @@ import { type GroupInfo, NO_COMMIT, partitionKey, type PartitionOffsets, type Sa
  */
 export const MARKER_GAP = 64n;
 
+/**
+ * A record timestamp read for a partition whose committed offset is older
+ * than the poll history stays good for dating it this long, while the
+ * offset moves on: a group reprocessing a long backlog is not fetched from on
+ * every poll.
+ */
+export const ANCHOR_REFRESH_MS = 30_000;
+
 export interface SampleTarget {
   readonly groupId: string;
   /** Sorted topic names, or undefined for "every topic the group has committed offsets for". */
@@ -70,20 +78,25 @@ export async function readSample(
   );
   const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
   const peekBy = context
-    ? await peekWhereNeeded(reader, partitions, committedBy, endBy, context)
+    ? await peekWhereNeeded(reader, partitions, committedBy, endBy, context, at)
     : new Map<string, PeekResult>();
 
   const rows: PartitionOffsets[] = partitions.map(({ topic, partition }) => {
     const key = partitionKey(topic, partition);
     const peek = peekBy.get(key);
+    const anchor = context?.timestamps ? context.peeks.anchor(key) : undefined;
+    const committedOffset = committedBy.get(key) ?? NO_COMMIT;
     return {
       topic,
       partition,
-      committed: committedBy.get(key) ?? NO_COMMIT,
+      committed: committedOffset,
       end: endBy.get(key),
       start: startBy.get(key),
       ...(peek?.dataPending === undefined ? {} : { dataPending: peek.dataPending }),
       ...(peek?.firstDataTimestamp === undefined ? {} : { committedTimestamp: peek.firstDataTimestamp }),
+      ...(anchor && peek?.firstDataTimestamp === undefined && anchor.offset <= committedOffset
+        ? { timestampAnchor: { offset: anchor.offset, timestamp: anchor.timestamp } }
+        : {}),
     };
   });
   return { seq, at, partitions: rows, group };
@@ -95,6 +108,7 @@ async function peekWhereNeeded(
   committedBy: ReadonlyMap<string, bigint>,
   endBy: ReadonlyMap<string, bigint>,
   { peeks, timestamps, oldestEnds }: SampleContext,
+  at: number,
 ): Promise<Map<string, PeekResult>> {
   const results = new Map<string, PeekResult>();
   const requests: PeekRequest[] = [];
@@ -104,7 +118,9 @@ async function peekWhereNeeded(
     const end = endBy.get(key);
     if (from === NO_COMMIT || end === undefined || end <= from) continue;
     const oldestEnd = oldestEnds.get(key);
-    const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd);
+    const anchor = peeks.anchor(key);
+    const anchored = anchor !== undefined && anchor.offset <= from && at - anchor.at < ANCHOR_REFRESH_MS;
+    const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd) && !anchored;
     if (end - from > MARKER_GAP && !wantTimestamp) continue;
     const cached = peeks.lookup(key, from, end);
     if (cached) results.set(key, cached);
@@ -114,6 +130,8 @@ async function peekWhereNeeded(
     const request = requests.find((r) => r.topic === result.topic && r.partition === result.partition)!;
     const key = partitionKey(result.topic, result.partition);
     peeks.store(key, request.from, request.end, result);
+    if (result.firstDataTimestamp !== undefined)
+      peeks.setAnchor(key, { offset: request.from, timestamp: result.firstDataTimestamp, at });
     results.set(key, result);
   }
   peeks.retain(new Set(partitions.map((p) => partitionKey(p.topic, p.partition))));

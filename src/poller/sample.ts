@@ -28,6 +28,12 @@ export interface PartitionOffsets {
   readonly dataPending?: boolean;
   /** Timestamp (epoch ms) of the first data record at or after the committed offset, when looked at. */
   readonly committedTimestamp?: number;
+  /**
+   * An earlier look, at or below the committed offset: its offset and record
+   * timestamp, for dating records older than the poll history without
+   * reading them again on every poll.
+   */
+  readonly timestampAnchor?: { readonly offset: bigint; readonly timestamp: number };
 }
 
 /** The consumer group as DescribeGroups shows it. */

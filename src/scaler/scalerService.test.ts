@@ -132,6 +132,16 @@ describe('scaler service: serving decisions from the poller', () => {
     });
   });
 
+  it('decides once per trigger and poll: repeated calls share the decision until the next poll', async () => {
+    env.kafka.createTopic('t', 1).produce('t', 0, 5).commit('g', 't', 0, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    await env.poll();
+    const first = (await env.service.evaluate(env.ref())).decision;
+    assert.equal((await env.service.evaluate(env.ref())).decision, first, 'the same object');
+    await env.poll();
+    assert.notEqual((await env.service.evaluate(env.ref())).decision, first, 'recomputed after a poll');
+  });
+
   it('triggers with the same cluster, group and topics share one poller', () => {
     env.kafka.createTopic('t', 1);
     env.service.watchActive(env.ref({ lagThreshold: '5' }), () => {});

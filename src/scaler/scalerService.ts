@@ -14,6 +14,7 @@ import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import type { Decision } from '../lag/strategy.ts';
 import type { Logger } from '../logger.ts';
 import type { Poller } from '../poller/poller.ts';
+import type { Sample } from '../poller/sample.ts';
 import type { PollerRegistry } from '../poller/pollerRegistry.ts';
 import { parseTrigger, type Trigger } from './trigger.ts';
 
@@ -28,6 +29,8 @@ export interface Evaluation {
 export interface TriggerStatus extends Evaluation {
   /** When the decision was made (epoch ms). */
   readonly evaluatedAt: number;
+  /** The poll it was made from. */
+  readonly sample: Sample;
 }
 
 const STATUS_LIMIT = 1_000;
@@ -116,7 +119,13 @@ export class ScalerService {
         `offsets of ${what} are ${formatDuration(age)} old, over the ${formatDuration(this.#config.maxStalenessMs)} limit (SCALER_MAX_STALENESS)`,
       );
     }
-    const decision = trigger.strategy.decide({ metadata: trigger.metadata, latest, history, now });
+    // One decision per trigger and poll, shared by GetMetrics, IsActive and StreamIsActive.
+    const key = `${trigger.scaledObject}|${trigger.metricName}`;
+    const previous = this.#latest.get(key);
+    const decision =
+      previous && previous.sample === latest
+        ? previous.decision
+        : trigger.strategy.decide({ metadata: trigger.metadata, latest, history, now });
     this.#log.debug(
       {
         scaledObject: trigger.scaledObject,
@@ -129,7 +138,7 @@ export class ScalerService {
       'decision',
     );
     const evaluation = { trigger, decision, sampledAt: latest.at };
-    this.#remember(evaluation, now);
+    this.#remember(key, evaluation, latest, now);
     return evaluation;
   }
 
@@ -138,10 +147,9 @@ export class ScalerService {
     return [...this.#latest.values()].reverse();
   }
 
-  #remember(evaluation: Evaluation, now: number): void {
-    const key = `${evaluation.trigger.scaledObject}|${evaluation.trigger.metricName}`;
+  #remember(key: string, evaluation: Evaluation, sample: Sample, now: number): void {
     this.#latest.delete(key);
-    this.#latest.set(key, { ...evaluation, evaluatedAt: now });
+    this.#latest.set(key, { ...evaluation, sample, evaluatedAt: now });
     if (this.#latest.size > STATUS_LIMIT) this.#latest.delete(this.#latest.keys().next().value as string);
   }
 

@@ -100,9 +100,9 @@ export const TRIGGER_SCHEMA = {
     fallback: 60_000,
   }),
   stallWindow: field.duration({
-    doc: 'a partition whose committed offset has not moved this long while it has lag and the group has members is stalled',
+    doc: 'a partition whose committed offset has not moved this long while it has lag and the group has members is stalled; keep it above the commit interval',
     fallback: 120_000,
-    minMs: 1_000,
+    minMs: 10_000,
   }),
   timeLagThreshold: field.number({
     doc: '`time`: target seconds behind per replica',

@@ -164,3 +164,41 @@ describe('kafka reader: a deleted topic', () => {
     }
   });
 });
+
+describe('kafka reader: a committed offset below the log start', () => {
+  it('does not fail the poll (Kafka fails the whole fetch for it): that partition answers unknown', async () => {
+    const topic = uniqueName('retention');
+    const admin = testKafkaClient().admin();
+    const producer = testKafkaClient().producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+    const requests: string[] = [];
+    const { registry } = registryFor(requests);
+    try {
+      await createTopic(admin, topic, 2);
+      await producer.send({
+        topic,
+        messages: [0, 1].flatMap((partition) => Array.from({ length: 20 }, () => ({ partition, value: 'x' }))),
+      });
+      // The group stopped at 10 and 18 of 20; retention then deleted everything below 15 on both partitions.
+      await commitOffsets('behind', topic, { 0: 10, 1: 18 });
+      await admin.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords routes by metadata it does not load itself
+      await admin.deleteTopicRecords({ topic, partitions: [0, 1].map((partition) => ({ partition, offset: '15' })) });
+      const poller = registry.acquire(
+        { cluster: testBootstrap(), groupId: 'behind', topics: [topic] },
+        testBootstrap().split(','),
+        {
+          recordTimestamps: true,
+        },
+      );
+      await registry.pollAll();
+      assert.equal(poller.state().failure, undefined, poller.state().failure?.error.message);
+      const rows = poller.state().latest!.partitions;
+      assert.equal(rows[0]!.committedTimestamp, undefined, 'below the log start: unknown');
+      assert.equal(rows[1]!.dataPending, true, 'the other partition was still read');
+      assert.ok(rows[1]!.committedTimestamp !== undefined);
+    } finally {
+      await Promise.all([admin.disconnect(), producer.disconnect()]);
+      await registry.close();
+    }
+  });
+});

@@ -45,7 +45,8 @@ describe(`transaction markers on Kafka ${kafkaVersionFromEnv().text} @compat`, f
     const topic = uniqueName('tx-topic');
     const groupId = uniqueName('tx-app');
     await createTopic(admin, topic, 2);
-    for (const outcome of ['commit', 'abort', 'commit'] as const) {
+    // Ends with an aborted transaction: the gap after the last committed record is an abort and its markers.
+    for (const outcome of ['commit', 'abort', 'commit', 'abort'] as const) {
       const tx = await transactional.transaction();
       await tx.send({
         topic,

@@ -7,7 +7,7 @@
  * Messages follow KEDA's grammar, e.g. `missing required parameter "x"` and
  * `parameter "x" value "y" must be one of [a b]`.
  */
-import { durationProblem, parseDurationMs } from '../duration.ts';
+import { durationProblem, formatDuration, parseDurationMs } from '../duration.ts';
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -138,7 +138,7 @@ export const field = {
       const ms = parseDurationMs(raw);
       if (ms === undefined) return bad(durationProblem(name, raw));
       if (common.minMs !== undefined && ms < common.minMs) {
-        return bad(`parameter "${name}" value "${raw}" must be at least ${common.minMs}ms`);
+        return bad(`parameter "${name}" value "${raw}" must be at least ${formatDuration(common.minMs)}`);
       }
       return ok(ms);
     });

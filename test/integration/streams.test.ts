@@ -173,9 +173,9 @@ describe('a real Kafka Streams application', function () {
     await producer.send({ topic: input, messages: [{ key: 'x', value: 'poison' }] });
     await produce(input, 40);
     const stalled = await eventually(
-      async () => (await decide(appId, { stallWindow: '5s' })).decision,
+      async () => (await decide(appId, { stallWindow: '10s' })).decision,
       (d: Decision) => d.stalled.some((p) => p.startsWith(`${appId}-by-word-repartition-`)),
-      { timeoutMs: 45_000, everyMs: 1_000, what: 'the stuck repartition partition reported stalled' },
+      { timeoutMs: 60_000, everyMs: 1_000, what: 'the stuck repartition partition reported stalled' },
     );
     for (const key of stalled.stalled) {
       const p = stalled.partitions.find((x) => `${x.topic}-${x.partition}` === key)!;

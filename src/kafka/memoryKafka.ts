@@ -3,7 +3,7 @@
  * produced records (with timestamps, transactions and their markers),
  * committed offsets, group members, and injectable failures and hangs. Unit
  * tests and the scaling simulator drive the real poller and strategies with
- * it. It records the requests a real reader would send, in order.
+ * it. It records the latest requests a real reader would send, in order.
  */
 import { ScalerError } from '../errors.ts';
 import { NO_COMMIT, partitionKey } from '../poller/sample.ts';
@@ -29,6 +29,8 @@ interface PartitionLog {
   end: bigint;
   segments: Segment[];
 }
+
+const REQUEST_LOG_LIMIT = 10_000;
 
 export class MemoryKafka implements KafkaReader {
   readonly cluster: string;
@@ -189,8 +191,17 @@ export class MemoryKafka implements KafkaReader {
     const log = this.#log(r.topic, r.partition);
     // Below the log start (deleted by retention): unknown, as the port promises.
     if (r.from < log.start) return { dataPending: undefined, firstDataTimestamp: undefined };
-    for (const segment of log.segments) {
-      if (segment.last < r.from || segment.kind !== 'data') continue;
+    // Segments are in offset order: find the first that reaches `from`, then the first data after it.
+    let lo = 0;
+    let hi = log.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (log.segments[mid]!.last < r.from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < log.segments.length; i++) {
+      const segment = log.segments[i]!;
+      if (segment.kind !== 'data') continue;
       const first = segment.first > r.from ? segment.first : r.from;
       return { dataPending: first < r.end, firstDataTimestamp: segment.timestamp };
     }
@@ -211,6 +222,8 @@ export class MemoryKafka implements KafkaReader {
 
   async #answer<T>(request: string, answer: () => T): Promise<T> {
     this.requests.push(request);
+    // Keep the recent ones only: a long simulation makes millions.
+    if (this.requests.length > REQUEST_LOG_LIMIT) this.requests.splice(0, this.requests.length - REQUEST_LOG_LIMIT / 2);
     if (this.#held) await this.#held;
     if (this.#failure) throw this.#failure;
     return answer();

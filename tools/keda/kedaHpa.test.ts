@@ -65,4 +65,14 @@ describe('KEDA + HPA model', () => {
     assert.equal(k.replicas, 6);
     assert.equal(k.hpaSync(75_000, 0, 10), 1);
   });
+
+  it('assume: starts settled, so the first low recommendation waits out the stabilisation window like any other', () => {
+    const k = new KedaHpa();
+    k.assume(4, 0);
+    assert.equal(k.hpaSync(15_000, 1, 1), 4, 'the assumed 4 is in the window');
+    assert.equal(k.kedaPoll(200_000, false), 4, 'active at the start: the cooldown counts from there');
+    assert.equal(k.hpaSync(300_000, 1, 1), 1, 'past the window');
+    assert.equal(k.kedaPoll(300_000, false), 0, 'past the cooldown');
+    assert.equal(k.events.length, 2, 'assume itself is no scaling action');
+  });
 });

@@ -72,6 +72,16 @@ export class KedaHpa {
     this.params = { ...KEDA_HPA_DEFAULTS, ...params };
   }
 
+  /**
+   * Starts from a settled state: `replicas` running, as KEDA and the HPA
+   * left them (active if above 0, with that count recommended so far).
+   */
+  assume(replicas: number, now: number): void {
+    this.replicas = replicas;
+    this.#recommendations = replicas > 0 ? [{ at: now, replicas }] : [];
+    this.#lastActiveAt = replicas > 0 ? now : undefined;
+  }
+
   /** KEDA's poll: activation and scale to and from zero. Returns the replica count. */
   kedaPoll(now: number, active: boolean): number {
     const { minReplicas, cooldownMs } = this.params;

@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
 import type { GroupInfo, Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
-import { arrivalRate, backlogAt, instancesOf, learnedThroughput } from './rates.ts';
+import {
+  arrivalRate,
+  backloggedPartitions,
+  backlogAt,
+  instancesOf,
+  learnedThroughput,
+  throughputFloor,
+} from './rates.ts';
 import { rateStrategy } from './rateStrategy.ts';
+import type { Decision } from './strategy.ts';
 
 function meta(extra: Record<string, string> = {}) {
   const parsed = parseTriggerMetadata({
@@ -75,7 +83,26 @@ describe('rates', () => {
     // 4 partitions × 10/s drained by 2 instances: 20/s per replica, with a backlog of far more than a minute of arrivals.
     const learned = learn(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000 }));
     assert.ok(learned && Math.abs(learned.perReplica - 20) < 0.01, String(learned?.perReplica));
-    assert.equal(learned.spanMs, 60_000);
+    assert.equal(learned.spanMs, 58_000, 'from the first commit seen to the last');
+  });
+
+  it('counts from commit to commit, so commits every 30 s do not bias the rate', () => {
+    // Busy from 10 s; the commit at 30 s carries 30 s of processing, 10 s of it from before the busy time.
+    const rebalancingFirst = (t: number): GroupInfo =>
+      t < 10_000
+        ? { state: 'PreparingRebalance', members: 2, instances: undefined, memberIds: ['m0', 'm1'] }
+        : stableGroup(2);
+    const h = history({
+      seconds: 120,
+      arrive: 5,
+      drain: 10,
+      backlog: 20_000,
+      commitEvery: 30,
+      group: rebalancingFirst,
+    });
+    const learned = learn(h, meta({ rebalanceCooldown: '0' }));
+    assert.ok(learned && Math.abs(learned.perReplica - 20) < 0.01, String(learned?.perReplica));
+    assert.equal(learned.spanMs, 90_000, 'from the commit at 30 s to the one at 120 s');
   });
 
   it('learns nothing from a group that keeps up, even with the at-least-once commit sawtooth', () => {
@@ -98,21 +125,25 @@ describe('rates', () => {
   });
 
   it('leaves out a stall: a run of busy windows without a commit for stallWindow', () => {
-    const moving = history({ seconds: 60, arrive: 0, drain: 10, backlog: 10_000 });
-    const stuck = moving.concat(
-      Array.from({ length: 30 }, (_, i) =>
-        sample(
-          62_000 + i * 2_000,
-          PARTITIONS.map((p) => row('in', p, 600n, 10_000n)),
-          stableGroup(2),
-        ),
+    // 60 s draining 10/s per partition, 60 s stuck at 600, 60 s draining again.
+    const stuck = history({ seconds: 180, arrive: 0, drain: 10, backlog: 10_000 }).map((s) =>
+      sample(
+        s.at,
+        s.partitions.map((p) => {
+          const processed = Math.min(60, s.at / 1000) + Math.max(0, s.at / 1000 - 120);
+          return row('in', p.partition, BigInt(processed * 10), p.end);
+        }),
+        stableGroup(2),
       ),
     );
     const learned = learn(stuck, meta({ stallWindow: '30s' }));
     assert.ok(learned && Math.abs(learned.perReplica - 20) < 0.01, String(learned?.perReplica));
-    assert.equal(learned.spanMs, 60_000, 'the stuck minute is not counted');
+    assert.equal(learned.spanMs, 116_000, 'the stuck minute is not counted');
     const counted = learn(stuck, meta({ stallWindow: '5m' }));
-    assert.ok(counted && counted.perReplica < 11, 'with a longer stallWindow the minute counts, halving the rate');
+    assert.ok(
+      counted && counted.perReplica < 14,
+      `with a longer stallWindow the minute counts: ${counted?.perReplica}`,
+    );
   });
 
   it('instances: Kafka Streams processes from client ids, or members / streamThreads if that is more', () => {
@@ -249,5 +280,107 @@ describe('rate strategy', () => {
       decide(history({ seconds: 20, arrive: 0, drain: 0, backlog: 1 }), { replicaThroughput: '1000' }).metricValue,
       1,
     );
+  });
+});
+
+describe('rate strategy: before the throughput is measured, and after', () => {
+  const decide = (h: Sample[], extra: Record<string, string> = {}, previous?: Decision) =>
+    rateStrategy.decide({
+      metadata: meta(extra),
+      latest: h[h.length - 1]!,
+      history: h,
+      now: h[h.length - 1]!.at,
+      ...(previous ? { previous } : {}),
+    });
+  /** Member ids that change every poll: a group that never runs steady long enough to measure. */
+  const churning = (instances: number) => (t: number) => stableGroup(instances, `-${t}`);
+
+  it('remembers a learned throughput once the busy time has left the history', () => {
+    // Busy: 4 partitions × 10/s drained by 2 instances = 20/s per replica.
+    const busy = decide(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000 }));
+    const learned = busy.topology.subTopologies[0]!;
+    assert.equal(learned.replicaThroughput, 20);
+    assert.equal(learned.throughputLearnedAt, 60_000, 'the end of the busy time');
+    // Ten minutes later, 3 instances keep up with 20/s and nothing is busy: 20 / 0.7 / 20 → 2.
+    const calm = history({ seconds: 60, arrive: 5, drain: 5, backlog: 0, group: stableGroup(3), startAt: 600_000 });
+    const d = decide(calm, {}, busy);
+    assert.equal(d.metricValue, 2, d.explanation);
+    assert.match(d.explanation, /20\/s per replica \(learned 10m ago\)/);
+    assert.equal(d.topology.subTopologies[0]!.throughputLearnedAt, 60_000, 'kept for the next decision');
+    assert.equal(decide(calm).metricValue, 3, 'without the memory: no opinion, the current instances');
+  });
+
+  it('scales down on a floor: even the most a replica was seen doing says fewer are enough', () => {
+    const calm = history({ seconds: 60, arrive: 5, drain: 5, backlog: 0, group: stableGroup(3) });
+    const before = decide(calm);
+    assert.equal(before.metricValue, 3, 'a floor of 20/s over 3 instances would need 5: no change');
+    assert.equal(before.topology.subTopologies[0]!.throughputFloor, 6.7);
+    // An earlier decision saw replicas do 40/s each: 20 / 0.7 / 40 → 1.
+    const seen = {
+      ...before,
+      topology: { ...before.topology, subTopologies: [{ ...before.topology.subTopologies[0]!, throughputFloor: 40 }] },
+    };
+    const d = decide(calm, {}, seen);
+    assert.equal(d.metricValue, 1, d.explanation);
+    assert.match(
+      d.explanation,
+      /throughput not known yet, but replicas were seen doing 40\/s each, so fewer are enough → 1/,
+    );
+  });
+
+  it('a group visibly behind adds backlog / lagThreshold replicas to what it has, unless the backlog shrinks', () => {
+    // 4 × 2000 waiting, 4 × 20/s more arriving than processed; members churn, so nothing is measured.
+    const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: churning(1) });
+    const settings = { lagThreshold: '5000', rateWindow: '30s', scaleDownDelay: '0' };
+    const d = decide(growing, settings);
+    // backlog 8000 + 4800 = 12800 ≥ 60 s of 100/s arrivals: 1 + ceil(12800 / 5000) = 4.
+    assert.equal(d.metricValue, 4, d.explanation);
+    assert.match(
+      d.explanation,
+      /the group is behind \(backlog over 60s of arrivals\), so the instances \+ backlog \/ lagThreshold 5000 → 4/,
+    );
+    const shrinking = history({ seconds: 60, arrive: 5, drain: 25, backlog: 10_000, group: churning(1) });
+    const s = decide(shrinking, settings);
+    assert.equal(s.metricValue, 1, `catching up with what it has: ${s.explanation}`);
+  });
+
+  it('learns nothing from a backlog on fewer partitions than instances (a hot partition leaves others idle)', () => {
+    const hot = (spread: boolean): Sample[] => {
+      const out: Sample[] = [];
+      for (let t = 0; t <= 60_000; t += 2_000) {
+        const seconds = t / 1000;
+        const rows = PARTITIONS.map((p) =>
+          p === 0 || spread
+            ? row('in', p, BigInt(10 * seconds), BigInt(10_000 + 5 * seconds))
+            : row('in', p, BigInt(5 * seconds), BigInt(5 * seconds)),
+        );
+        out.push(sample(t, rows, stableGroup(2)));
+      }
+      return out;
+    };
+    assert.equal(learn(hot(false)), undefined);
+    const spread = learn(hot(true));
+    assert.ok(spread && Math.abs(spread.perReplica - 20) < 0.01, String(spread?.perReplica));
+    assert.equal(backloggedPartitions(hot(false), 30, keys, meta()), 1);
+    assert.equal(backloggedPartitions(hot(true), 30, keys, meta()), 4);
+  });
+
+  it('throughputFloor: the fastest steady stretch per instance, from commit to commit', () => {
+    // 2 instances; 4 partitions drained at 5/s for 60 s, then 10/s for 60 s: 10/s and 20/s per instance.
+    const h: Sample[] = [];
+    for (let t = 0; t <= 120_000; t += 2_000) {
+      const seconds = t / 1000;
+      const done = seconds <= 60 ? 5 * seconds : 300 + 10 * (seconds - 60);
+      h.push(
+        sample(
+          t,
+          PARTITIONS.map((p) => row('in', p, BigInt(done), 5_000n)),
+          stableGroup(2),
+        ),
+      );
+    }
+    const floor = throughputFloor(h, keys, meta(), 30_000);
+    assert.ok(floor !== undefined && Math.abs(floor - 20) < 0.01, String(floor));
+    assert.equal(throughputFloor(h, keys, meta(), 200_000), undefined, 'no stretch that long');
   });
 });

@@ -7,21 +7,45 @@
  *
  * combined with max over sub-topologies, at most the useful maximum, at
  * least 1 while active. Per-replica throughput is `replicaThroughput`, or
- * learned from busy windows (rates.ts). Until it is known, the current
- * instance count stands (a group that keeps up shows no capacity to measure),
- * and a group at zero is sized by backlog / lagThreshold. Stalled partitions
- * are left out: more replicas would not move them. A lower count is
- * recommended only once it held for scaleDownDelay, not counting polls taken
- * during a rebalance; a higher one at once. The metric is the replica count
- * with target 1, so an AverageValue HPA lands on it.
+ * learned from busy windows (rates.ts) and remembered from the trigger's
+ * previous decision once the busy time has left the poll history (a group
+ * that keeps up shows no capacity to measure, and forgetting would pin it at
+ * whatever count the last burst left).
+ *
+ * Until it is known: the instances plus backlog / lagThreshold when the group
+ * is visibly behind (a backlog of BUSY_BACKLOG_SECONDS of arrivals): what
+ * runs is not enough; fewer replicas when even the most a replica was seen to process
+ * (throughputFloor, also remembered) says fewer are enough; else the current
+ * instances, which is no opinion and holds nothing back from scaling down. A
+ * group at zero is sized by backlog / lagThreshold.
+ *
+ * Stalled partitions are left out: more replicas would not move them. A lower
+ * count is recommended only once it held for scaleDownDelay, not counting
+ * polls taken during a rebalance; a higher one at once. The metric is the
+ * replica count with target 1, so an AverageValue HPA lands on it.
  */
 import { formatDuration } from '../duration.ts';
 import { partitionKey, type Sample } from '../poller/sample.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
-import { arrivalRate, backlogAt, instancesOf, keySignature, learnedThroughput, type Throughput } from './rates.ts';
+import {
+  arrivalRate,
+  backlogAt,
+  BUSY_BACKLOG_SECONDS,
+  instancesOf,
+  keySignature,
+  learnedThroughput,
+  throughputFloor,
+} from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
 import type { Decision, LagStrategy, StrategyInput, SubTopologyDecision } from './strategy.ts';
+
+/** What is known of a sub-topology's per-replica throughput. */
+type Knowledge =
+  | { readonly kind: 'given'; readonly perReplica: number }
+  | { readonly kind: 'learned'; readonly perReplica: number; readonly spanMs: number; readonly learnedAt: number }
+  | { readonly kind: 'remembered'; readonly perReplica: number; readonly learnedAt: number }
+  | { readonly kind: 'unknown'; readonly floor: number | undefined };
 
 interface SubPlan {
   readonly id: string;
@@ -29,11 +53,39 @@ interface SubPlan {
   readonly keys: readonly string[];
   readonly signature: string;
   readonly backlogs: readonly bigint[];
-  readonly throughput: Throughput | 'given' | undefined;
-  readonly perReplica: number | undefined;
+  readonly knowledge: Knowledge;
 }
 
+type Basis = 'capacity' | 'lag' | 'behind' | 'floor' | 'hold';
+
 const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** Records per second of capacity to keep up with `arrival` and work off `backlog` in catchUpSeconds. */
+function required(arrival: number, backlog: number, m: TriggerMetadata): number {
+  return arrival / m.targetUtilization + backlog / m.catchUpSeconds;
+}
+
+/** Replicas for `demand` at `perReplica` each; the epsilon keeps an exact fit (210 / 70 = 3) from rounding up. */
+function replicasFor(demand: number, perReplica: number): number {
+  return Math.max(0, Math.ceil(demand / perReplica - 1e-9));
+}
+
+/** The backlog `windowMs` before sample `i`, if the history reaches that far. */
+function backlogBefore(samples: readonly Sample[], i: number, plan: SubPlan, windowMs: number): number | undefined {
+  for (let k = i - 1; k >= 0; k--) {
+    if (samples[i]!.at - samples[k]!.at >= windowMs) return Number(plan.backlogs[k]!);
+  }
+  return undefined;
+}
+
+/** Replicas the arrival rate alone needs at sample `i`, by the throughput known or its floor; 0 if neither. */
+function arrivalReplicas(samples: readonly Sample[], i: number, plan: SubPlan, m: TriggerMetadata): number {
+  const k = plan.knowledge;
+  const perReplica = k.kind === 'unknown' ? k.floor : k.perReplica;
+  if (perReplica === undefined) return 0;
+  const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
+  return replicasFor(arrival / m.targetUtilization, perReplica);
+}
 
 /** Replicas one sub-topology asks for at sample `i`, and why. */
 function replicasAt(
@@ -41,17 +93,87 @@ function replicasAt(
   i: number,
   plan: SubPlan,
   m: TriggerMetadata,
-): { replicas: number; arrival: number; basis: string } {
+): { replicas: number; arrival: number; basis: Basis } {
   const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
   const backlog = Number(plan.backlogs[i]!);
-  if (plan.perReplica !== undefined) {
-    const required = arrival / m.targetUtilization + backlog / m.catchUpSeconds;
-    // The epsilon keeps an exact fit (210 / 70 = 3) from rounding up to 4 on floating-point dust.
-    return { replicas: Math.max(0, Math.ceil(required / plan.perReplica - 1e-9)), arrival, basis: 'capacity' };
-  }
+  const k = plan.knowledge;
+  if (k.kind !== 'unknown')
+    return { replicas: replicasFor(required(arrival, backlog, m), k.perReplica), arrival, basis: 'capacity' };
   const instances = instancesOf(samples[i]!.group, m.streamThreads);
-  if (instances !== undefined) return { replicas: Math.ceil(instances), arrival, basis: 'hold' };
-  return { replicas: Math.ceil(backlog / m.lagThreshold), arrival, basis: 'lag' };
+  const byLag = Math.ceil(backlog / m.lagThreshold);
+  if (instances === undefined) return { replicas: byLag, arrival, basis: 'lag' };
+  // Behind (a backlog that is large and not shrinking): what runs is not
+  // enough; add what works the backlog off at lagThreshold per replica.
+  const before = backlogBefore(samples, i, plan, m.rateWindow);
+  const behind =
+    backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && (before === undefined || backlog >= before);
+  if (behind) return { replicas: Math.ceil(instances) + byLag, arrival, basis: 'behind' };
+  if (k.floor !== undefined) {
+    const enough = Math.max(1, replicasFor(required(arrival, backlog, m), k.floor));
+    if (enough < instances) return { replicas: enough, arrival, basis: 'floor' };
+  }
+  return { replicas: Math.ceil(instances), arrival, basis: 'hold' };
+}
+
+/** What the trigger's previous decision knew of a sub-topology's throughput. */
+function previously(input: StrategyInput, id: string): SubTopologyDecision | undefined {
+  return input.previous?.topology.subTopologies.find((s) => s.id === id);
+}
+
+/** Given, learned now, remembered from before, or only a floor (the higher of now's and before's). */
+function knowledgeOf(
+  input: StrategyInput,
+  id: string,
+  keys: readonly string[],
+  backlogs: readonly bigint[],
+): Knowledge {
+  const m = input.metadata;
+  if (m.replicaThroughput !== undefined) return { kind: 'given', perReplica: m.replicaThroughput };
+  const learned = learnedThroughput(input.history, keys, backlogs, m, m.rateWindow);
+  if (learned)
+    return { kind: 'learned', perReplica: learned.perReplica, spanMs: learned.spanMs, learnedAt: learned.lastAt };
+  const before = previously(input, id);
+  if (before?.replicaThroughput !== undefined && before.throughputLearnedAt !== undefined) {
+    return { kind: 'remembered', perReplica: before.replicaThroughput, learnedAt: before.throughputLearnedAt };
+  }
+  const floors = [throughputFloor(input.history, keys, m, m.rateWindow), before?.throughputFloor].filter(
+    (f): f is number => f !== undefined,
+  );
+  return { kind: 'unknown', floor: floors.length > 0 ? Math.max(...floors) : undefined };
+}
+
+/** The figures a decision keeps for the next one (and shows). */
+function knowledgeFigures(k: Knowledge): Partial<SubTopologyDecision> {
+  switch (k.kind) {
+    case 'given':
+      return { replicaThroughput: k.perReplica };
+    case 'learned':
+    case 'remembered':
+      return { replicaThroughput: round(k.perReplica), throughputLearnedAt: k.learnedAt };
+    case 'unknown':
+      return k.floor === undefined ? {} : { throughputFloor: round(k.floor) };
+  }
+}
+
+function describe(plan: SubPlan, basis: Basis, m: TriggerMetadata, now: number): string {
+  const k = plan.knowledge;
+  switch (k.kind) {
+    case 'given':
+      return `${k.perReplica}/s per replica (replicaThroughput)`;
+    case 'learned':
+      return `${round(k.perReplica)}/s per replica (learned over ${formatDuration(k.spanMs)} of busy time)`;
+    case 'remembered':
+      return `${round(k.perReplica)}/s per replica (learned ${formatDuration(now - k.learnedAt)} ago)`;
+    case 'unknown':
+      if (basis === 'behind') {
+        return `throughput not known yet and the group is behind (backlog over ${BUSY_BACKLOG_SECONDS}s of arrivals), so the instances + backlog / lagThreshold ${m.lagThreshold}`;
+      }
+      if (basis === 'floor') {
+        return `throughput not known yet, but replicas were seen doing ${round(k.floor ?? 0)}/s each, so fewer are enough`;
+      }
+      if (basis === 'lag') return `throughput not known yet, so backlog / lagThreshold ${m.lagThreshold}`;
+      return 'throughput not known yet (no busy period in the history), so the current instances';
+  }
 }
 
 export const rateStrategy: LagStrategy = {
@@ -70,15 +192,11 @@ export const rateStrategy: LagStrategy = {
         .map((p) => partitionKey(p.topic, p.partition));
       const signature = keySignature(keys, m);
       const backlogs = samples.map((s) => backlogAt(s, keys, m, signature));
-      if (m.replicaThroughput !== undefined) {
-        return { id: sub.id, keys, signature, backlogs, throughput: 'given', perReplica: m.replicaThroughput };
-      }
-      const learned = learnedThroughput(samples, keys, backlogs, m, m.rateWindow);
-      return { id: sub.id, keys, signature, backlogs, throughput: learned, perReplica: learned?.perReplica };
+      return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, sub.id, keys, backlogs) };
     });
 
     const figures = new Map<string, Partial<SubTopologyDecision>>();
-    const bases = new Map<string, string>();
+    const bases = new Map<string, Basis>();
     let dominant: string | undefined;
     let raw = 0;
     for (const plan of plans) {
@@ -86,38 +204,35 @@ export const rateStrategy: LagStrategy = {
       bases.set(plan.id, now.basis);
       figures.set(plan.id, {
         arrivalRate: round(now.arrival),
-        ...(plan.perReplica === undefined ? {} : { replicaThroughput: round(plan.perReplica) }),
+        ...knowledgeFigures(plan.knowledge),
         replicas: now.replicas,
       });
       if (now.replicas > raw || dominant === undefined) [dominant, raw] = [plan.id, now.replicas];
     }
-    // Scale down only after the lower count held for scaleDownDelay; polls taken
-    // during a rebalance measure the pause, not the demand, and do not count.
+    // Scale down only after the lower count held for scaleDownDelay. Polls
+    // taken during a rebalance measure the pause, not the demand, and do not
+    // count; nor do past polls that only held the instances of their time.
     const disturbed = disturbedSamples(samples, m.rebalanceCooldown);
     let held = raw;
     for (let i = last - 1; i >= 0 && input.now - samples[i]!.at < m.scaleDownDelay; i--) {
       if (disturbed[i]) continue;
-      for (const plan of plans) held = Math.max(held, replicasAt(samples, i, plan, m).replicas);
+      for (const plan of plans) {
+        const past = replicasAt(samples, i, plan, m);
+        if (past.basis !== 'hold') held = Math.max(held, past.replicas);
+      }
     }
     const cap = a.topology.usefulMax;
     let desired = Math.min(held, cap);
     if (a.active) desired = Math.max(desired, 1);
+    // What arrivals alone need: a rebalance pauses processing, not arrivals, so a hold never answers less.
+    const forArrivals = Math.min(cap, Math.max(0, ...plans.map((plan) => arrivalReplicas(samples, last, plan, m))));
 
     const words: string[] = [];
     const lead = plans.find((p) => p.id === dominant);
     const fig = dominant ? figures.get(dominant) : undefined;
     if (lead && fig) {
-      const basis = bases.get(lead.id);
-      const how =
-        lead.throughput === 'given'
-          ? `${m.replicaThroughput}/s per replica (replicaThroughput)`
-          : lead.throughput
-            ? `${fig.replicaThroughput}/s per replica (learned over ${formatDuration(lead.throughput.spanMs)} of busy time)`
-            : basis === 'hold'
-              ? 'throughput not known yet (no busy period in the history), so the current instances'
-              : 'throughput not known yet, so backlog / lagThreshold';
       words.push(
-        `sub-topology ${lead.id}: ${fig.arrivalRate}/s arriving, backlog ${lead.backlogs[last] ?? 0n}, ${how} → ${fig.replicas}`,
+        `sub-topology ${lead.id}: ${fig.arrivalRate}/s arriving, backlog ${lead.backlogs[last] ?? 0n}, ${describe(lead, bases.get(lead.id)!, m, input.now)} → ${fig.replicas}`,
       );
     }
     if (a.stalled.length > 0) words.push('stalled partitions left out of the sizing');
@@ -138,6 +253,7 @@ export const rateStrategy: LagStrategy = {
       topology: topologyDecision(a, (id) => figures.get(id) ?? {}),
       ...(dominant === undefined ? {} : { dominant }),
       stalled: a.stalled,
+      ...(forArrivals > 0 ? { heldAtLeast: forArrivals } : {}),
     };
   },
 };

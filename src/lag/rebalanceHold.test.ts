@@ -4,6 +4,7 @@ import type { GroupInfo, Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
 import { offsetStrategy } from './offsetStrategy.ts';
 import { rebalanceHold, withRebalanceHold } from './rebalanceHold.ts';
+import type { LagStrategy } from './strategy.ts';
 
 const rebalancing: GroupInfo = { state: 'PreparingRebalance', members: 1, instances: undefined, memberIds: ['m0'] };
 const dead: GroupInfo = { state: 'Dead', members: 0, instances: undefined, memberIds: [] };
@@ -97,5 +98,29 @@ describe('holding the recommendation during rebalances', () => {
     assert.equal(decision.active, true);
     assert.match(decision.held!, /rebalancing/);
     assert.match(decision.explanation, /^holding the recommendation of 10s ago \(metric 10\): group rebalancing/);
+  });
+
+  it('a hold never answers less than what the strategy says a rebalance cannot inflate (heldAtLeast)', () => {
+    const { metadata } = parseTriggerMetadata({ bootstrapServers: 'k:9092', consumerGroup: 'g', topic: 't' });
+    // A stand-in strategy: metric = the sample's lag; heldAtLeast 7 from the latest sample only.
+    const strategy: LagStrategy = {
+      ...offsetStrategy,
+      decide: (input) => ({
+        ...offsetStrategy.decide(input),
+        metricValue: Number(input.latest.partitions[0]!.end),
+        ...(input.latest.group.state === 'PreparingRebalance' ? { heldAtLeast: 7 } : {}),
+      }),
+    };
+    const decide = (before: bigint) => {
+      const history = [s(0, stableGroup(1), before), s(10_000, rebalancing, 90n)];
+      return withRebalanceHold(strategy).decide({ metadata, latest: history[1]!, history, now: 10_000 });
+    };
+    const raised = decide(3n);
+    assert.equal(raised.metricValue, 7, 'the earlier 3 is less than the 7 arrivals alone need');
+    assert.match(
+      raised.explanation,
+      /^group rebalancing \(PreparingRebalance\), but arrivals alone need 7, more than the 3 of 10s ago/,
+    );
+    assert.equal(decide(12n).metricValue, 12, 'the earlier 12 is more: it stands');
   });
 });

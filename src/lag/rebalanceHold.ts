@@ -85,8 +85,9 @@ export function rebalanceHold(history: readonly Sample[], cooldownMs: number, no
 
 /**
  * `strategy` with the hold applied: while held, the metric is what the
- * strategy recommended at the anchor sample; activity, partitions and stalls
- * are current.
+ * strategy recommended at the anchor sample, or its `heldAtLeast` now if that
+ * is more (demand a rebalance cannot fake, such as a higher arrival rate);
+ * activity, partitions and stalls are current.
  */
 export function withRebalanceHold(strategy: LagStrategy): LagStrategy {
   return {
@@ -102,6 +103,15 @@ export function withRebalanceHold(strategy: LagStrategy): LagStrategy {
         latest: anchor,
         now: anchor.at,
       });
+      const floor = current.heldAtLeast ?? 0;
+      if (floor > past.metricValue) {
+        return {
+          ...current,
+          metricValue: floor,
+          held: hold.reason,
+          explanation: `${hold.reason}, but arrivals alone need ${floor}, more than the ${past.metricValue} of ${formatDuration(input.now - anchor.at)} ago; now: ${current.explanation}`,
+        };
+      }
       return {
         ...current,
         metricValue: past.metricValue,

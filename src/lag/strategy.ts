@@ -15,6 +15,11 @@ export interface StrategyInput {
   readonly history: readonly Sample[];
   /** The evaluation time (epoch ms). */
   readonly now: number;
+  /**
+   * The trigger's previous decision, if this scaler made one: what a
+   * strategy learned and wants to keep beyond the poll history.
+   */
+  readonly previous?: Decision;
 }
 
 export interface PartitionDecision {
@@ -49,6 +54,10 @@ export interface SubTopologyDecision {
   /** Records per second arriving, and per replica processed (`rate`). */
   readonly arrivalRate?: number;
   readonly replicaThroughput?: number;
+  /** When the throughput was learned, if it was (the end of the busy time it came from, epoch ms). */
+  readonly throughputLearnedAt?: number;
+  /** With no throughput known: the most per replica the group was seen to process, a floor under it. */
+  readonly throughputFloor?: number;
   /** Replicas this sub-topology alone asks for (`rate`). */
   readonly replicas?: number;
 }
@@ -72,6 +81,11 @@ export interface Decision {
   readonly dominant?: string;
   /** `topic-partition` of every stalled partition. */
   readonly stalled: readonly string[];
+  /**
+   * The part of the metric a rebalance cannot inflate (replicas the arrival
+   * rate alone needs): a rebalance hold never answers less.
+   */
+  readonly heldAtLeast?: number;
   /** Why the previous recommendation is held, when it is. */
   readonly held?: string;
 }

@@ -125,7 +125,13 @@ export class ScalerService {
     const decision =
       previous && previous.sample === latest
         ? previous.decision
-        : trigger.strategy.decide({ metadata: trigger.metadata, latest, history, now });
+        : trigger.strategy.decide({
+            metadata: trigger.metadata,
+            latest,
+            history,
+            now,
+            ...(previous ? { previous: previous.decision } : {}),
+          });
     this.#log.debug(
       {
         scaledObject: trigger.scaledObject,

@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install build proto typecheck lint format format-check test test-unit test-integration \
-        start demo bench kafka clean
+        start demo bench sim sim-docs kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -55,6 +55,13 @@ start: build ## run the built server (configure with SCALER_* variables)
 
 bench: $(INSTALLED) ## print what one decision costs per strategy at 100, 300 and 1000 partitions
 	$(NODE) bench/strategyCost.ts
+
+sim: $(INSTALLED) ## replay every load trace against every strategy; table, JSON and SVGs in bench/sim/out/
+	$(NODE) bench/sim/cli.ts
+
+sim-docs: $(INSTALLED) ## the same into docs/sim/ (the results the README shows); commit them
+	$(NODE) bench/sim/cli.ts --out docs/sim
+	prettier --write --log-level warn docs/sim
 
 kafka: $(INSTALLED) ## run a local Kafka broker until Ctrl-C (KAFKA_VERSION, PORT=...)
 	$(NODE) tools/kafka/cli.ts start $(if $(PORT),--port $(PORT))

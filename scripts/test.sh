@@ -5,7 +5,8 @@
 # counts as one test. All steps run even after a failure, so one run shows
 # everything that is wrong; the exit status is non-zero if anything failed.
 #
-#   scripts/test.sh all    typecheck, lint, format, unit, integration (Kafka 4.x), compat (Kafka 3.9.1)
+#   scripts/test.sh all    typecheck, lint, format, unit, the simulator's documented results,
+#                          integration (Kafka 4.x), compat (Kafka 3.9.1)
 #   scripts/test.sh unit   everything that needs no broker
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,9 @@ check lint eslint --max-warnings 0 .
 check format prettier --check --log-level warn .
 suite unit mocha --config .mocharc.unit.json
 if [ "$mode" = all ]; then
+  simout=$(mktemp -d)
+  check simulator node --disable-warning=TimeoutNegativeWarning bench/sim/cli.ts --out "$simout" --check docs/sim/results.md
+  rm -rf "$simout"
   suite integration mocha --config .mocharc.integration.json
   suite "compat-kafka-$COMPAT_KAFKA_VERSION" env KAFKA_VERSION="$COMPAT_KAFKA_VERSION" \
     mocha --config .mocharc.integration.json --grep @compat

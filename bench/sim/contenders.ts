@@ -1,0 +1,61 @@
+/**
+ * The strategy settings the simulator compares, each reasoned from the model
+ * (streamsModel.ts) and the objective, not fitted to a trace:
+ *
+ * - one replica works off about 125 records/s end to end (150 work units/s,
+ *   0.2 per source record plus 1 per re-keyed record), and each record waits
+ *   twice: in `events`, then in the repartition topic;
+ * - a scale-out takes effect about a minute after the load arrives: up to
+ *   30 s to KEDA's or 15 s to the HPA's next look, 20 s pod start, a 10 s
+ *   rebalance, 30 s of state restore for moved stateful tasks;
+ * - the objective is LATENCY_OBJECTIVE_SECONDS: no record older than that
+ *   unprocessed.
+ */
+export const LATENCY_OBJECTIVE_SECONDS = 120;
+
+/** Records one replica works off per second in the model, source to sink. */
+const REPLICA_RECORDS_PER_SECOND = 125;
+
+export interface Contender {
+  readonly name: string;
+  /** Why these settings. */
+  readonly reasoning: string;
+  /** Trigger metadata besides bootstrapServers and consumerGroup. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** `baseline`: what the targets compare with; `candidate`: judged against it; `reference`: shown for context. */
+  readonly role: 'baseline' | 'candidate' | 'reference';
+}
+
+export const CONTENDERS: readonly Contender[] = [
+  {
+    name: 'offset-keda',
+    reasoning:
+      "KEDA's kafka scaler as its documentation sets it up: the input topic, lagThreshold 10, every other parameter at its default",
+    metadata: { lagStrategy: 'offset', topic: 'events' },
+    role: 'baseline',
+  },
+  {
+    name: 'offset-tuned',
+    reasoning: `the same with lagThreshold = the input records one replica works off in a minute (${REPLICA_RECORDS_PER_SECOND}/s × 60 s)`,
+    metadata: { lagStrategy: 'offset', topic: 'events', lagThreshold: String(REPLICA_RECORDS_PER_SECOND * 60) },
+    role: 'reference',
+  },
+  {
+    name: 'time',
+    reasoning:
+      'all topics of the group; timeLagThreshold = the objective / 12 replicas (what the largest load needs with headroom), so a group at the objective asks for them all',
+    metadata: { lagStrategy: 'time', timeLagThreshold: String(LATENCY_OBJECTIVE_SECONDS / 12) },
+    role: 'candidate',
+  },
+  {
+    name: 'rate',
+    reasoning:
+      'all topics of the group; catchUpSeconds 60 = the objective less the minute a scale-out takes to act; throughput learned; lagThreshold (sizing before throughput is known) = what one replica works off in catchUpSeconds',
+    metadata: {
+      lagStrategy: 'rate',
+      catchUpSeconds: '60',
+      lagThreshold: String(REPLICA_RECORDS_PER_SECOND * 60),
+    },
+    role: 'candidate',
+  },
+];

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { report, type Result } from './report.ts';
+import type { Run } from './runSim.ts';
+import { checkTargets, score, type Score } from './score.ts';
+import { TRACES, type Trace } from './traces.ts';
+
+const trace: Trace = {
+  name: 't',
+  description: 'a test load',
+  durationMs: 5_000,
+  initialReplicas: 0,
+  rate: () => 1,
+  weights: () => [1],
+  crashes: [],
+  endsIdle: true,
+};
+
+function run(latency: number[], replicas: number[], events: Run['scaleEvents'] = [], firstRecordAt = 0): Run {
+  return {
+    trace: 't',
+    contender: 'c',
+    series: [],
+    latencyBySecond: Float64Array.from(latency),
+    replicasBySecond: Uint16Array.from(replicas),
+    firstRecordAt,
+    scaleEvents: events,
+    errors: 0,
+  };
+}
+
+const event = (atSeconds: number, from: number, to: number) => ({
+  at: atSeconds * 1000,
+  atSeconds,
+  from,
+  to,
+  by: 'keda' as const,
+  reason: '',
+});
+
+describe('simulator scoring', () => {
+  it('counts seconds over the objective, replica-seconds, actions, the first replica and the return to zero', () => {
+    const s = score(run([0, 130, 200, 10, 0], [0, 2, 3, 1, 0], [event(1, 0, 2), event(3, 1, 0)], 0), trace, 120);
+    assert.deepEqual(
+      { ...s },
+      {
+        trace: 't',
+        contender: 'c',
+        secondsOverObjective: 2,
+        replicaSeconds: 6,
+        scalingActions: 2,
+        secondsToFirstReplica: 1,
+        returnedToZero: true,
+        peakLatencySeconds: 200,
+        peakReplicas: 3,
+        errors: 0,
+      },
+    );
+  });
+
+  it('no first-replica time for a trace that starts with replicas; no zero verdict for a load that never ends', () => {
+    const s = score(run([0], [2]), { ...trace, initialReplicas: 2, endsIdle: false }, 120);
+    assert.equal(s.secondsToFirstReplica, undefined);
+    assert.equal(s.returnedToZero, undefined);
+  });
+
+  const base: Score = {
+    trace: 't',
+    contender: 'base',
+    secondsOverObjective: 10,
+    replicaSeconds: 1000,
+    scalingActions: 5,
+    secondsToFirstReplica: undefined,
+    returnedToZero: undefined,
+    peakLatencySeconds: 0,
+    peakReplicas: 0,
+    errors: 0,
+  };
+  const cases: Array<{
+    name: string;
+    candidate: Partial<Score>;
+    bursty: boolean;
+    expect: Partial<ReturnType<typeof checkTargets>>;
+  }> = [
+    {
+      name: 'all met',
+      candidate: { secondsOverObjective: 10, replicaSeconds: 800, scalingActions: 3 },
+      bursty: true,
+      expect: { objective: true, replicaRatio: 0.8, replicaTarget: true, actionRatio: 0.6, actions: true },
+    },
+    {
+      name: 'all missed',
+      candidate: { secondsOverObjective: 11, replicaSeconds: 801, scalingActions: 4 },
+      bursty: true,
+      expect: { objective: false, replicaTarget: false, actions: false },
+    },
+    {
+      name: 'the replica target applies to bursty traces only',
+      candidate: { replicaSeconds: 2000 },
+      bursty: false,
+      expect: { replicaRatio: 2, replicaTarget: undefined },
+    },
+  ];
+  for (const c of cases) {
+    it(`targets: ${c.name}`, () => {
+      const check = checkTargets({ ...base, ...c.candidate, contender: 'cand' }, base, c.bursty);
+      for (const [key, value] of Object.entries(c.expect)) assert.equal(check[key as keyof typeof check], value, key);
+    });
+  }
+
+  it('a baseline without actions: 0 / 0 is 0, anything more is infinitely many', () => {
+    const still = { ...base, scalingActions: 0 };
+    assert.equal(checkTargets({ ...base, scalingActions: 0 }, still, false).actionRatio, 0);
+    assert.equal(checkTargets({ ...base, scalingActions: 1 }, still, false).actionRatio, Infinity);
+  });
+
+  it('the report has a table per trace and a targets table, for the console and in Markdown', () => {
+    const steady = TRACES.find((t) => t.name === 'steady')!;
+    const results: Result[] = ['offset-keda', 'offset-tuned', 'time', 'rate'].map((contender, i) => ({
+      score: { ...base, trace: 'steady', contender, replicaSeconds: 1000 - i * 100 },
+      events: [],
+      ms: 1,
+    }));
+    const { console: text, markdown } = report([steady], results, 120);
+    assert.match(text, /^steady: 300 records\/s/m);
+    assert.match(text, /^rate +10 +700 +5 /m);
+    assert.match(markdown, /^\| rate \| 10 \| 700 \| 5 \| — \| — \| 0 \| 0 \|$/m);
+    assert.match(markdown, /^\| steady \| time \| met \| 0\.80× — \| 1\.00× missed \|$/m);
+  });
+});

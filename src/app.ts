@@ -7,17 +7,19 @@ import type { Config } from './config.ts';
 import { externalScalerHandlers, OpenStreams } from './grpc/externalScalerService.ts';
 import { startGrpcServer } from './grpc/grpcServer.ts';
 import { HealthState } from './grpc/healthService.ts';
+import { serverTls } from './grpc/serverTls.ts';
 import { startHttpServer } from './http/httpServer.ts';
 import { KafkajsReader } from './kafka/kafkajsReader.ts';
+import { kafkaSecurity } from './kafka/kafkaSecurity.ts';
 import type { Logger } from './logger.ts';
-import { type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
+import { type ClusterTarget, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
 import { ScalerService } from './scaler/scalerService.ts';
 
 export interface AppOptions {
   readonly config: Config;
   readonly logger: Logger;
   /** Overrides how Kafka readers are made (tests count requests with it). */
-  readonly createReader?: (brokers: readonly string[]) => ManagedReader;
+  readonly createReader?: (target: ClusterTarget) => ManagedReader;
 }
 
 export interface RunningApp {
@@ -31,14 +33,25 @@ export interface RunningApp {
 }
 
 export async function startApp({ config, logger, createReader }: AppOptions): Promise<RunningApp> {
+  if (config.clusters.length === 0) {
+    logger.warn(
+      'no Kafka cluster profiles (SCALER_CLUSTERS_FILE): any bootstrapServers a ScaledObject names will be contacted, in plaintext',
+    );
+  } else {
+    logger.info(
+      { clusters: config.clusters.map((c) => c.name) },
+      'Kafka cluster profiles loaded; no other cluster is contacted',
+    );
+  }
   const registry = new PollerRegistry({
     config,
     logger,
     createReader:
       createReader ??
-      ((brokers) =>
+      ((target) =>
         new KafkajsReader({
-          brokers,
+          brokers: target.brokers,
+          ...(target.profile ? { name: target.profile.name, ...kafkaSecurity(target.profile) } : {}),
           logger,
           requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
         })),
@@ -46,14 +59,22 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
   const scaler = new ScalerService({ registry, config, logger });
   const health = new HealthState();
   const streams = new OpenStreams();
-  const grpc = await startGrpcServer({
-    host: config.host,
-    port: config.grpcPort,
-    externalScaler: externalScalerHandlers(scaler, streams, logger),
-    health,
-    streams,
-    logger,
-  });
+  const tls = config.grpcTls ? await serverTls(config.grpcTls, logger) : undefined;
+  let grpc;
+  try {
+    grpc = await startGrpcServer({
+      host: config.host,
+      port: config.grpcPort,
+      externalScaler: externalScalerHandlers(scaler, streams, logger),
+      health,
+      streams,
+      logger,
+      ...(tls ? { credentials: tls.credentials } : {}),
+    });
+  } catch (err) {
+    tls?.stop();
+    throw err;
+  }
   let http;
   try {
     http = await startHttpServer({
@@ -65,6 +86,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     });
   } catch (err) {
     await grpc.shutdown(0);
+    tls?.stop();
     throw err;
   }
   registry.start();
@@ -81,6 +103,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
       stopping ??= (async () => {
         // Leave time after draining gRPC for Kafka clients and HTTP to close.
         await grpc.shutdown(Math.max(0, config.shutdownTimeoutMs - 2_000));
+        tls?.stop();
         await registry.close();
         await running.close();
       })();

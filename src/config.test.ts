@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, type ConfigFiles, loadConfig } from './config.ts';
 
 describe('configuration', () => {
   it('defaults', () => {
@@ -15,6 +15,7 @@ describe('configuration', () => {
       firstPollWaitMs: 2_000,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
+      clusters: [],
     });
   });
 
@@ -55,7 +56,7 @@ describe('configuration', () => {
           'SCALER_HTTP_PORT value "70000" must be a port number from 0 to 65535',
           `unable to parse duration value "often" for "SCALER_POLL_INTERVAL": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`,
           'SCALER_LOG_LEVEL value "loud" must be one of [fatal error warn info debug trace silent]',
-          'unknown variable SCALER_POLL_INTERVALL; known: SCALER_HOST, SCALER_GRPC_PORT, SCALER_HTTP_PORT, SCALER_POLL_INTERVAL, SCALER_MAX_STALENESS, SCALER_KAFKA_TIMEOUT, SCALER_POLLER_IDLE_TIMEOUT, SCALER_HISTORY, SCALER_FIRST_POLL_WAIT, SCALER_SHUTDOWN_TIMEOUT, SCALER_LOG_LEVEL',
+          'unknown variable SCALER_POLL_INTERVALL; known: SCALER_HOST, SCALER_GRPC_PORT, SCALER_HTTP_PORT, SCALER_POLL_INTERVAL, SCALER_MAX_STALENESS, SCALER_KAFKA_TIMEOUT, SCALER_POLLER_IDLE_TIMEOUT, SCALER_HISTORY, SCALER_FIRST_POLL_WAIT, SCALER_SHUTDOWN_TIMEOUT, SCALER_LOG_LEVEL, SCALER_CLUSTERS_FILE, SCALER_TLS_CERT_FILE, SCALER_TLS_KEY_FILE, SCALER_TLS_CLIENT_CA_FILE',
         ]);
         return true;
       },
@@ -73,6 +74,86 @@ describe('configuration', () => {
     assert.throws(
       () => loadConfig({ SCALER_KAFKA_TIMEOUT: '30s' }),
       /SCALER_KAFKA_TIMEOUT must be shorter than SCALER_MAX_STALENESS/,
+    );
+  });
+
+  /** Files that exist for these tests, with their text. */
+  const files = (contents: Record<string, string>): ConfigFiles => ({
+    exists: (path) => path in contents,
+    read: (path) => contents[path] ?? '',
+  });
+
+  it('gRPC TLS: certificate and key, and a client CA for mutual TLS', () => {
+    const env = {
+      SCALER_TLS_CERT_FILE: '/tls/tls.crt',
+      SCALER_TLS_KEY_FILE: '/tls/tls.key',
+      SCALER_TLS_CLIENT_CA_FILE: '/tls/ca.crt',
+    };
+    const config = loadConfig(env, files({ '/tls/tls.crt': '', '/tls/tls.key': '', '/tls/ca.crt': '' }));
+    assert.deepEqual(config.grpcTls, {
+      certFile: '/tls/tls.crt',
+      keyFile: '/tls/tls.key',
+      clientCaFile: '/tls/ca.crt',
+    });
+    assert.equal(loadConfig({}).grpcTls, undefined, 'plaintext by default');
+  });
+
+  const tlsProblems: Array<{ name: string; env: Record<string, string>; problems: string[] }> = [
+    {
+      name: 'a certificate without its key',
+      env: { SCALER_TLS_CERT_FILE: '/tls/tls.crt' },
+      problems: ['SCALER_TLS_CERT_FILE and SCALER_TLS_KEY_FILE must be set together'],
+    },
+    {
+      name: 'a client CA without a server certificate',
+      env: { SCALER_TLS_CLIENT_CA_FILE: '/tls/ca.crt' },
+      problems: [
+        'SCALER_TLS_CLIENT_CA_FILE needs SCALER_TLS_CERT_FILE and SCALER_TLS_KEY_FILE (mutual TLS is TLS first)',
+      ],
+    },
+    {
+      name: 'files that do not exist',
+      env: {
+        SCALER_TLS_CERT_FILE: '/nope.crt',
+        SCALER_TLS_KEY_FILE: '/tls/tls.key',
+        SCALER_CLUSTERS_FILE: '/nope.json',
+      },
+      problems: [
+        'SCALER_CLUSTERS_FILE value "/nope.json" is not a file that exists and can be read',
+        'SCALER_TLS_CERT_FILE value "/nope.crt" is not a file that exists and can be read',
+      ],
+    },
+  ];
+  for (const c of tlsProblems) {
+    it(`TLS and profile files: ${c.name}`, () => {
+      assert.throws(
+        () => loadConfig(c.env, files({ '/tls/tls.crt': '', '/tls/tls.key': '', '/tls/ca.crt': '' })),
+        (err: ConfigError) => {
+          assert.deepEqual(err.problems, c.problems);
+          return true;
+        },
+      );
+    });
+  }
+
+  it('reads cluster profiles from SCALER_CLUSTERS_FILE, and reports their problems with the others', () => {
+    const good = JSON.stringify({ clusters: { prod: { bootstrapServers: 'k0:9093,k1:9093' } } });
+    assert.deepEqual(loadConfig({ SCALER_CLUSTERS_FILE: '/c.json' }, files({ '/c.json': good })).clusters, [
+      { name: 'prod', bootstrapServers: ['k0:9093', 'k1:9093'] },
+    ]);
+    assert.throws(
+      () =>
+        loadConfig(
+          { SCALER_CLUSTERS_FILE: '/c.json', SCALER_LOG_LEVEL: 'loud' },
+          files({ '/c.json': '{"clusters":{"prod":{}}}' }),
+        ),
+      (err: ConfigError) => {
+        assert.deepEqual(err.problems, [
+          'SCALER_LOG_LEVEL value "loud" must be one of [fatal error warn info debug trace silent]',
+          'SCALER_CLUSTERS_FILE /c.json: clusters.prod.bootstrapServers is missing',
+        ]);
+        return true;
+      },
     );
   });
 });

@@ -4,6 +4,8 @@
  * process exits non-zero before anything listens. An unknown SCALER_ variable
  * is an error too (a typo would otherwise be silently ignored).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { type ClusterProfile, parseClusterProfiles } from './clusterProfiles.ts';
 import { durationProblem, parseDurationMs } from './duration.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,11 +31,33 @@ export interface Config {
   /** SIGTERM to exit, at most. */
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Kafka clusters this scaler may connect to (SCALER_CLUSTERS_FILE); empty: any, in plaintext. */
+  readonly clusters: readonly ClusterProfile[];
+  /** TLS for the gRPC server; mutual TLS when a client CA is given. */
+  readonly grpcTls?: GrpcTlsFiles;
 }
+
+export interface GrpcTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Clients must present a certificate signed by this CA. */
+  readonly clientCaFile?: string;
+}
+
+/** How the configuration reads files (tests pass their own). */
+export interface ConfigFiles {
+  readonly exists: (path: string) => boolean;
+  readonly read: (path: string) => string;
+}
+
+const NODE_FILES: ConfigFiles = {
+  exists: (path) => existsSync(path),
+  read: (path) => readFileSync(path, 'utf8'),
+};
 
 interface Variable {
   readonly name: string;
-  readonly kind: 'port' | 'duration' | 'host' | 'logLevel';
+  readonly kind: 'port' | 'duration' | 'host' | 'logLevel' | 'file';
   readonly fallback: string;
   readonly doc: string;
 }
@@ -66,6 +90,20 @@ export const VARIABLES: readonly Variable[] = [
     fallback: 'info',
     doc: 'fatal, error, warn, info, debug, trace or silent',
   },
+  {
+    name: 'SCALER_CLUSTERS_FILE',
+    kind: 'file',
+    fallback: '',
+    doc: 'JSON file of Kafka cluster profiles (addresses, TLS, SASL); once set, the only clusters contacted',
+  },
+  { name: 'SCALER_TLS_CERT_FILE', kind: 'file', fallback: '', doc: 'PEM certificate (chain) of the gRPC server' },
+  { name: 'SCALER_TLS_KEY_FILE', kind: 'file', fallback: '', doc: 'PEM private key of the gRPC server' },
+  {
+    name: 'SCALER_TLS_CLIENT_CA_FILE',
+    kind: 'file',
+    fallback: '',
+    doc: 'PEM CA bundle; gRPC clients must present a certificate it signed (mutual TLS)',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -79,13 +117,13 @@ export class ConfigError extends Error {
 }
 
 /** Reads the configuration from `env`; throws ConfigError listing every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFiles = NODE_FILES): Config {
   const problems: string[] = [];
   const values = new Map<string, string | number>();
   for (const variable of VARIABLES) {
     const raw = env[variable.name];
     const text = raw === undefined || raw.trim() === '' ? variable.fallback : raw.trim();
-    const parsed = parseVariable(variable, text);
+    const parsed = parseVariable(variable, text, files);
     if (typeof parsed === 'object') problems.push(parsed.problem);
     else values.set(variable.name, parsed);
   }
@@ -108,6 +146,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('SCALER_GRPC_PORT and SCALER_HTTP_PORT must differ');
     }
   }
+  const file = (name: string): string | undefined => (values.get(name) as string | undefined) || undefined;
+  const [cert, key, clientCa] = [
+    file('SCALER_TLS_CERT_FILE'),
+    file('SCALER_TLS_KEY_FILE'),
+    file('SCALER_TLS_CLIENT_CA_FILE'),
+  ];
+  const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
+  if (set('SCALER_TLS_CERT_FILE') !== set('SCALER_TLS_KEY_FILE')) {
+    problems.push('SCALER_TLS_CERT_FILE and SCALER_TLS_KEY_FILE must be set together');
+  }
+  if (set('SCALER_TLS_CLIENT_CA_FILE') && !set('SCALER_TLS_CERT_FILE')) {
+    problems.push(
+      'SCALER_TLS_CLIENT_CA_FILE needs SCALER_TLS_CERT_FILE and SCALER_TLS_KEY_FILE (mutual TLS is TLS first)',
+    );
+  }
+  let clusters: readonly ClusterProfile[] = [];
+  const clustersFile = file('SCALER_CLUSTERS_FILE');
+  if (clustersFile !== undefined && files.exists(clustersFile)) {
+    const parsed = parseClusterProfiles(
+      files.read(clustersFile),
+      `SCALER_CLUSTERS_FILE ${clustersFile}`,
+      env,
+      files.exists,
+    );
+    problems.push(...parsed.problems);
+    clusters = parsed.profiles;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     host: values.get('SCALER_HOST') as string,
@@ -121,11 +186,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     firstPollWaitMs: ms('SCALER_FIRST_POLL_WAIT'),
     shutdownTimeoutMs: ms('SCALER_SHUTDOWN_TIMEOUT'),
     logLevel: values.get('SCALER_LOG_LEVEL') as LogLevel,
+    clusters,
+    ...(cert !== undefined && key !== undefined
+      ? { grpcTls: { certFile: cert, keyFile: key, ...(clientCa === undefined ? {} : { clientCaFile: clientCa }) } }
+      : {}),
   });
 }
 
-function parseVariable(variable: Variable, text: string): string | number | { problem: string } {
+function parseVariable(variable: Variable, text: string, files: ConfigFiles): string | number | { problem: string } {
   switch (variable.kind) {
+    case 'file':
+      return text === '' || files.exists(text)
+        ? text
+        : { problem: `${variable.name} value "${text}" is not a file that exists and can be read` };
     case 'port': {
       const port = /^\d+$/.test(text) ? Number(text) : NaN;
       return Number.isInteger(port) && port >= 0 && port <= 65535

@@ -85,7 +85,7 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
   keda.assume(trace.initialReplicas, clock.now);
   // The first RPC creates the poller; poll once so it never waits on the wall clock.
   const trigger = scaler.trigger(ref);
-  registry.acquire(trigger.pollerKey, trigger.brokers, trigger.strategy.needs);
+  registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
   await registry.pollAll();
 
   const seconds = Math.ceil(trace.durationMs / STEP_MS);

@@ -52,6 +52,8 @@ const PEEK_PARTITION_BYTES = 16 * 1024;
 
 export interface KafkajsReaderOptions {
   readonly brokers: readonly string[];
+  /** How errors and logs name the cluster (default: the brokers). */
+  readonly name?: string;
   readonly logger: Logger;
   readonly clientId?: string;
   /** Per request; the socket connect timeout is a third of it. */
@@ -85,7 +87,7 @@ export class KafkajsReader implements KafkaReader {
   readonly #coordinators = new Map<string, number>();
 
   constructor(options: KafkajsReaderOptions) {
-    this.cluster = options.brokers.join(',');
+    this.cluster = options.name ?? options.brokers.join(',');
     this.#log = options.logger.child({ component: 'kafka', cluster: this.cluster });
     this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 30_000;
     const kafka = new Kafka({

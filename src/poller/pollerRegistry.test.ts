@@ -19,7 +19,7 @@ describe('poller registry', () => {
       logger: createLogger('silent'),
       polling: 'manual',
       now: () => clock.now,
-      createReader: (brokers): ManagedReader => {
+      createReader: ({ brokers }): ManagedReader => {
         const reader = Object.assign(new MemoryKafka(brokers.join(',')), { closed: false });
         const slowClose = created.length === 0;
         reader.close = () =>
@@ -35,10 +35,10 @@ describe('poller registry', () => {
         return reader;
       },
     });
-    registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, ['x:1']);
+    registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, { brokers: ['x:1'] });
     clock.now += 601_000;
     const sweeping = registry.sweep();
-    const poller = registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, ['x:1']);
+    const poller = registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, { brokers: ['x:1'] });
     releaseClose();
     await sweeping;
     assert.equal(created.length, 2, 'a second reader was made for the new poller');
@@ -56,7 +56,7 @@ describe('poller registry', () => {
       createReader: () => new MemoryKafka(),
     });
     await registry.close();
-    assert.throws(() => registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, ['x:1']), {
+    assert.throws(() => registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, { brokers: ['x:1'] }), {
       code: 'SHUTTING_DOWN',
     });
   });

@@ -3,6 +3,7 @@
  * ScaledObject asks for it (an RPC within `idleTimeoutMs`, or an open
  * StreamIsActive); a reader exists while some poller of its cluster does.
  */
+import type { ClusterProfile } from '../clusterProfiles.ts';
 import type { Config } from '../config.ts';
 import { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
@@ -13,10 +14,16 @@ export interface ManagedReader extends KafkaReader {
   close(): Promise<void>;
 }
 
+/** A Kafka cluster to read: its bootstrap servers, and the profile with its credentials when there is one. */
+export interface ClusterTarget {
+  readonly brokers: readonly string[];
+  readonly profile?: ClusterProfile;
+}
+
 export interface PollerRegistryOptions {
   readonly config: Pick<Config, 'pollIntervalMs' | 'kafkaTimeoutMs' | 'historyMs' | 'pollerIdleTimeoutMs'>;
-  /** Creates the reader for a cluster, given its bootstrap servers. */
-  readonly createReader: (brokers: readonly string[]) => ManagedReader;
+  /** Creates the reader for a cluster. */
+  readonly createReader: (target: ClusterTarget) => ManagedReader;
   readonly logger: Logger;
   readonly now?: () => number;
   /**
@@ -55,14 +62,14 @@ export class PollerRegistry {
   }
 
   /** The poller for `key`, created and started on first use; marks it as asked for. */
-  acquire(key: PollerKey, brokers: readonly string[], needs?: { readonly recordTimestamps?: boolean }): Poller {
+  acquire(key: PollerKey, target: ClusterTarget, needs?: { readonly recordTimestamps?: boolean }): Poller {
     if (this.#closed) throw new ScalerError('SHUTTING_DOWN', 'the scaler is shutting down');
     const id = pollerId(key);
     let poller = this.#pollers.get(id);
     if (!poller) {
       let reader = this.#readers.get(key.cluster);
       if (!reader) {
-        reader = this.#options.createReader(brokers);
+        reader = this.#options.createReader(target);
         this.#readers.set(key.cluster, reader);
       }
       const { config } = this.#options;

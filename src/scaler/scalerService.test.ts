@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
+import type { ClusterProfile } from '../clusterProfiles.ts';
+import type { ScalerError } from '../errors.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
-import { PollerRegistry } from '../poller/pollerRegistry.ts';
+import { type ClusterTarget, PollerRegistry } from '../poller/pollerRegistry.ts';
 import { ScalerService } from './scalerService.ts';
 
 const silent = createLogger('silent');
@@ -48,7 +50,7 @@ describe('scaler service: serving decisions from the poller', () => {
   it('serves the strategy decision from the latest poll', async () => {
     env.kafka.createTopic('t', 2).produce('t', 0, 30).commit('g', 't', 0, 10).commit('g', 't', 1, 0);
     env.service.trigger(env.ref());
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
     await env.poll();
     const { decision, trigger } = await env.service.evaluate(env.ref());
     assert.equal(decision.metricValue, 20);
@@ -67,7 +69,7 @@ describe('scaler service: serving decisions from the poller', () => {
 
   it('answers with the poll error, never a value, when the last poll failed', async () => {
     env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
     await env.poll();
     env.kafka.failWith(
       Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }),
@@ -86,7 +88,7 @@ describe('scaler service: serving decisions from the poller', () => {
 
   it('answers SNAPSHOT_STALE once the last good poll is older than the staleness limit', async () => {
     env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
     await env.poll();
     env.clock.now += 30_000;
     await env.service.evaluate(env.ref());
@@ -98,7 +100,7 @@ describe('scaler service: serving decisions from the poller', () => {
   });
 
   it('answers TOPIC_NOT_FOUND for a topic that does not exist', async () => {
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
     await env.poll();
     await assert.rejects(env.service.evaluate(env.ref()), { code: 'TOPIC_NOT_FOUND' });
   });
@@ -134,7 +136,7 @@ describe('scaler service: serving decisions from the poller', () => {
 
   it('decides once per trigger and poll: repeated calls share the decision until the next poll', async () => {
     env.kafka.createTopic('t', 1).produce('t', 0, 5).commit('g', 't', 0, 0);
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, ['kafka:9092']);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
     await env.poll();
     const first = (await env.service.evaluate(env.ref())).decision;
     assert.equal((await env.service.evaluate(env.ref())).decision, first, 'the same object');
@@ -181,5 +183,92 @@ describe('scaler service: serving decisions from the poller', () => {
     env.clock.now += 601_000;
     await env.registry.sweep();
     assert.equal(env.registry.pollers().length, 0);
+  });
+});
+
+describe('scaler service: cluster profiles are an allowlist', () => {
+  const profiles: ClusterProfile[] = [
+    { name: 'prod', bootstrapServers: ['k0:9093', 'k1:9093'] },
+    { name: 'dev', bootstrapServers: ['localhost:9092'] },
+  ];
+  function service(clusters: readonly ClusterProfile[]) {
+    const targets: ClusterTarget[] = [];
+    const registry = new PollerRegistry({
+      config: CONFIG,
+      createReader: (target) => {
+        targets.push(target);
+        return new MemoryKafka(target.brokers.join(','));
+      },
+      logger: silent,
+      polling: 'manual',
+    });
+    return {
+      targets,
+      registry,
+      scaler: new ScalerService({ registry, config: { ...CONFIG, clusters }, logger: silent }),
+    };
+  }
+  const ref = (metadata: Record<string, string>) => ({
+    name: 'app',
+    namespace: 'ns',
+    scalerMetadata: { consumerGroup: 'g', topic: 't', ...metadata },
+  });
+
+  const allowed: Array<[string, Record<string, string>, string]> = [
+    ['by name, servers left out', { cluster: 'prod' }, 'prod'],
+    ['by name, with one of its servers', { cluster: 'prod', bootstrapServers: 'k1:9093' }, 'prod'],
+    ['by servers alone', { bootstrapServers: 'localhost:9092' }, 'dev'],
+  ];
+  for (const [name, metadata, profile] of allowed) {
+    it(`allowed ${name}: the profile's servers and credentials, one poller per profile`, async () => {
+      const env = service(profiles);
+      const trigger = env.scaler.trigger(ref(metadata));
+      assert.equal(trigger.target.profile?.name, profile);
+      assert.equal(trigger.pollerKey.cluster, `profile:${profile}`);
+      env.registry.acquire(trigger.pollerKey, trigger.target);
+      assert.deepEqual(env.targets[0]?.profile?.name, profile);
+      await env.registry.close();
+    });
+  }
+
+  const refused: Array<{ name: string; metadata: Record<string, string>; code: string; message: RegExp }> = [
+    {
+      name: 'servers of no profile',
+      metadata: { bootstrapServers: 'evil:9092' },
+      code: 'CLUSTER_NOT_ALLOWED',
+      message:
+        /^bootstrapServers "evil:9092" belong to no configured cluster profile; this scaler connects only to the clusters of SCALER_CLUSTERS_FILE: \[prod dev\]/,
+    },
+    {
+      name: 'a profile named with servers it does not have',
+      metadata: { cluster: 'prod', bootstrapServers: 'evil:9092' },
+      code: 'CLUSTER_NOT_ALLOWED',
+      message: /^bootstrapServers "evil:9092" are not all servers of cluster profile "prod"/,
+    },
+    {
+      name: 'an unknown profile',
+      metadata: { cluster: 'qa' },
+      code: 'INVALID_METADATA',
+      message: /parameter "cluster" value "qa" must be one of \[prod dev\]/,
+    },
+  ];
+  for (const c of refused) {
+    it(`refused: ${c.name}, before any Kafka client exists`, () => {
+      const env = service(profiles);
+      assert.throws(
+        () => env.scaler.trigger(ref(c.metadata)),
+        (err: ScalerError) => err.code === c.code && c.message.test(err.message),
+      );
+      assert.deepEqual(env.targets, []);
+    });
+  }
+
+  it('without profiles any address is allowed, in plaintext; naming a profile is an error', () => {
+    const env = service([]);
+    assert.equal(env.scaler.trigger(ref({ bootstrapServers: 'anywhere:9092' })).target.profile, undefined);
+    assert.throws(() => env.scaler.trigger(ref({ cluster: 'prod' })), {
+      message:
+        'invalid trigger metadata: parameter "cluster" value "prod" names a cluster profile, but none are configured (SCALER_CLUSTERS_FILE)',
+    });
   });
 });

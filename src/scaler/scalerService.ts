@@ -7,6 +7,7 @@
  * (UNAVAILABLE, or NOT_FOUND for a missing topic), never a made-up 0 that
  * would scale a workload away.
  */
+import { type ClusterProfile, findProfile } from '../clusterProfiles.ts';
 import type { Config } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import { InvalidMetadataError, ScalerError } from '../errors.ts';
@@ -37,7 +38,9 @@ const STATUS_LIMIT = 1_000;
 
 export interface ScalerServiceOptions {
   readonly registry: PollerRegistry;
-  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'>;
+  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'> & {
+    readonly clusters?: Config['clusters'];
+  };
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -59,13 +62,59 @@ export class ScalerService {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Parses the trigger (INVALID_ARGUMENT on bad metadata) without touching Kafka. */
+  /**
+   * Parses the trigger (INVALID_ARGUMENT on bad metadata) and resolves its
+   * cluster profile (PERMISSION_DENIED for a cluster no profile allows),
+   * without touching Kafka.
+   */
   trigger(ref: ScaledObjectRef): Trigger {
-    const trigger = parseTrigger(ref);
-    const problems = this.#windowProblems(trigger);
+    const parsed = parseTrigger(ref);
+    const problems = this.#windowProblems(parsed);
+    const profile = this.#profile(parsed, problems);
     if (problems.length > 0) throw new InvalidMetadataError(problems);
+    const trigger: Trigger = profile
+      ? {
+          ...parsed,
+          target: { brokers: profile.bootstrapServers, profile },
+          pollerKey: { ...parsed.pollerKey, cluster: `profile:${profile.name}` },
+        }
+      : parsed;
     this.#reportOnce(trigger);
     return trigger;
+  }
+
+  /**
+   * The cluster profile a trigger uses. Without profiles, any address is
+   * allowed (plaintext). With them, `cluster` must name one and
+   * `bootstrapServers`, if given, must be among its servers; or
+   * `bootstrapServers` alone must all belong to one profile.
+   */
+  #profile(trigger: Trigger, problems: string[]): ClusterProfile | undefined {
+    const profiles = this.#config.clusters ?? [];
+    const { cluster, bootstrapServers } = trigger.metadata;
+    const names = profiles.map((p) => p.name);
+    if (profiles.length === 0) {
+      if (cluster !== '') {
+        problems.push(
+          `parameter "cluster" value "${cluster}" names a cluster profile, but none are configured (SCALER_CLUSTERS_FILE)`,
+        );
+      }
+      return undefined;
+    }
+    if (cluster !== '' && !names.includes(cluster)) {
+      problems.push(`parameter "cluster" value "${cluster}" must be one of [${names.join(' ')}]`);
+      return undefined;
+    }
+    if (problems.length > 0) return undefined;
+    const profile = findProfile(profiles, cluster, bootstrapServers);
+    if (profile) return profile;
+    const servers = bootstrapServers.join(',');
+    throw new ScalerError(
+      'CLUSTER_NOT_ALLOWED',
+      cluster !== ''
+        ? `bootstrapServers "${servers}" are not all servers of cluster profile "${cluster}"; leave bootstrapServers out or name its servers`
+        : `bootstrapServers "${servers}" belong to no configured cluster profile; this scaler connects only to the clusters of SCALER_CLUSTERS_FILE: [${names.join(' ')}] (name one with "cluster")`,
+    );
   }
 
   /** History-based settings must fit in the history pollers keep (SCALER_HISTORY). */
@@ -90,7 +139,7 @@ export class ScalerService {
   /** The current decision for a trigger, from its poller's latest data. */
   async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
     const trigger = this.trigger(ref);
-    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers, trigger.strategy.needs);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
     await poller.waitForFirstPoll(this.#config.firstPollWaitMs);
     return this.evaluateNow(trigger, poller);
   }
@@ -166,7 +215,7 @@ export class ScalerService {
    */
   watchActive(ref: ScaledObjectRef, onActive: (active: boolean) => void): () => void {
     const trigger = this.trigger(ref);
-    const poller = this.#registry.acquire(trigger.pollerKey, trigger.brokers, trigger.strategy.needs);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
     let last: boolean | undefined;
     const check = (): void => {
       poller.touch();

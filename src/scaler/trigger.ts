@@ -7,7 +7,7 @@ import { InvalidMetadataError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import { strategyByName } from '../lag/registry.ts';
 import type { LagStrategy } from '../lag/strategy.ts';
-import { clusterKey } from '../poller/pollerRegistry.ts';
+import { type ClusterTarget, clusterKey } from '../poller/pollerRegistry.ts';
 import type { PollerKey } from '../poller/poller.ts';
 import { metadataHash, metricName } from './metricName.ts';
 import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from './triggerMetadata.ts';
@@ -16,7 +16,8 @@ export interface Trigger {
   /** `namespace/name` of the ScaledObject. */
   readonly scaledObject: string;
   readonly metadata: TriggerMetadata;
-  readonly brokers: readonly string[];
+  /** The cluster to read: as the metadata names it, until the scaler resolves its profile. */
+  readonly target: ClusterTarget;
   readonly pollerKey: PollerKey;
   readonly metricName: string;
   readonly strategy: LagStrategy;
@@ -49,7 +50,7 @@ function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObje
   const topics = [...new Set(named)].sort();
   return {
     metadata,
-    brokers: metadata.bootstrapServers,
+    target: { brokers: metadata.bootstrapServers },
     pollerKey: {
       cluster: clusterKey(metadata.bootstrapServers),
       groupId: metadata.consumerGroup,

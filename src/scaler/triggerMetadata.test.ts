@@ -10,6 +10,7 @@ describe('trigger metadata: defaults as in KEDA', () => {
     assert.deepEqual(unknownKeys, []);
     assert.deepEqual(metadata, {
       bootstrapServers: ['kafka:9092'],
+      cluster: '',
       consumerGroup: 'g',
       topic: [],
       partitionLimitation: undefined,

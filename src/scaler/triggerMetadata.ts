@@ -21,11 +21,14 @@ function hostPortProblem(item: string): string | undefined {
 
 export const TRIGGER_SCHEMA = {
   bootstrapServers: field.list({
-    doc: 'Kafka brokers to bootstrap from, `host:port[,host:port]`',
-    required: true,
+    doc: 'Kafka brokers to bootstrap from, `host:port[,host:port]`; required unless `cluster` is given',
     fromEnv: true,
     fallback: [],
     item: hostPortProblem,
+  }),
+  cluster: field.string({
+    doc: 'the Kafka cluster profile to connect with (its addresses, TLS and SASL; see Kafka clusters and credentials)',
+    fallback: '',
   }),
   consumerGroup: field.string({
     doc: 'consumer group whose lag drives scaling (for Kafka Streams: the application.id)',
@@ -160,7 +163,14 @@ export function parseTriggerMetadata(raw: Readonly<Record<string, string>>): Par
   }
   return {
     metadata: values.topic.length === 0 ? { ...values, partitionLimitation: undefined } : values,
-    problems: [...problems, ...crossFieldProblems(values)],
+    problems: [
+      // Required unless a cluster profile names the servers; KEDA's words, in the schema's order.
+      ...(values.bootstrapServers.length === 0 && values.cluster === '' && !raw['bootstrapServers']?.trim()
+        ? ['missing required parameter "bootstrapServers"']
+        : []),
+      ...problems,
+      ...crossFieldProblems(values),
+    ],
     unknownKeys,
     notes,
   };
@@ -169,6 +179,7 @@ export function parseTriggerMetadata(raw: Readonly<Record<string, string>>): Par
 /** Rules between parameters, as KEDA's kafka scalers enforce them. */
 function crossFieldProblems(m: TriggerMetadata): string[] {
   const problems: string[] = [];
+
   if (m.allowIdleConsumers && m.limitToPartitionsWithLag) {
     problems.push('allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously');
   }

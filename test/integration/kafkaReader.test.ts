@@ -19,7 +19,7 @@ function registryFor(requests: string[]): { registry: PollerRegistry; readers: K
     config: CONFIG,
     logger: createLogger('silent'),
     polling: 'manual',
-    createReader: (brokers) => {
+    createReader: ({ brokers }) => {
       const reader = new KafkajsReader({ brokers, logger: createLogger('silent'), requestTimeoutMs: 5_000 });
       reader.onRequest((api, broker) => requests.push(`${api}@${broker}`));
       readers.push(reader);
@@ -70,7 +70,7 @@ describe('kafka reader on a 3-node cluster', function () {
     try {
       registry.acquire(
         { cluster: kafka.bootstrapServers, groupId: 'billing', topics },
-        kafka.bootstrapServers.split(','),
+        { brokers: kafka.bootstrapServers.split(',') },
       );
       await registry.pollAll(); // connects, reads metadata, finds the coordinator
       assert.equal(registry.pollers()[0]!.state().failure, undefined);
@@ -138,8 +138,8 @@ describe('kafka reader: a deleted topic', () => {
     const { registry, readers } = registryFor(requests);
     const brokers = testBootstrap().split(',');
     try {
-      const keptPoller = registry.acquire({ cluster: testBootstrap(), groupId: 'g', topics: [kept] }, brokers);
-      const doomedPoller = registry.acquire({ cluster: testBootstrap(), groupId: 'g', topics: [doomed] }, brokers);
+      const keptPoller = registry.acquire({ cluster: testBootstrap(), groupId: 'g', topics: [kept] }, { brokers });
+      const doomedPoller = registry.acquire({ cluster: testBootstrap(), groupId: 'g', topics: [doomed] }, { brokers });
       await registry.pollAll();
       assert.equal(readers.length, 1, 'one reader per cluster, shared');
       assert.equal(keptPoller.state().failure, undefined);
@@ -185,7 +185,7 @@ describe('kafka reader: a committed offset below the log start', () => {
       await admin.deleteTopicRecords({ topic, partitions: [0, 1].map((partition) => ({ partition, offset: '15' })) });
       const poller = registry.acquire(
         { cluster: testBootstrap(), groupId: 'behind', topics: [topic] },
-        testBootstrap().split(','),
+        { brokers: testBootstrap().split(',') },
         {
           recordTimestamps: true,
         },

@@ -3,7 +3,14 @@
  * Kubernetes probes do (tests, the demo, benchmarks).
  */
 import path from 'node:path';
-import { type ClientDuplexStream, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ClientDuplexStream,
+  credentials,
+  loadPackageDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import {
   ExternalScalerClient,
@@ -32,10 +39,15 @@ export interface ScalerClient {
   close(): void;
 }
 
-export function scalerClient(port: number): ScalerClient {
+/** A client of the scaler on 127.0.0.1:`port`, in plaintext unless `creds` say otherwise. */
+export function scalerClient(
+  port: number,
+  creds: ChannelCredentials = credentials.createInsecure(),
+  options: ChannelOptions = {},
+): ScalerClient {
   const address = `127.0.0.1:${port}`;
-  const raw = new ExternalScalerClient(address, credentials.createInsecure());
-  const health = new HealthClient(address, credentials.createInsecure());
+  const raw = new ExternalScalerClient(address, creds, options);
+  const health = new HealthClient(address, creds, options);
   return {
     raw,
     health,

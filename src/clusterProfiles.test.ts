@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { type ClusterProfile, findProfile, parseClusterProfiles } from './clusterProfiles.ts';
+
+const FILES = new Set(['/tls/ca.crt', '/tls/client.crt', '/tls/client.key', '/sasl/password', '/token']);
+const parse = (json: unknown, env: NodeJS.ProcessEnv = { KAFKA_PASSWORD: 's3cret' }) =>
+  parseClusterProfiles(JSON.stringify(json), 'clusters.json', env, (path) => FILES.has(path));
+
+describe('cluster profiles', () => {
+  it('reads every setting', () => {
+    const { profiles, problems } = parse({
+      clusters: {
+        prod: {
+          bootstrapServers: 'k0:9093, k1:9093',
+          tls: {
+            caFile: '/tls/ca.crt',
+            certFile: '/tls/client.crt',
+            keyFile: '/tls/client.key',
+            serverName: 'kafka.internal',
+          },
+          sasl: { mechanism: 'SCRAM-SHA-512', username: 'scaler', passwordEnv: 'KAFKA_PASSWORD' },
+        },
+        staging: {
+          bootstrapServers: ['s0:9092'],
+          sasl: { mechanism: 'oauthbearer', tokenFile: '/token' },
+        },
+        dev: { bootstrapServers: 'localhost:9092' },
+      },
+    });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(profiles, [
+      {
+        name: 'prod',
+        bootstrapServers: ['k0:9093', 'k1:9093'],
+        tls: {
+          caFile: '/tls/ca.crt',
+          certFile: '/tls/client.crt',
+          keyFile: '/tls/client.key',
+          serverName: 'kafka.internal',
+          insecureSkipVerify: false,
+        },
+        sasl: { mechanism: 'scram-sha-512', username: { value: 'scaler' }, password: { env: 'KAFKA_PASSWORD' } },
+      },
+      { name: 'staging', bootstrapServers: ['s0:9092'], sasl: { mechanism: 'oauthbearer', token: { file: '/token' } } },
+      { name: 'dev', bootstrapServers: ['localhost:9092'] },
+    ]);
+  });
+
+  const cases: Array<{ name: string; json: unknown; problems: string[] }> = [
+    { name: 'no clusters', json: {}, problems: ['clusters.json: clusters is missing'] },
+    {
+      name: 'unknown keys at every level',
+      json: {
+        cluster: {},
+        clusters: {
+          a: {
+            bootstrapServer: 'x:1',
+            bootstrapServers: 'x:1',
+            tls: { ca: '/x' },
+            sasl: { mechanism: 'plain', user: 'u', username: 'u', passwordFile: '/sasl/password' },
+          },
+        },
+      },
+      problems: [
+        'clusters.json: cluster is not a known setting; known: clusters',
+        'clusters.json: clusters.a.bootstrapServer is not a known setting; known: bootstrapServers, tls, sasl',
+        'clusters.json: clusters.a.tls.ca is not a known setting; known: caFile, certFile, keyFile, keyPasswordFile, keyPasswordEnv, serverName, insecureSkipVerify',
+        'clusters.json: clusters.a.sasl.user is not a known setting; known: mechanism, username, usernameFile, usernameEnv, passwordFile, passwordEnv, tokenFile, tokenEnv',
+      ],
+    },
+    {
+      name: 'bad names, addresses and a server claimed twice',
+      json: {
+        clusters: {
+          Prod: { bootstrapServers: 'k0' },
+          b: { bootstrapServers: [] },
+          c: { bootstrapServers: 'x:1' },
+          d: { bootstrapServers: 'X:1' },
+        },
+      },
+      problems: [
+        'clusters.json: clusters.Prod must be named in lower case letters, digits and dashes (at most 63)',
+        'clusters.json: clusters.Prod.bootstrapServers "k0" must be host:port',
+        'clusters.json: clusters.b.bootstrapServers must name at least one host:port',
+        'clusters.json: clusters.d.bootstrapServers "X:1" is also in clusters.c',
+      ],
+    },
+    {
+      name: 'TLS: missing files, a certificate without its key, a non-boolean',
+      json: {
+        clusters: {
+          a: {
+            bootstrapServers: 'x:1',
+            tls: { caFile: '/nope', certFile: '/tls/client.crt', insecureSkipVerify: 'yes' },
+          },
+        },
+      },
+      problems: [
+        'clusters.json: clusters.a.tls.caFile "/nope" does not exist or cannot be read',
+        'clusters.json: clusters.a.tls needs certFile and keyFile together',
+        'clusters.json: clusters.a.tls.insecureSkipVerify must be true or false',
+      ],
+    },
+    {
+      name: 'SASL: an unknown mechanism',
+      json: { clusters: { a: { bootstrapServers: 'x:1', sasl: { mechanism: 'gssapi' } } } },
+      problems: [
+        'clusters.json: clusters.a.sasl.mechanism value "gssapi" must be one of [plain scram-sha-256 scram-sha-512 oauthbearer]',
+      ],
+    },
+    {
+      name: 'SASL: no password, an unset variable, two usernames',
+      json: {
+        clusters: {
+          a: { bootstrapServers: 'x:1', sasl: { mechanism: 'plain', username: 'u' } },
+          b: {
+            bootstrapServers: 'y:1',
+            sasl: { mechanism: 'scram-sha-256', username: 'u', usernameEnv: 'KAFKA_PASSWORD', passwordEnv: 'UNSET' },
+          },
+        },
+      },
+      problems: [
+        'clusters.json: clusters.a.sasl needs passwordFile or passwordEnv',
+        'clusters.json: clusters.b.sasl sets username more than once; set one of username, usernameFile, usernameEnv',
+        'clusters.json: clusters.b.sasl.passwordEnv names UNSET, which is not set',
+      ],
+    },
+    {
+      name: 'SASL: a password and a token where they do not apply',
+      json: {
+        clusters: {
+          a: { bootstrapServers: 'x:1', sasl: { mechanism: 'oauthbearer', username: 'u', tokenFile: '/token' } },
+          b: {
+            bootstrapServers: 'y:1',
+            sasl: { mechanism: 'plain', username: 'u', passwordFile: '/sasl/password', tokenFile: '/token' },
+          },
+        },
+      },
+      problems: [
+        'clusters.json: clusters.a.sasl.username does not apply to oauthbearer (it uses tokenFile or tokenEnv)',
+        'clusters.json: clusters.b.sasl.tokenFile does not apply to plain (it uses a username and password)',
+      ],
+    },
+  ];
+  for (const c of cases) {
+    it(`problems: ${c.name}`, () => assert.deepEqual(parse(c.json).problems, c.problems));
+  }
+
+  it('problems: not JSON', () => {
+    const { problems } = parseClusterProfiles('{clusters:', 'clusters.json', {}, () => true);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^clusters\.json: not valid JSON/);
+  });
+
+  describe('which profile a trigger uses', () => {
+    const profiles: ClusterProfile[] = [
+      { name: 'prod', bootstrapServers: ['k0:9093', 'k1:9093'] },
+      { name: 'dev', bootstrapServers: ['localhost:9092'] },
+    ];
+    const cases: Array<[string, string, string[], string | undefined]> = [
+      ['by name', 'prod', [], 'prod'],
+      ['by name, with some of its servers', 'prod', ['K1:9093'], 'prod'],
+      ['by name, with a server it does not have', 'prod', ['evil:9092'], undefined],
+      ['by servers alone', '', ['k0:9093'], 'prod'],
+      ['servers of two profiles', '', ['k0:9093', 'localhost:9092'], undefined],
+      ['an unknown server', '', ['evil:9092'], undefined],
+      ['nothing named', '', [], undefined],
+    ];
+    for (const [name, cluster, servers, expected] of cases) {
+      it(name, () => assert.equal(findProfile(profiles, cluster, servers)?.name, expected));
+    }
+  });
+});

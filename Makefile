@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install build proto typecheck lint format format-check test test-unit test-integration \
-        start demo bench sim sim-docs kafka clean
+        start demo bench sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -62,6 +62,9 @@ sim: $(INSTALLED) ## replay every load trace against every strategy; table, JSON
 sim-docs: $(INSTALLED) ## the same into docs/sim/ (the results the README shows); commit them
 	$(NODE) bench/sim/cli.ts --out docs/sim
 	prettier --write --log-level warn docs/sim
+
+k8s-schemas: $(INSTALLED) ## refresh the Kubernetes, KEDA and cert-manager schemas deploy/ is validated against
+	$(NODE) tools/k8s/vendorSchemas.ts
 
 kafka: $(INSTALLED) ## run a local Kafka broker until Ctrl-C (KAFKA_VERSION, PORT=...)
 	$(NODE) tools/kafka/cli.ts start $(if $(PORT),--port $(PORT))

@@ -25,6 +25,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="kstreams-scaler" \
       org.opencontainers.image.description="KEDA external scaler for Kafka Streams applications and Kafka consumer groups" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.source="https://github.com/kstreams-scaler/kstreams-scaler" \
+      org.opencontainers.image.documentation="https://github.com/kstreams-scaler/kstreams-scaler#readme" \
       org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV NODE_ENV=production

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseClusterProfiles } from '../../src/clusterProfiles.ts';
+import { type ClusterProfile, findProfile, parseClusterProfiles } from '../../src/clusterProfiles.ts';
 import { parseTriggerMetadata } from '../../src/scaler/triggerMetadata.ts';
 import { type K8sObject, kustomizeBuild, parseYamlDocuments, schemaValidator } from './manifests.ts';
 
@@ -58,6 +58,9 @@ describe('deploy/: manifests', function () {
     .filter((f) => f.endsWith('.yaml'))
     .sort();
 
+  /** The cluster profiles deploy/ configures (its ConfigMap's clusters.json). */
+  let profiles: readonly ClusterProfile[] = [];
+
   before(() => {
     for (const dir of ['.', 'base', 'examples/tls']) {
       rendered.set(dir, parseYamlDocuments(kustomizeBuild(path.join(DEPLOY, dir)), `deploy/${dir}`));
@@ -65,6 +68,10 @@ describe('deploy/: manifests', function () {
     for (const file of examples) {
       rendered.set(`examples/${file}`, parseYamlDocuments(readFileSync(path.join(EXAMPLES, file), 'utf8'), file));
     }
+    const clusters = String(
+      (get(find(rendered.get('.')!, 'ConfigMap'), 'data') as Record<string, string>)['clusters.json'],
+    );
+    profiles = parseClusterProfiles(clusters, 'clusters.json', {}, () => true).profiles;
   });
 
   it('renders every kustomization and example, and every object is valid against its schema', () => {
@@ -224,10 +231,6 @@ describe('deploy/: manifests', function () {
   });
 
   it('examples: the scaler accepts every trigger as written, and every cluster they name is a profile of the base', () => {
-    const clusters = String(
-      (get(find(rendered.get('.')!, 'ConfigMap'), 'data') as Record<string, string>)['clusters.json'],
-    );
-    const profiles = parseClusterProfiles(clusters, 'clusters.json', {}, () => true).profiles.map((p) => p.name);
     const triggers = [...rendered.entries()]
       .filter(([dir]) => dir.startsWith('examples'))
       .flatMap(([dir, objects]) =>
@@ -241,9 +244,28 @@ describe('deploy/: manifests', function () {
       const { problems, unknownKeys, metadata } = parseTriggerMetadata(raw);
       assert.deepEqual(problems, [], dir);
       assert.deepEqual(unknownKeys, [], dir);
-      if (metadata.cluster !== '')
-        assert.ok(profiles.includes(metadata.cluster), `${dir}: cluster ${metadata.cluster}`);
+      assert.ok(
+        findProfile(profiles, metadata.cluster, metadata.bootstrapServers),
+        `${dir}: the base's profiles allow cluster "${metadata.cluster}" / servers "${metadata.bootstrapServers.join(',')}"`,
+      );
       assert.equal(raw['scalerAddress'], 'kstreams-scaler.kstreams-scaler.svc.cluster.local:9090', dir);
+    }
+  });
+
+  it("README: the ScaledObject shown is valid and its trigger is allowed by the base's cluster profiles", () => {
+    const readme = readFileSync(path.join(DEPLOY, '..', 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const scaledObjects = blocks
+      .flatMap((b) => parseYamlDocuments(b, 'README.md'))
+      .filter((o) => o.kind === 'ScaledObject');
+    assert.ok(scaledObjects.length >= 1, 'the README shows a ScaledObject');
+    for (const object of scaledObjects) {
+      assert.deepEqual(schemaValidator().validate(object), [], 'valid against the KEDA CRD');
+      for (const trigger of list(object, 'spec.triggers')) {
+        const { problems, metadata } = parseTriggerMetadata(get(trigger, 'metadata') as Record<string, string>);
+        assert.deepEqual(problems, []);
+        assert.ok(findProfile(profiles, metadata.cluster, metadata.bootstrapServers), 'allowed by deploy/base');
+      }
     }
   });
 

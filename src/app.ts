@@ -48,13 +48,16 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     logger,
     createReader:
       createReader ??
-      ((target) =>
-        new KafkajsReader({
+      ((target) => {
+        const profile = target.profile;
+        return new KafkajsReader({
           brokers: target.brokers,
-          ...(target.profile ? { name: target.profile.name, ...kafkaSecurity(target.profile) } : {}),
+          // Secrets are read when the reader builds its client, in the poller, and again after a refusal.
+          ...(profile ? { name: profile.name, security: () => kafkaSecurity(profile) } : {}),
           logger,
           requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
-        })),
+        });
+      }),
   });
   const scaler = new ScalerService({ registry, config, logger });
   const health = new HealthState();

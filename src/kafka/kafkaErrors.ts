@@ -1,7 +1,13 @@
 /**
- * kafkajs errors → ScalerErrors. Branches on kafkajs's `type` and `name`,
- * never on message text. The cluster is named in every message so an operator
- * serving several clusters sees which one is in trouble.
+ * kafkajs errors → ScalerErrors. Branches on kafkajs's `type`, `name` and
+ * Node's TLS error `code`, never on message text. The cluster is named in
+ * every message so an operator serving several clusters sees which one is in
+ * trouble.
+ *
+ * Authorization failures (ACLs) are PERMISSION_DENIED. Authentication
+ * failures (refused SASL credentials, a failed TLS handshake) are
+ * UNAVAILABLE like any other failure to read: they are fixed by rotating a
+ * secret, which the reader picks up on its own (see isCredentialError).
  */
 import { ScalerError } from '../errors.ts';
 
@@ -9,10 +15,31 @@ const PERMISSION_TYPES = new Set([
   'TOPIC_AUTHORIZATION_FAILED',
   'GROUP_AUTHORIZATION_FAILED',
   'CLUSTER_AUTHORIZATION_FAILED',
+]);
+
+/** Kafka error types of a refused SASL login. */
+const AUTHENTICATION_TYPES = new Set([
   'SASL_AUTHENTICATION_FAILED',
   'ILLEGAL_SASL_STATE',
   'UNSUPPORTED_SASL_MECHANISM',
 ]);
+
+/** Node's codes for failed TLS handshakes, and what they mean for a Kafka client. */
+const TLS_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    // OpenSSL 3.5 (Node 24) spells the first ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE.
+    /^ERR_SSL_(SSLV3|SSL\/TLS|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|UNKNOWN_CA)$/,
+    'the broker did not accept the client certificate (none is configured, or the broker does not trust its CA)',
+  ],
+  [
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/,
+    "the broker's certificate is not signed by a trusted CA (tls.caFile)",
+  ],
+  [/^CERT_HAS_EXPIRED$/, "the broker's certificate has expired"],
+  [/^CERT_NOT_YET_VALID$/, "the broker's certificate is not valid yet"],
+  [/^ERR_TLS_CERT_ALTNAME_INVALID$/, "the broker's certificate does not name the address (tls.serverName)"],
+];
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|ERR_OSSL_)/;
 
 /** Coordinator answers after which the cached coordinator must be looked up again. */
 export const COORDINATOR_MOVED = new Set([
@@ -57,8 +84,45 @@ export function isKafkaError(err: unknown): boolean {
 interface KafkajsLikeError {
   readonly name?: string;
   readonly type?: string;
+  readonly code?: unknown;
+  readonly broker?: unknown;
   readonly message?: string;
   readonly cause?: unknown;
+}
+
+/** `err` and its causes, outermost first. */
+function chain(err: unknown): KafkajsLikeError[] {
+  const errors: KafkajsLikeError[] = [];
+  let current = err as KafkajsLikeError | undefined;
+  while (current && typeof current === 'object' && !errors.includes(current) && errors.length < 10) {
+    errors.push(current);
+    current = current.cause as KafkajsLikeError | undefined;
+  }
+  return errors;
+}
+
+/** The TLS error code in `err`'s chain, if a TLS handshake failed. */
+function tlsFailure(err: unknown): { code: string; broker: string | undefined } | undefined {
+  for (const e of chain(err)) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (TLS_CODE.test(code) || TLS_HINTS.some(([pattern]) => pattern.test(code))) {
+      return { code, broker: typeof e.broker === 'string' ? e.broker : undefined };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether the brokers refused this client's credentials: a SASL login
+ * failed, or a TLS handshake did. A client that keeps its connection
+ * settings would keep failing; it has to be rebuilt with the secrets read
+ * again.
+ */
+export function isCredentialError(err: unknown): boolean {
+  return (
+    tlsFailure(err) !== undefined ||
+    chain(err).some((e) => e.name === 'KafkaJSSASLAuthenticationError' || AUTHENTICATION_TYPES.has(e.type ?? ''))
+  );
 }
 
 /** The kafkajs error `type` (e.g. "NOT_COORDINATOR"), if any. */
@@ -76,11 +140,20 @@ export function toKafkaError(err: unknown, cluster: string): ScalerError {
   if (!isKafkaError(err)) return new ScalerError('INTERNAL', 'internal error (see the scaler log)', { cause: err });
   const e = (err ?? {}) as KafkajsLikeError;
   const type = e.type;
-  const message = describe(e);
+  const message = describeTls(err) ?? describe(e);
   if (type && PERMISSION_TYPES.has(type)) {
     return new ScalerError('KAFKA_PERMISSION_DENIED', `kafka cluster ${cluster}: ${message}`, { cause: err });
   }
   return new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${cluster}: ${message}`, { cause: err });
+}
+
+/** A failed TLS handshake in words, e.g. "TLS handshake with k:9093 failed: the broker's certificate has expired (CERT_HAS_EXPIRED)". */
+function describeTls(err: unknown): string | undefined {
+  const tls = tlsFailure(err);
+  if (!tls) return undefined;
+  const hint = TLS_HINTS.find(([pattern]) => pattern.test(tls.code))?.[1];
+  const where = tls.broker === undefined ? '' : ` with ${tls.broker}`;
+  return `TLS handshake${where} failed${hint === undefined ? '' : `: ${hint}`} (${tls.code})`;
 }
 
 /** kafkajs wraps the real reason ("Connection error: connect ECONNREFUSED ...") in a retry error. */

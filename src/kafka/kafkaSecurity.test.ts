@@ -65,10 +65,25 @@ describe('Kafka TLS and SASL from a cluster profile', () => {
       sasl: { mechanism: 'oauthbearer', token: { file: '/token' } },
     };
     const sasl = kafkaSecurity(profile, secrets(files)).sasl;
-    assert.ok(sasl && sasl.mechanism === 'oauthbearer');
-    assert.deepEqual(await sasl.oauthBearerProvider(), { value: 'token-1' });
+    assert.ok(sasl && 'authenticationProvider' in sasl);
+    assert.equal(sasl.mechanism, 'oauthbearer');
+    const sent: string[] = [];
+    const login = () =>
+      sasl
+        .authenticationProvider({
+          host: 'k',
+          port: 9093,
+          logger: undefined as never,
+          saslAuthenticate: async ({ request, response }) => {
+            sent.push((await request.encode()).subarray(4).toString());
+            return response?.parse(await response.decode(Buffer.alloc(4)));
+          },
+        })
+        .authenticate();
+    await login();
     files['/token'] = 'token-2';
-    assert.deepEqual(await sasl.oauthBearerProvider(), { value: 'token-2' });
+    await login();
+    assert.deepEqual(sent, ['n,,\u0001auth=Bearer token-1\u0001\u0001', 'n,,\u0001auth=Bearer token-2\u0001\u0001']);
   });
 
   const failures: Array<{ name: string; profile: ClusterProfile; message: string }> = [

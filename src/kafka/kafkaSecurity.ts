@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ClusterProfile, SecretSource, ValueSource } from '../clusterProfiles.ts';
 import { ScalerError } from '../errors.ts';
+import { oauthBearer } from './oauthBearer.ts';
 
 export interface KafkaSecurity {
   readonly ssl?: KafkaConfig['ssl'];
-  readonly sasl?: SASLOptions;
+  readonly sasl?: KafkaConfig['sasl'];
 }
 
 /** How secrets are read (tests pass their own). */
@@ -32,7 +33,7 @@ const NODE_SECRETS: SecretReader = {
  */
 export function kafkaSecurity(profile: ClusterProfile, secrets: SecretReader = NODE_SECRETS): KafkaSecurity {
   const read = (source: SecretSource, what: string): string => readSecret(profile.name, source, what, secrets);
-  const out: { ssl?: KafkaConfig['ssl']; sasl?: SASLOptions } = {};
+  const out: { ssl?: KafkaConfig['ssl']; sasl?: KafkaConfig['sasl'] } = {};
   const tls = profile.tls;
   if (tls) {
     out.ssl = {
@@ -48,14 +49,12 @@ export function kafkaSecurity(profile: ClusterProfile, secrets: SecretReader = N
   if (sasl) {
     if (sasl.mechanism === 'oauthbearer') {
       const token = sasl.token!;
-      out.sasl = {
-        mechanism: 'oauthbearer',
-        oauthBearerProvider: () => Promise.resolve({ value: read(token, 'sasl.token') }),
-      };
+      out.sasl = oauthBearer(() => read(token, 'sasl.token'));
     } else {
       const username = value(sasl.username!, (s) => read(s, 'sasl.username'));
       const password = read(sasl.password!, 'sasl.password');
-      out.sasl = { mechanism: sasl.mechanism, username, password };
+      const options: SASLOptions = { mechanism: sasl.mechanism, username, password };
+      out.sasl = options;
     }
   }
   return out;

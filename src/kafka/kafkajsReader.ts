@@ -15,14 +15,21 @@
  * any one topic in it has an error and asks for every topic of the cluster
  * when it holds none: here a deleted, offline or forbidden topic fails only
  * the pollers that read it.
+ *
+ * The kafkajs client is built on first use, with the TLS and SASL settings
+ * `security()` gives then (secrets are read from their files at that moment,
+ * in the poller, never in an RPC). When the brokers refuse those credentials
+ * (a SASL login or a TLS handshake fails) the client is thrown away and the
+ * next call builds a new one, so a rotated secret file is picked up without
+ * a restart.
  */
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter.js';
 import networkEvents from 'kafkajs/src/network/instrumentationEvents.js';
 import { ScalerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { NO_COMMIT } from '../poller/sample.ts';
-import { isRoutingError, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
+import { isCredentialError, isRoutingError, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
 import {
   assertBroker,
   type BrokerAddress,
@@ -42,6 +49,7 @@ import type {
   PeekResult,
   TopicPartition,
 } from './kafkaReader.ts';
+import type { KafkaSecurity } from './kafkaSecurity.ts';
 import { analyzePeek } from './peekAnalysis.ts';
 
 /**
@@ -59,9 +67,12 @@ export interface KafkajsReaderOptions {
   /** Per request; the socket connect timeout is a third of it. */
   readonly requestTimeoutMs: number;
   readonly metadataMaxAgeMs?: number;
-  /** TLS and SASL settings, passed to kafkajs as they are. */
-  readonly ssl?: KafkaConfig['ssl'];
-  readonly sasl?: KafkaConfig['sasl'];
+  /**
+   * TLS and SASL settings, passed to kafkajs as they are. Called when the
+   * kafkajs client is built: on first use and after the brokers refused the
+   * credentials. May throw a ScalerError (a secret that cannot be read).
+   */
+  readonly security?: () => KafkaSecurity;
 }
 
 /** Called for every completed Kafka request, e.g. ("ListOffsets", "10.0.0.7:9092"). */
@@ -77,7 +88,12 @@ type TopicFailure = 'missing' | ScalerError;
 
 export class KafkajsReader implements KafkaReader {
   readonly cluster: string;
-  readonly #kafkaCluster: InternalCluster;
+  readonly #options: KafkajsReaderOptions;
+  /** The kafkajs client, built on first use and dropped when the brokers refuse its credentials. */
+  #kafkaCluster: InternalCluster | undefined;
+  /** Counts dropped clients, so one refusal drops one client even when several calls see it. */
+  #generation = 0;
+  #closed = false;
   readonly #log: Logger;
   readonly #metadataMaxAgeMs: number;
   readonly #emitter = new InstrumentationEventEmitter();
@@ -88,8 +104,17 @@ export class KafkajsReader implements KafkaReader {
 
   constructor(options: KafkajsReaderOptions) {
     this.cluster = options.name ?? options.brokers.join(',');
+    this.#options = options;
     this.#log = options.logger.child({ component: 'kafka', cluster: this.cluster });
     this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 30_000;
+  }
+
+  /** The kafkajs client, built now if there is none. */
+  #client(): InternalCluster {
+    if (this.#kafkaCluster) return this.#kafkaCluster;
+    if (this.#closed) throw new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${this.cluster}: the reader is closed`);
+    const options = this.#options;
+    const security = options.security?.() ?? {};
     const kafka = new Kafka({
       clientId: options.clientId ?? 'kstreams-scaler',
       brokers: [...options.brokers],
@@ -99,14 +124,53 @@ export class KafkajsReader implements KafkaReader {
       enforceRequestTimeout: true,
       // Each poll has its own deadline and the next is seconds away: retry briefly, then report.
       retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
-      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
-      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+      ...(security.ssl === undefined ? {} : { ssl: security.ssl }),
+      ...(security.sasl === undefined ? {} : { sasl: security.sasl }),
     });
     this.#kafkaCluster = createInternalCluster(kafka, {
       metadataMaxAge: this.#metadataMaxAgeMs,
       isolationLevel: READ_COMMITTED,
       instrumentationEmitter: this.#emitter,
     });
+    return this.#kafkaCluster;
+  }
+
+  /**
+   * Runs one public call; if the brokers refused the credentials, drops the
+   * client (once per client) so the next call builds one with the secrets
+   * read again.
+   */
+  async #guard<T>(call: () => Promise<T>): Promise<T> {
+    const generation = this.#generation;
+    try {
+      return await call();
+    } catch (err) {
+      if (generation === this.#generation && isCredentialError(err)) {
+        this.#log.info('the brokers refused the credentials; the next poll reads the secrets again');
+        this.#dropClient();
+      }
+      throw err;
+    }
+  }
+
+  #dropClient(): void {
+    this.#generation++;
+    const client = this.#kafkaCluster;
+    const brokers = [...this.#brokers.values()];
+    this.#kafkaCluster = undefined;
+    this.#brokers.clear();
+    this.#coordinators.clear();
+    void this.#disconnect(client, brokers);
+  }
+
+  /** Disconnects a client and its brokers; never rejects. */
+  async #disconnect(
+    client: InternalCluster | undefined,
+    brokers: ReadonlyArray<{ readonly broker: Promise<InternalBroker> }>,
+  ): Promise<void> {
+    const logged = (err: unknown): void => this.#log.debug({ err }, 'error while disconnecting');
+    await Promise.all(brokers.map((b) => b.broker.then((broker) => broker.disconnect()).catch(logged)));
+    await client?.disconnect().catch(logged);
   }
 
   /** Subscribes to completed requests (metrics, tests); returns the unsubscribe function. */
@@ -116,16 +180,24 @@ export class KafkajsReader implements KafkaReader {
     );
   }
 
-  async partitions(topics: readonly string[], options?: { readonly skipMissing?: boolean }): Promise<TopicPartition[]> {
+  partitions(topics: readonly string[], options?: { readonly skipMissing?: boolean }): Promise<TopicPartition[]> {
+    return this.#guard(() => this.#partitions(topics, options?.skipMissing ?? false));
+  }
+
+  async #partitions(topics: readonly string[], skipMissing: boolean): Promise<TopicPartition[]> {
     const failures = await this.#ensureRoutes(topics);
-    this.#throwFailures(failures, options?.skipMissing ?? false);
+    this.#throwFailures(failures, skipMissing);
     return topics
       .filter((t) => !failures.has(t))
       .flatMap((topic) => [...this.#routes.get(topic)!.leaders.keys()].map((partition) => ({ topic, partition })))
       .sort(byTopicPartition);
   }
 
-  async committedOffsets(
+  committedOffsets(groupId: string, partitions: readonly TopicPartition[] | undefined): Promise<PartitionOffset[]> {
+    return this.#guard(() => this.#committedOffsets(groupId, partitions));
+  }
+
+  async #committedOffsets(
     groupId: string,
     partitions: readonly TopicPartition[] | undefined,
   ): Promise<PartitionOffset[]> {
@@ -143,7 +215,11 @@ export class KafkajsReader implements KafkaReader {
     );
   }
 
-  async describeGroup(groupId: string): Promise<GroupDescription> {
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#guard(() => this.#describeGroup(groupId));
+  }
+
+  async #describeGroup(groupId: string): Promise<GroupDescription> {
     const response = await this.#retryOnce(
       async () => (await this.#node(await this.#coordinator(groupId))).describeGroups({ groupIds: [groupId] }),
       () => this.#coordinators.delete(groupId),
@@ -155,7 +231,11 @@ export class KafkajsReader implements KafkaReader {
     };
   }
 
-  async peek(requests: readonly PeekRequest[]): Promise<PeekResult[]> {
+  peek(requests: readonly PeekRequest[]): Promise<PeekResult[]> {
+    return this.#guard(() => this.#peek(requests));
+  }
+
+  async #peek(requests: readonly PeekRequest[]): Promise<PeekResult[]> {
     if (requests.length === 0) return [];
     const topics = [...new Set(requests.map((r) => r.topic))];
     const read = async (): Promise<PeekResult[]> => {
@@ -232,11 +312,11 @@ export class KafkajsReader implements KafkaReader {
   }
 
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
-    return this.#listOffsets(partitions, LATEST_TIMESTAMP);
+    return this.#guard(() => this.#listOffsets(partitions, LATEST_TIMESTAMP));
   }
 
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
-    return this.#listOffsets(partitions, EARLIEST_TIMESTAMP);
+    return this.#guard(() => this.#listOffsets(partitions, EARLIEST_TIMESTAMP));
   }
 
   invalidate(groupId?: string): void {
@@ -245,20 +325,13 @@ export class KafkajsReader implements KafkaReader {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    const client = this.#kafkaCluster;
     const brokers = [...this.#brokers.values()];
+    this.#kafkaCluster = undefined;
     this.#brokers.clear();
     this.#coordinators.clear();
-    await Promise.all(
-      brokers.map((b) =>
-        b.broker.then(
-          (broker) => broker.disconnect(),
-          () => undefined,
-        ),
-      ),
-    );
-    await this.#kafkaCluster
-      .disconnect()
-      .catch((err: unknown) => this.#log.debug({ err }, 'error while disconnecting'));
+    await this.#disconnect(client, brokers);
   }
 
   async #listOffsets(partitions: readonly TopicPartition[], timestamp: number): Promise<PartitionOffset[]> {
@@ -375,8 +448,9 @@ export class KafkajsReader implements KafkaReader {
 
   /** A connected bootstrap broker (kafkajs rotates through the list). */
   async #seed(): Promise<InternalBroker> {
-    await this.#kafkaCluster.connect();
-    return this.#kafkaCluster.brokerPool.findConnectedBroker();
+    const client = this.#client();
+    await client.connect();
+    return client.brokerPool.findConnectedBroker();
   }
 
   /** The connected broker for a node id, created from the last metadata seen. */
@@ -394,7 +468,7 @@ export class KafkajsReader implements KafkaReader {
       entry = undefined;
     }
     if (!entry) {
-      const { brokerPool, connectionPoolBuilder } = this.#kafkaCluster;
+      const { brokerPool, connectionPoolBuilder } = this.#client();
       const created = connectionPoolBuilder
         .build({ host: address.host, port: address.port, rack: address.rack ?? null })
         .then((connectionPool) =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { brokerProperties } from './brokerConfig.ts';
+import { brokerProperties, listenersProblem } from './brokerConfig.ts';
 
 function parse(text: string): Record<string, string> {
   return Object.fromEntries(
@@ -8,6 +8,11 @@ function parse(text: string): Record<string, string> {
       .split('\n')
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
+}
+
+/** A value as java.util.Properties reads it back (the escapes brokerProperties writes). */
+function unescape(value: string): string {
+  return value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c));
 }
 
 describe('harness broker properties', () => {
@@ -42,6 +47,49 @@ describe('harness broker properties', () => {
     assert.equal(props['x.y'], 'z');
   });
 
+  it('extra listeners get their own ports, are advertised and mapped to their protocols; brokers keep PLAINTEXT', () => {
+    const node = { ...n1, listenerPorts: { SCRAM: 41011, MTLS: 41012 } };
+    const props = parse(
+      brokerProperties({
+        node,
+        quorum: [node],
+        dataDir: '/d',
+        listeners: [
+          { name: 'SCRAM', protocol: 'SASL_PLAINTEXT' },
+          { name: 'MTLS', protocol: 'SSL' },
+        ],
+      }),
+    );
+    assert.equal(
+      props['listeners'],
+      'PLAINTEXT://127.0.0.1:41001,CONTROLLER://127.0.0.1:41002,SCRAM://127.0.0.1:41011,MTLS://127.0.0.1:41012',
+    );
+    assert.equal(
+      props['advertised.listeners'],
+      'PLAINTEXT://127.0.0.1:41001,SCRAM://127.0.0.1:41011,MTLS://127.0.0.1:41012',
+    );
+    assert.equal(
+      props['listener.security.protocol.map'],
+      'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SCRAM:SASL_PLAINTEXT,MTLS:SSL',
+    );
+    assert.equal(props['inter.broker.listener.name'], 'PLAINTEXT');
+    assert.equal(props['controller.listener.names'], 'CONTROLLER');
+  });
+
+  it('a listener without a port is a harness error naming it', () => {
+    assert.throws(
+      () => brokerProperties({ node: n1, quorum: [n1], dataDir: '/d', listeners: [{ name: 'TLS', protocol: 'SSL' }] }),
+      { name: 'HarnessError', message: 'kafka harness: node 1 has no port for listener TLS' },
+    );
+  });
+
+  it('multi-line values (PEM) stay on one line and read back unchanged', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\\x\r\n-----END CERTIFICATE-----';
+    const text = brokerProperties({ node: n1, quorum: [n1], dataDir: '/d', overrides: { 'ssl.cert': pem } });
+    const line = text.split('\n').find((l) => l.startsWith('ssl.cert='))!;
+    assert.equal(unescape(line.slice('ssl.cert='.length)), pem);
+  });
+
   it('never writes a value with a trailing comment (a # after a value becomes part of it)', () => {
     for (const line of brokerProperties({ node: n1, quorum: [n1, n2, n3], dataDir: '/d' })
       .trim()
@@ -49,4 +97,41 @@ describe('harness broker properties', () => {
       assert.match(line, /^[a-z0-9.-]+=[^#\s]+$/i, line);
     }
   });
+});
+
+describe('harness listener names', () => {
+  const cases: Array<{ name: string; listeners: Parameters<typeof listenersProblem>[0]; problem: string | undefined }> =
+    [
+      {
+        name: 'distinct upper-case names are fine',
+        listeners: [{ name: 'SASL_1', protocol: 'SASL_SSL' }],
+        problem: undefined,
+      },
+      {
+        name: 'lower case is refused',
+        listeners: [{ name: 'sasl', protocol: 'SASL_SSL' }],
+        problem: 'listener name "sasl" must be upper-case letters, digits and underscores',
+      },
+      {
+        name: "the harness's own names are refused",
+        listeners: [{ name: 'CONTROLLER', protocol: 'PLAINTEXT' }],
+        problem: 'listener name "CONTROLLER" is the harness\'s own; pick another',
+      },
+      {
+        name: 'a name used twice is refused',
+        listeners: [
+          { name: 'TLS', protocol: 'SSL' },
+          { name: 'TLS', protocol: 'SASL_SSL' },
+        ],
+        problem: 'listener name "TLS" is used twice',
+      },
+      {
+        name: 'an unknown protocol is refused',
+        listeners: [{ name: 'X', protocol: 'GSS' as 'SSL' }],
+        problem: 'listener X: protocol "GSS" must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL',
+      },
+    ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(listenersProblem(c.listeners), c.problem));
+  }
 });

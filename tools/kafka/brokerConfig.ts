@@ -2,21 +2,60 @@
  * server.properties for the harness's KRaft nodes: combined broker+controller
  * nodes on 127.0.0.1 with a static quorum, which both 3.9 and 4.x format
  * without quorum flags. Values are written one per line with no trailing
- * comments (a `#` after a value would become part of it).
+ * comments (a `#` after a value would become part of it); backslashes and
+ * line breaks in values (PEM certificates) are escaped as Java properties
+ * files want them.
+ *
+ * Brokers talk to each other and to the controller over PLAINTEXT; tests may
+ * add client listeners of their own (SASL, TLS) next to the PLAINTEXT one.
  */
+import { HarnessError } from './harnessError.ts';
 import { LOOPBACK } from './ports.ts';
 
 export interface NodeAddress {
   readonly id: number;
   readonly clientPort: number;
   readonly controllerPort: number;
+  /** Ports of the extra client listeners, by listener name. */
+  readonly listenerPorts?: Readonly<Record<string, number>>;
+}
+
+/** Security protocols of client listeners (Kafka's names). */
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+
+/** A client listener next to the default PLAINTEXT one, e.g. `{ name: 'SCRAM', protocol: 'SASL_PLAINTEXT' }`. */
+export interface ExtraListener {
+  /** Upper-case letters, digits and underscores; not PLAINTEXT or CONTROLLER. */
+  readonly name: string;
+  readonly protocol: SecurityProtocol;
+}
+
+const LISTENER_NAME = /^[A-Z][A-Z0-9_]*$/;
+const RESERVED_LISTENERS = new Set(['PLAINTEXT', 'CONTROLLER']);
+
+/** Why a set of extra listeners cannot be used, or undefined if it can. */
+export function listenersProblem(listeners: readonly ExtraListener[]): string | undefined {
+  const seen = new Set<string>();
+  for (const { name, protocol } of listeners) {
+    if (!LISTENER_NAME.test(name)) return `listener name "${name}" must be upper-case letters, digits and underscores`;
+    if (RESERVED_LISTENERS.has(name)) return `listener name "${name}" is the harness's own; pick another`;
+    if (seen.has(name)) return `listener name "${name}" is used twice`;
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(protocol)) {
+      return `listener ${name}: protocol "${protocol}" must be one of ${SECURITY_PROTOCOLS.join(', ')}`;
+    }
+    seen.add(name);
+  }
+  return undefined;
 }
 
 export interface BrokerConfigInput {
   readonly node: NodeAddress;
   readonly quorum: readonly NodeAddress[];
   readonly dataDir: string;
-  /** Extra or overriding properties (listeners for TLS/SASL, timeouts, ...). */
+  /** Client listeners besides PLAINTEXT; each needs a port in `node.listenerPorts`. */
+  readonly listeners?: readonly ExtraListener[];
+  /** Extra or overriding properties (security settings of the listeners, timeouts, ...). */
   readonly overrides?: Readonly<Record<string, string>>;
 }
 
@@ -24,15 +63,28 @@ export function brokerProperties(input: BrokerConfigInput): string {
   const { node, quorum, dataDir } = input;
   const replicas = quorum.length;
   const minIsr = replicas >= 3 ? 2 : 1;
+  const extra = (input.listeners ?? []).map((l) => {
+    const port = node.listenerPorts?.[l.name];
+    if (port === undefined) throw new HarnessError(`node ${node.id} has no port for listener ${l.name}`);
+    return { ...l, address: `${l.name}://${LOOPBACK}:${port}` };
+  });
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(node.id),
     'controller.quorum.voters': quorum.map((n) => `${n.id}@${LOOPBACK}:${n.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://${LOOPBACK}:${node.clientPort},CONTROLLER://${LOOPBACK}:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${LOOPBACK}:${node.clientPort}`,
+    listeners: [
+      `PLAINTEXT://${LOOPBACK}:${node.clientPort}`,
+      `CONTROLLER://${LOOPBACK}:${node.controllerPort}`,
+      ...extra.map((l) => l.address),
+    ].join(','),
+    'advertised.listeners': [`PLAINTEXT://${LOOPBACK}:${node.clientPort}`, ...extra.map((l) => l.address)].join(','),
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': [
+      'CONTROLLER:PLAINTEXT',
+      'PLAINTEXT:PLAINTEXT',
+      ...extra.map((l) => `${l.name}:${l.protocol}`),
+    ].join(','),
     'log.dirs': dataDir,
     'num.partitions': '1',
     'default.replication.factor': String(replicas),
@@ -60,9 +112,14 @@ export function brokerProperties(input: BrokerConfigInput): string {
   };
   return (
     Object.entries(props)
-      .map(([key, value]) => `${key}=${value}`)
+      .map(([key, value]) => `${key}=${escapeValue(value)}`)
       .join('\n') + '\n'
   );
+}
+
+/** A value as a Java properties file reads it back: backslashes and line breaks escaped. */
+function escapeValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
 /** Console-only logging for 3.x brokers (reload4j), passed as -Dlog4j.configuration. */

@@ -5,6 +5,7 @@
  *
  *   const kafka = await startKafka();            // KAFKA_VERSION or the default
  *   kafka.bootstrapServers                       // "127.0.0.1:41234"
+ *   kafka.listenerBootstrap('SCRAM')             // an extra listener's, see `listeners`
  *   await kafka.killNode(2); await kafka.startNode(2);
  *   await kafka.stop();                          // kills the JVMs, deletes the data
  *
@@ -18,10 +19,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { brokerProperties, LOG4J1_PROPERTIES, LOG4J2_PROPERTIES, type NodeAddress } from './brokerConfig.ts';
+import {
+  brokerProperties,
+  type ExtraListener,
+  listenersProblem,
+  LOG4J1_PROPERTIES,
+  LOG4J2_PROPERTIES,
+  type NodeAddress,
+} from './brokerConfig.ts';
 import { HarnessError } from './harnessError.ts';
 import { type JavaLaunch, KafkaNode } from './kafkaNode.ts';
-import { assertPortFree, freePorts } from './ports.ts';
+import { assertPortFree, freePorts, LOOPBACK } from './ports.ts';
 import { onProcessExit } from './processCleanup.ts';
 import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
 import { kafkaVersionFromEnv, type KafkaVersion, parseKafkaVersion } from './versions.ts';
@@ -35,6 +43,12 @@ export interface StartKafkaOptions {
   readonly clientPorts?: readonly number[];
   /** Per-node broker properties added to or overriding the defaults. */
   readonly brokerProperties?: (nodeId: number) => Readonly<Record<string, string>>;
+  /**
+   * Client listeners besides PLAINTEXT (which brokers and the controller keep
+   * using among themselves), each on a free port of 127.0.0.1 per node. Their
+   * security settings go in `brokerProperties`; secureListeners.ts writes both.
+   */
+  readonly listeners?: readonly ExtraListener[];
   /** Extra arguments for `kafka-storage format` (e.g. --add-scram). */
   readonly formatArguments?: readonly string[];
   readonly jvmOptions?: readonly string[];
@@ -51,6 +65,8 @@ export interface LocalKafka {
   readonly clusterId: string;
   /** Comma-separated host:port list of every node's client listener. */
   readonly bootstrapServers: string;
+  /** The same for one of the extra `listeners`, by name. */
+  listenerBootstrap(name: string): string;
   readonly nodes: readonly KafkaNode[];
   /** The temporary folder with configs, data and logs; deleted by stop(). */
   readonly root: string;
@@ -83,7 +99,10 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
 
-  const addresses = await allocateAddresses(count, options.clientPorts);
+  const listeners = options.listeners ?? [];
+  const listenerProblem = listenersProblem(listeners);
+  if (listenerProblem) throw new HarnessError(listenerProblem);
+  const addresses = await allocateAddresses(count, options.clientPorts, listeners);
   log(`resolving Kafka ${version.text} from Maven Central (cached in ${cacheDir})`);
   const libs = await resolveKafkaLibs({
     version,
@@ -121,6 +140,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
           node: node.address,
           quorum: addresses,
           dataDir: path.join(root, `data-${node.id}`),
+          listeners,
           ...(options.brokerProperties ? { overrides: options.brokerProperties(node.id) } : {}),
         }),
       );
@@ -138,10 +158,19 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
       if (!node) throw new HarnessError(`no node ${id}; nodes are ${nodes.map((n) => n.id).join(', ')}`);
       return node;
     };
+    const listenerBootstrap = (name: string): string => {
+      if (!listeners.some((l) => l.name === name)) {
+        throw new HarnessError(
+          `no listener ${name}; listeners are ${listeners.map((l) => l.name).join(', ') || 'none'}`,
+        );
+      }
+      return addresses.map((a) => `${LOOPBACK}:${a.listenerPorts![name]!}`).join(',');
+    };
     return {
       version: version.text,
       clusterId,
       bootstrapServers,
+      listenerBootstrap,
       nodes,
       root,
       stopNode: (id) => byId(id).stop(),
@@ -155,17 +184,27 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
   }
 }
 
-async function allocateAddresses(count: number, clientPorts: readonly number[] | undefined): Promise<NodeAddress[]> {
+async function allocateAddresses(
+  count: number,
+  clientPorts: readonly number[] | undefined,
+  listeners: readonly ExtraListener[],
+): Promise<NodeAddress[]> {
   if (clientPorts && clientPorts.length !== count) {
     throw new HarnessError(`${clientPorts.length} client port(s) given for ${count} node(s)`);
   }
   for (const port of clientPorts ?? []) await assertPortFree(port);
-  const picked = await freePorts(clientPorts ? count : 2 * count);
-  return Array.from({ length: count }, (_, i) => ({
-    id: i + 1,
-    clientPort: clientPorts ? clientPorts[i]! : picked[2 * i]!,
-    controllerPort: clientPorts ? picked[i]! : picked[2 * i + 1]!,
-  }));
+  const perNode = (clientPorts ? 1 : 2) + listeners.length;
+  const picked = await freePorts(perNode * count);
+  return Array.from({ length: count }, (_, i) => {
+    const own = picked.slice(perNode * i, perNode * (i + 1));
+    const [clientPort, controllerPort] = clientPorts ? [clientPorts[i]!, own.shift()!] : [own.shift()!, own.shift()!];
+    return {
+      id: i + 1,
+      clientPort,
+      controllerPort,
+      listenerPorts: Object.fromEntries(listeners.map((l, j) => [l.name, own[j]!])),
+    };
+  });
 }
 
 function javaLaunch(version: KafkaVersion, libs: string, root: string, jvmOptions: readonly string[]): JavaLaunch {

@@ -86,6 +86,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
       health,
       logger,
       statuses: () => scaler.statuses(),
+      history: (id) => scaler.history(id),
     });
   } catch (err) {
     await grpc.shutdown(0);

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HealthState, LIVENESS, READINESS } from '../grpc/healthService.ts';
 import type { Logger } from '../logger.ts';
+import type { HistoryPoint } from '../observe/history.ts';
 import type { TriggerStatus } from '../scaler/scalerService.ts';
 
 export interface HttpServerOptions {
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** The latest decision of every trigger. */
   readonly statuses: () => readonly TriggerStatus[];
+  /** A trigger's figures over the last hour, by its status id. */
+  readonly history: (id: string) => readonly HistoryPoint[];
 }
 
 export interface RunningHttpServer {
@@ -34,9 +37,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     if (url.pathname === '/api/triggers') {
-      res
-        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-        .end(JSON.stringify({ triggers: options.statuses().map(statusJson) }, bigintAsString));
+      sendJson(res, { triggers: options.statuses().map(statusJson) });
+      return;
+    }
+    if (url.pathname === '/api/history') {
+      const wanted = url.searchParams.get('id');
+      const triggers = options
+        .statuses()
+        .filter((s) => wanted === null || s.id === wanted)
+        .map((s) => ({ id: s.id, points: options.history(s.id) }));
+      sendJson(res, { windowSeconds: 3600, triggers });
       return;
     }
     const probe = url.pathname === '/healthz' ? LIVENESS : url.pathname === '/readyz' ? READINESS : undefined;
@@ -72,6 +82,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 export function statusJson(status: TriggerStatus): Record<string, unknown> {
   const { trigger, decision } = status;
   return {
+    id: status.id,
     scaledObject: trigger.scaledObject,
     metricName: trigger.metricName,
     strategy: trigger.metadata.lagStrategy,
@@ -79,8 +90,15 @@ export function statusJson(status: TriggerStatus): Record<string, unknown> {
     cluster: trigger.pollerKey.cluster,
     sampledAt: new Date(status.sampledAt).toISOString(),
     evaluatedAt: new Date(status.evaluatedAt).toISOString(),
+    figures: status.figures,
     decision,
   };
+}
+
+function sendJson(res: http.ServerResponse, body: unknown): void {
+  res
+    .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    .end(JSON.stringify(body, bigintAsString));
 }
 
 /** JSON.stringify replacer: Kafka offsets are int64, sent as strings. */

@@ -14,6 +14,8 @@ import { InvalidMetadataError, ScalerError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import type { Decision } from '../lag/strategy.ts';
 import type { Logger } from '../logger.ts';
+import { type TriggerFigures, triggerFigures } from '../observe/figures.ts';
+import { FigureHistory, type HistoryPoint } from '../observe/history.ts';
 import type { Poller } from '../poller/poller.ts';
 import type { Sample } from '../poller/sample.ts';
 import type { PollerRegistry } from '../poller/pollerRegistry.ts';
@@ -26,12 +28,16 @@ export interface Evaluation {
   readonly sampledAt: number;
 }
 
-/** A trigger's latest decision, for operators (HTTP /api/triggers). */
+/** A trigger's latest decision, for operators (HTTP /api/triggers, metrics). */
 export interface TriggerStatus extends Evaluation {
+  /** Stable for a trigger: `namespace/name|metricName`. */
+  readonly id: string;
   /** When the decision was made (epoch ms). */
   readonly evaluatedAt: number;
   /** The poll it was made from. */
   readonly sample: Sample;
+  /** What the decision measured and recommends, the same for every strategy. */
+  readonly figures: TriggerFigures;
 }
 
 const STATUS_LIMIT = 1_000;
@@ -54,6 +60,8 @@ export class ScalerService {
   readonly #reported = new Set<string>();
   /** The latest decision per trigger, oldest first. */
   readonly #latest = new Map<string, TriggerStatus>();
+  /** Each trigger's figures over the last hour, by the same key. */
+  readonly #history = new Map<string, FigureHistory>();
 
   constructor(options: ScalerServiceOptions) {
     this.#registry = options.registry;
@@ -171,16 +179,17 @@ export class ScalerService {
     // One decision per trigger and poll, shared by GetMetrics, IsActive and StreamIsActive.
     const key = `${trigger.scaledObject}|${trigger.metricName}`;
     const previous = this.#latest.get(key);
-    const decision =
-      previous && previous.sample === latest
-        ? previous.decision
-        : trigger.strategy.decide({
-            metadata: trigger.metadata,
-            latest,
-            history,
-            now,
-            ...(previous ? { previous: previous.decision } : {}),
-          });
+    if (previous && previous.sample === latest) {
+      this.#remember({ ...previous, trigger, evaluatedAt: now });
+      return { trigger, decision: previous.decision, sampledAt: latest.at };
+    }
+    const decision = trigger.strategy.decide({
+      metadata: trigger.metadata,
+      latest,
+      history,
+      now,
+      ...(previous ? { previous: previous.decision } : {}),
+    });
     this.#log.debug(
       {
         scaledObject: trigger.scaledObject,
@@ -192,9 +201,17 @@ export class ScalerService {
       },
       'decision',
     );
-    const evaluation = { trigger, decision, sampledAt: latest.at };
-    this.#remember(key, evaluation, latest, now);
-    return evaluation;
+    const figures = triggerFigures(decision, history, latest);
+    this.#remember({ id: key, trigger, decision, sampledAt: latest.at, sample: latest, evaluatedAt: now, figures });
+    let figureHistory = this.#history.get(key);
+    if (!figureHistory) this.#history.set(key, (figureHistory = new FigureHistory()));
+    figureHistory.add({ t: now, ...figures });
+    return { trigger, decision, sampledAt: latest.at };
+  }
+
+  /** A trigger's figures over the last hour, oldest first (empty for a trigger never decided). */
+  history(id: string): readonly HistoryPoint[] {
+    return this.#history.get(id)?.points(this.#now()) ?? [];
   }
 
   /** Every trigger's latest decision, most recent first. */
@@ -202,10 +219,14 @@ export class ScalerService {
     return [...this.#latest.values()].reverse();
   }
 
-  #remember(key: string, evaluation: Evaluation, sample: Sample, now: number): void {
-    this.#latest.delete(key);
-    this.#latest.set(key, { ...evaluation, sample, evaluatedAt: now });
-    if (this.#latest.size > STATUS_LIMIT) this.#latest.delete(this.#latest.keys().next().value as string);
+  #remember(status: TriggerStatus): void {
+    this.#latest.delete(status.id);
+    this.#latest.set(status.id, status);
+    if (this.#latest.size > STATUS_LIMIT) {
+      const oldest = this.#latest.keys().next().value as string;
+      this.#latest.delete(oldest);
+      this.#history.delete(oldest);
+    }
   }
 
   /**

@@ -10,9 +10,10 @@ import { HealthState } from './grpc/healthService.ts';
 import { serverTls } from './grpc/serverTls.ts';
 import { startHttpServer } from './http/httpServer.ts';
 import { KafkajsReader } from './kafka/kafkajsReader.ts';
+import { ScalerMetrics } from './metrics/metrics.ts';
 import { kafkaSecurity } from './kafka/kafkaSecurity.ts';
 import type { Logger } from './logger.ts';
-import { type ClusterTarget, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
+import { type ClusterTarget, clusterKey, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
 import { ScalerService } from './scaler/scalerService.ts';
 
 export interface AppOptions {
@@ -28,6 +29,7 @@ export interface RunningApp {
   readonly registry: PollerRegistry;
   readonly scaler: ScalerService;
   readonly health: HealthState;
+  readonly metrics: ScalerMetrics;
   /** Drains gRPC, stops pollers, closes Kafka clients and the HTTP server. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -43,32 +45,44 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
       'Kafka cluster profiles loaded; no other cluster is contacted',
     );
   }
+  const streams = new OpenStreams();
+  // Its gauges read the registry and the scaler below, at scrape time only.
+  const metrics: ScalerMetrics = new ScalerMetrics({
+    statuses: () => scaler.statuses(),
+    pollers: () => registry.pollers(),
+    openStreams: () => streams.size,
+    triggerIdleMs: config.pollerIdleTimeoutMs,
+  });
   const registry = new PollerRegistry({
     config,
     logger,
+    onPolled: (key, seconds, errorCode) => metrics.poll(key.cluster, seconds, errorCode),
     createReader:
       createReader ??
       ((target) => {
-        const profile = target.profile;
-        return new KafkajsReader({
+        const reader = new KafkajsReader({
           brokers: target.brokers,
-          // Secrets are read when the reader builds its client, in the poller, and again after a refusal.
-          ...(profile ? { name: profile.name, security: () => kafkaSecurity(profile) } : {}),
+          ...(target.profile ? { name: target.profile.name, ...kafkaSecurity(target.profile) } : {}),
           logger,
           requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
         });
+        // The same cluster label as the pollers' keys (trigger.ts, scalerService.ts).
+        const cluster = target.profile ? `profile:${target.profile.name}` : clusterKey(target.brokers);
+        reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
+        return reader;
       }),
   });
   const scaler = new ScalerService({ registry, config, logger });
   const health = new HealthState();
-  const streams = new OpenStreams();
   const tls = config.grpcTls ? await serverTls(config.grpcTls, logger) : undefined;
   let grpc;
   try {
     grpc = await startGrpcServer({
       host: config.host,
       port: config.grpcPort,
-      externalScaler: externalScalerHandlers(scaler, streams, logger),
+      externalScaler: externalScalerHandlers(scaler, streams, logger, (method, code, seconds) =>
+        metrics.rpc(method, code, seconds),
+      ),
       health,
       streams,
       logger,
@@ -87,6 +101,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
       logger,
       statuses: () => scaler.statuses(),
       history: (id) => scaler.history(id),
+      metrics: () => metrics.scrape(),
     });
   } catch (err) {
     await grpc.shutdown(0);
@@ -103,6 +118,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     registry,
     scaler,
     health,
+    metrics,
     stop() {
       stopping ??= (async () => {
         // Leave time after draining gRPC for Kafka clients and HTTP to close.

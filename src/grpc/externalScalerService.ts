@@ -51,10 +51,14 @@ export class OpenStreams {
   }
 }
 
+/** Told of every finished call: method, gRPC status code, and for unary calls the seconds it took. */
+export type RpcObserver = (method: string, code: status, seconds?: number) => void;
+
 export function externalScalerHandlers(
   scaler: ScalerService,
   streams: OpenStreams,
   logger: Logger,
+  observe: RpcObserver = () => {},
 ): ExternalScalerServer {
   const log = logger.child({ component: 'grpc' });
 
@@ -69,8 +73,10 @@ export function externalScalerHandlers(
         .then(() => handle(call.request))
         .then(
           (response) => {
-            log.debug({ method, scaledObject: describeRef(ref(call.request)), ms: performance.now() - started }, 'ok');
+            const ms = performance.now() - started;
+            log.debug({ method, scaledObject: describeRef(ref(call.request)), ms }, 'ok');
             callback(null, response);
+            observe(method, status.OK, ms / 1000);
           },
           (err: unknown) => {
             const { code, details } = toGrpcStatus(err, (e) =>
@@ -81,6 +87,7 @@ export function externalScalerHandlers(
               'failed',
             );
             callback({ code, details });
+            observe(method, code, (performance.now() - started) / 1000);
           },
         );
     };
@@ -139,10 +146,16 @@ export function externalScalerHandlers(
           log.error({ err: e, method: 'StreamIsActive', scaledObject }, 'unexpected error'),
         );
         call.emit('error', { code, details });
+        observe('StreamIsActive', code);
         return;
       }
       streams.add(call, stop);
-      const end = (): void => streams.remove(call);
+      let ended = false;
+      const end = (): void => {
+        streams.remove(call);
+        if (!ended) observe('StreamIsActive', call.cancelled ? status.CANCELLED : status.OK);
+        ended = true;
+      };
       call.on('cancelled', end);
       call.on('close', end);
     },
@@ -151,6 +164,7 @@ export function externalScalerHandlers(
       // Deliberate: KEDA then stays on GetMetricSpec for good (kedacore/keda#7794).
       const details = 'StreamMetricSpec is not implemented; GetMetricSpec serves the metric specs';
       call.emit('error', { code: status.UNIMPLEMENTED, details });
+      observe('StreamMetricSpec', status.UNIMPLEMENTED);
     },
   };
 }

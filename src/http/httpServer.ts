@@ -3,7 +3,8 @@
  * and load balancers that do not speak gRPC health (same meaning as the gRPC
  * health services: see grpc/healthService.ts), and `/api/triggers`: every
  * trigger's latest decision with its explanation, topology and stalled
- * partitions, as JSON, for operators.
+ * partitions, as JSON, for operators; `/api/history`: each trigger's figures
+ * over the last hour; `/metrics`: Prometheus metrics.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   readonly statuses: () => readonly TriggerStatus[];
   /** A trigger's figures over the last hour, by its status id. */
   readonly history: (id: string) => readonly HistoryPoint[];
+  /** The Prometheus exposition for /metrics. */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
 }
 
 export interface RunningHttpServer {
@@ -38,6 +41,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (url.pathname === '/api/triggers') {
       sendJson(res, { triggers: options.statuses().map(statusJson) });
+      return;
+    }
+    if (url.pathname === '/metrics' && options.metrics) {
+      options.metrics().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (err: unknown) => {
+          log.error({ err }, 'collecting metrics failed');
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');
+        },
+      );
       return;
     }
     if (url.pathname === '/api/history') {

@@ -48,6 +48,8 @@ export interface PollerOptions {
   readonly historyMs: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Told of every finished poll: how long it took, and the error code if it failed (metrics). */
+  readonly onPolled?: (key: PollerKey, seconds: number, errorCode?: string) => void;
 }
 
 export class Poller {
@@ -137,6 +139,7 @@ export class Poller {
   /** Reads one sample and records the outcome. The timer calls it; tests may too. */
   async pollOnce(): Promise<void> {
     const at = this.#now();
+    const startedMs = performance.now();
     const seq = this.#seq + 1;
     const timeoutMs = this.#options.timeoutMs;
     try {
@@ -176,6 +179,7 @@ export class Poller {
       if (this.#failure) this.#log.info({ downMs: at - this.#failure.at }, 'polling recovered');
       this.#failure = undefined;
       this.#log.debug({ seq, partitions: sample.partitions.length, ms: this.#now() - at }, 'polled');
+      this.#options.onPolled?.(this.key, (performance.now() - startedMs) / 1000);
     } catch (err) {
       if (this.#stopped) return;
       const error = toKafkaError(err, this.#reader.cluster);
@@ -185,6 +189,7 @@ export class Poller {
       }
       if (error.code === 'KAFKA_UNAVAILABLE') this.#reader.invalidate(this.key.groupId);
       this.#failure = { error, at };
+      this.#options.onPolled?.(this.key, (performance.now() - startedMs) / 1000, error.code);
     } finally {
       if (!this.#stopped) {
         this.#polled = true;

@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
-import { Poller, pollerId, type PollerKey } from './poller.ts';
+import { Poller, pollerId, type PollerKey, type PollerOptions } from './poller.ts';
 
 export interface ManagedReader extends KafkaReader {
   close(): Promise<void>;
@@ -32,6 +32,8 @@ export interface PollerRegistryOptions {
    * that is not the wall clock (the simulator, unit tests).
    */
   readonly polling?: 'timer' | 'manual';
+  /** Told of every finished poll (metrics). */
+  readonly onPolled?: PollerOptions['onPolled'];
 }
 
 /** The normalised form of a bootstrap server list, used as the cluster's key. */
@@ -81,6 +83,7 @@ export class PollerRegistry {
         historyMs: config.historyMs,
         logger: this.#options.logger,
         now: this.#now,
+        ...(this.#options.onPolled ? { onPolled: this.#options.onPolled } : {}),
       });
       this.#pollers.set(id, poller);
       if (this.#options.polling !== 'manual') poller.start();

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { FigureHistory, type HistoryPoint } from './history.ts';
+
+const point = (t: number, lag = t): HistoryPoint => ({ t, lag, replicas: 1, active: true, stalledPartitions: 0 });
+
+describe('figure history', () => {
+  it('keeps the last window, oldest first', () => {
+    const h = new FigureHistory(10_000, 100);
+    for (const t of [0, 4_000, 8_000, 12_000, 16_000]) h.add(point(t));
+    assert.deepEqual(
+      h.points(16_000).map((p) => p.t),
+      [8_000, 12_000, 16_000],
+    );
+    assert.deepEqual(
+      h.points(21_000).map((p) => p.t),
+      [12_000, 16_000],
+      'reading later hides what fell out of the window',
+    );
+  });
+
+  it('a second point at the same time replaces the first; an older one is ignored', () => {
+    const h = new FigureHistory(60_000, 100);
+    h.add(point(1_000, 1));
+    h.add(point(1_000, 2));
+    h.add(point(500, 3));
+    assert.deepEqual(
+      h.points(1_000).map((p) => [p.t, p.lag]),
+      [[1_000, 2]],
+    );
+  });
+
+  it('over maxPoints, thins the older half and keeps the newest points exact', () => {
+    const h = new FigureHistory(3_600_000, 10);
+    for (let t = 1; t <= 11; t++) h.add(point(t * 1000));
+    const kept = h.points(11_000).map((p) => p.t / 1000);
+    assert.ok(kept.length <= 10, `${kept.length} points`);
+    assert.deepEqual(kept.slice(-5), [7, 8, 9, 10, 11]);
+    assert.equal(kept[0], 1, 'the oldest point stays, so the plot spans the window');
+    assert.equal(h.newest?.t, 11_000);
+  });
+});

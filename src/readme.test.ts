@@ -1,12 +1,14 @@
 /**
  * The README's reference tables stay true: every trigger parameter, every
- * SCALER_ variable and every lag strategy is documented, with its default.
+ * SCALER_ variable (with its default), every lag strategy and every metric
+ * is documented.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VARIABLES } from './config.ts';
 import { strategyNames } from './lag/registry.ts';
+import { ScalerMetrics } from './metrics/metrics.ts';
 import { TRIGGER_SCHEMA } from './scaler/triggerMetadata.ts';
 
 const README = readFileSync(path.resolve(import.meta.dirname, '..', 'README.md'), 'utf8');
@@ -28,6 +30,16 @@ describe('README reference tables', () => {
       const shown = variable.fallback === '' ? '| none ' : `\`${variable.fallback}\``;
       assert.ok(line.includes(shown), `${variable.name}: default ${shown} not in "${line}"`);
     });
+  }
+
+  const metrics = new ScalerMetrics({ statuses: () => [], pollers: () => [], openStreams: () => 0, triggerIdleMs: 1 });
+  const own = metrics.registry
+    .getMetricsAsArray()
+    .map((m) => m.name)
+    .filter((name) => !/^kstreams_scaler_(process|nodejs)_/.test(name));
+  it('lists metrics', () => assert.ok(own.length >= 15, own.join(' ')));
+  for (const name of own) {
+    it(`documents metric ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
   }
 
   for (const name of strategyNames()) {

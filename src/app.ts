@@ -60,14 +60,16 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     createReader:
       createReader ??
       ((target) => {
+        const profile = target.profile;
         const reader = new KafkajsReader({
           brokers: target.brokers,
-          ...(target.profile ? { name: target.profile.name, ...kafkaSecurity(target.profile) } : {}),
+          // Secrets are read when the reader builds its client, in the poller, and again after a refusal.
+          ...(profile ? { name: profile.name, security: () => kafkaSecurity(profile) } : {}),
           logger,
           requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
         });
         // The same cluster label as the pollers' keys (trigger.ts, scalerService.ts).
-        const cluster = target.profile ? `profile:${target.profile.name}` : clusterKey(target.brokers);
+        const cluster = profile ? `profile:${profile.name}` : clusterKey(target.brokers);
         reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
         return reader;
       }),

@@ -9,8 +9,7 @@ import { startGrpcServer } from './grpc/grpcServer.ts';
 import { HealthState } from './grpc/healthService.ts';
 import { serverTls } from './grpc/serverTls.ts';
 import { startHttpServer } from './http/httpServer.ts';
-import { KafkajsReader } from './kafka/kafkajsReader.ts';
-import { kafkaSecurity } from './kafka/kafkaSecurity.ts';
+import { clusterReader } from './kafka/clusterReader.ts';
 import type { Logger } from './logger.ts';
 import { type ClusterTarget, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
 import { ScalerService } from './scaler/scalerService.ts';
@@ -47,17 +46,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     config,
     logger,
     createReader:
-      createReader ??
-      ((target) => {
-        const profile = target.profile;
-        return new KafkajsReader({
-          brokers: target.brokers,
-          // Secrets are read when the reader builds its client, in the poller, and again after a refusal.
-          ...(profile ? { name: profile.name, security: () => kafkaSecurity(profile) } : {}),
-          logger,
-          requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
-        });
-      }),
+      createReader ?? ((target) => clusterReader(target, { kafkaTimeoutMs: config.kafkaTimeoutMs, logger })),
   });
   const scaler = new ScalerService({ registry, config, logger });
   const health = new HealthState();

@@ -68,7 +68,11 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
   const setParameter = (name: string, value: string, how: string): void => {
     const earlier = setBy.get(name);
     if (earlier !== undefined) {
-      problems.push(`parameter "${name}" is set twice: by ${earlier} and by ${how}`);
+      problems.push(
+        earlier === how
+          ? `parameter "${name}" is set twice by ${how}`
+          : `parameter "${name}" is set twice: by ${earlier} and by ${how}`,
+      );
       return;
     }
     setBy.set(name, how);

@@ -183,7 +183,10 @@ export function explainHelp(): string {
     ['--json', 'print one JSON document instead of tables (offsets as strings)'],
     ['--watch DURATION', 'poll this long before deciding (default: one poll for offset, 10s for time and rate)'],
     ['--interval DURATION', 'time between polls (default SCALER_POLL_INTERVAL, 2s)'],
-    ['--clusters-file PATH', 'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters'],
+    [
+      '--clusters-file PATH',
+      'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters contacted',
+    ],
     ['--set KEY=VALUE', 'any trigger parameter by its KEDA name, e.g. --set lagThreshold=100; repeatable'],
     ['--metadata KEY=VALUE', 'the same as --set'],
     ['--log-level LEVEL', `log JSON lines to stderr: ${LOG_LEVELS.join(', ')} (default silent)`],

@@ -193,6 +193,15 @@ describe('explain command', () => {
     assert.match(stdout, /^History: {9}2 polls over 10s, every 10s \(stopped early; --watch was 1m\)$/m);
   });
 
+  it('says so when a group without topics has committed nothing (a misspelt group, most likely)', async () => {
+    env.kafka.createTopic('orders', 1).produce('orders', 0, 5);
+    const { code, stdout } = await env.run(['--bootstrap-servers', 'kafka:9092', '--group', 'order-app']);
+    assert.equal(code, EXIT_OK);
+    assert.match(stdout, /^Topics: {10}every topic the group has committed offsets for$/m);
+    assert.match(stdout, /^Partitions:\n {2}none$/m);
+    assert.match(stdout, /^ {2}the group has committed no offsets, so no topic counts: check the group name/m);
+  });
+
   it('Kafka that cannot be read: one line naming the cluster and why, exit 1, nothing on stdout', async () => {
     env.kafka.failWith(
       Object.assign(new Error('Connection error: connect ECONNREFUSED 10.0.0.1:9092'), {

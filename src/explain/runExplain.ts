@@ -79,6 +79,11 @@ export async function runExplain(plan: ExplainPlan, options: RunOptions = {}): P
       decision,
       figures: triggerFigures(decision, history, latest!),
       notes: [
+        ...(trigger.pollerKey.topics === undefined && latest!.partitions.length === 0
+          ? [
+              'the group has committed no offsets, so no topic counts: check the group name (for Kafka Streams, the application.id), or name the topics with --topic',
+            ]
+          : []),
         ...(trigger.unknownKeys.length > 0
           ? [`keys this scaler does not read: ${trigger.unknownKeys.join(', ')}`]
           : []),

@@ -107,6 +107,11 @@ describe('explain arguments: good invocations', () => {
       argv: ['--activation-lag-threshold', '-1'],
       expected: { metadata: { activationLagThreshold: '-1' }, problems: [] },
     },
+    {
+      name: 'keys that are special to JavaScript objects are plain keys',
+      argv: ['--set', '__proto__=x', '--set', 'constructor=y'],
+      expected: { metadata: JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, string>, problems: [] },
+    },
     { name: '-h', argv: ['-h'], expected: { help: true } },
     { name: '--help, whatever else is wrong', argv: ['--nonsense', '--help'], expected: { help: true } },
   ];
@@ -171,9 +176,10 @@ describe('explain arguments: every problem at once, exactly', () => {
   const cases: Array<{ name: string; argv: string[]; env?: NodeJS.ProcessEnv; problems: string[] }> = [
     {
       name: 'an unknown option, and a parameter spelt as in a ScaledObject',
-      argv: [...BASE, '--colour', '--lagThreshold', '5'],
+      argv: [...BASE, '--colour', '--toString', '--lagThreshold', '5'],
       problems: [
         'unknown option --colour',
+        'unknown option --toString',
         'unknown option --lagThreshold (the parameter lagThreshold is --lag-threshold)',
         'unexpected argument "5"',
       ],

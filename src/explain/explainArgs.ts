@@ -60,7 +60,8 @@ function isBoolParameter(name: string): boolean {
 /** Parses the arguments after `explain`; never throws. */
 export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
   const problems: string[] = [];
-  const metadata: Record<string, string> = {};
+  // A Map, so that no key (not even __proto__) is special.
+  const metadata = new Map<string, string>();
   /** How each parameter was set, to name both sides of a conflict. */
   const setBy = new Map<string, string>();
   const own = new Map<string, string | true>();
@@ -76,7 +77,7 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
       return;
     }
     setBy.set(name, how);
-    metadata[name] = value;
+    metadata.set(name, value);
   };
 
   for (let i = 0; i < argv.length; i++) {
@@ -124,7 +125,7 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
       if (own.has(flag)) problems.push(`option --${flag} is given more than once`);
       else own.set(flag, raw);
     } else {
-      const known = flag in TRIGGER_SCHEMA ? ` (the parameter ${flag} is --${kebabCase(flag)})` : '';
+      const known = Object.hasOwn(TRIGGER_SCHEMA, flag) ? ` (the parameter ${flag} is --${kebabCase(flag)})` : '';
       problems.push(`unknown option --${flag}${known}`);
     }
   }
@@ -149,7 +150,7 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
   }
   const clustersFile = text('clusters-file');
   return {
-    metadata,
+    metadata: Object.fromEntries(metadata),
     json: own.has('json'),
     help: own.has('help'),
     watchMs,

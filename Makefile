@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install build proto typecheck lint format format-check test test-unit test-integration \
-        start demo bench sim sim-docs k8s-schemas kafka clean
+        start demo explain bench sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -49,6 +49,9 @@ test-integration: $(INSTALLED) ## integration tests only, on KAFKA_VERSION (defa
 
 demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a workload scaled as KEDA would (ends by itself)
 	$(NODE) demo/demo.ts
+
+explain: $(INSTALLED) ## show a trigger's partitions, topology and decision: make explain ARGS="--bootstrap-servers H:P --group G"
+	@$(NODE) src/cli.ts explain $(ARGS)
 
 start: build ## run the built server (configure with SCALER_* variables)
 	npm start

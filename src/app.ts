@@ -9,9 +9,8 @@ import { startGrpcServer } from './grpc/grpcServer.ts';
 import { HealthState } from './grpc/healthService.ts';
 import { serverTls } from './grpc/serverTls.ts';
 import { startHttpServer } from './http/httpServer.ts';
-import { KafkajsReader } from './kafka/kafkajsReader.ts';
+import { clusterReader } from './kafka/clusterReader.ts';
 import { ScalerMetrics } from './metrics/metrics.ts';
-import { kafkaSecurity } from './kafka/kafkaSecurity.ts';
 import type { Logger } from './logger.ts';
 import { type ClusterTarget, clusterKey, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
 import { ScalerService } from './scaler/scalerService.ts';
@@ -60,16 +59,9 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     createReader:
       createReader ??
       ((target) => {
-        const profile = target.profile;
-        const reader = new KafkajsReader({
-          brokers: target.brokers,
-          // Secrets are read when the reader builds its client, in the poller, and again after a refusal.
-          ...(profile ? { name: profile.name, security: () => kafkaSecurity(profile) } : {}),
-          logger,
-          requestTimeoutMs: Math.min(5_000, Math.round(config.kafkaTimeoutMs / 2)),
-        });
+        const reader = clusterReader(target, { kafkaTimeoutMs: config.kafkaTimeoutMs, logger });
         // The same cluster label as the pollers' keys (trigger.ts, scalerService.ts).
-        const cluster = profile ? `profile:${profile.name}` : clusterKey(target.brokers);
+        const cluster = target.profile ? `profile:${target.profile.name}` : clusterKey(target.brokers);
         reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
         return reader;
       }),

@@ -9,7 +9,7 @@ import { type ClusterProfile, parseClusterProfiles } from './clusterProfiles.ts'
 import { durationProblem, parseDurationMs } from './duration.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface Config {
   /** Address the gRPC and HTTP servers bind to. */
@@ -50,7 +50,7 @@ export interface ConfigFiles {
   readonly read: (path: string) => string;
 }
 
-const NODE_FILES: ConfigFiles = {
+export const NODE_FILES: ConfigFiles = {
   exists: (path) => existsSync(path),
   read: (path) => readFileSync(path, 'utf8'),
 };

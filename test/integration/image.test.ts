@@ -84,6 +84,32 @@ describe('the container image, its stages replayed without Docker', function () 
     assert.equal(runtime.env['NODE_ENV'], 'production');
   });
 
+  it('runs the explain command as `kubectl exec` would: node dist/cli.js explain', async () => {
+    const run = (args: readonly string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const cli = spawn(process.execPath, ['dist/cli.js', 'explain', ...args], {
+          cwd: runtime.workdir,
+          env: { PATH: pathEnv, ...runtime.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        cli.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const help = await run(['--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^usage: kstreams-scaler explain /);
+    const [port] = await freePorts(1);
+    const down = await run(['--bootstrap-servers', `127.0.0.1:${port}`, '--group', 'orders-app', '--topic', 'orders']);
+    assert.equal(down.code, 1);
+    assert.equal(
+      down.stderr,
+      `kstreams-scaler explain: kafka cluster 127.0.0.1:${port}: Connection error: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    );
+  });
+
   it('starts as the image does, serves health, KEDA calls and reflection, and exits 0 on SIGTERM', async () => {
     const [grpcPort, httpPort] = await freePorts(2);
     // No shell: node is spawned directly with the CMD as its arguments.

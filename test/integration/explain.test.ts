@@ -165,8 +165,9 @@ describe('the explain command, against a real broker', function () {
       partitions: Array<{ partition: number; timeLagSeconds: number | null }>;
       decision: { explanation: string; target: number };
     };
-    assert.equal(doc.history.polls, 3);
-    assert.ok(doc.history.spanSeconds >= 2 && doc.history.spanSeconds < 3, String(doc.history.spanSeconds));
+    // Polls every second for two seconds; a slow poll on a loaded machine may take the place of the next.
+    assert.ok(doc.history.polls >= 2 && doc.history.polls <= 3, `${doc.history.polls} polls`);
+    assert.ok(doc.history.spanSeconds >= 1, `${doc.history.spanSeconds} s of history`);
     assert.ok((doc.partitions[0]!.timeLagSeconds ?? -1) > 0, 'partition 0 waits with records produced before');
     assert.equal(doc.partitions[2]!.timeLagSeconds, 0, 'partition 2 has caught up');
     assert.equal(doc.decision.target, 60);

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
 import type { GroupInfo, Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
-import {
-  arrivalRate,
-  backloggedPartitions,
-  backlogAt,
-  instancesOf,
-  learnedThroughput,
-  throughputFloor,
-} from './rates.ts';
+import { arrivalRate, backloggedPartitions, backlogAt, instancesOf } from './rates.ts';
 import { rateStrategy } from './rateStrategy.ts';
 import type { Decision } from './strategy.ts';
+import { learnedThroughput, throughputFloor } from './throughput.ts';
 
 function meta(extra: Record<string, string> = {}) {
   const parsed = parseTriggerMetadata({
@@ -380,7 +374,27 @@ describe('rate strategy: before the throughput is measured, and after', () => {
       );
     }
     const floor = throughputFloor(h, keys, meta(), 30_000);
-    assert.ok(floor !== undefined && Math.abs(floor - 20) < 0.01, String(floor));
+    assert.ok(floor !== undefined && Math.abs(floor.perReplica - 20) < 0.01, String(floor?.perReplica));
+    assert.equal(floor.at, 120_000, 'seen over a stretch ending at the last commit');
     assert.equal(throughputFloor(h, keys, meta(), 200_000), undefined, 'no stretch that long');
+  });
+});
+
+describe('rates: partitions with nothing committed', () => {
+  it('count as backlogged as the lag totals count them: their log under earliest, nothing under latest', () => {
+    const at = (t: number) =>
+      sample(t, [
+        row('in', 0, -1n, BigInt(1_000 + t / 100), { start: 0n }),
+        row('in', 1, 10n, 10n),
+        row('in', 2, 10n, 10n),
+        row('in', 3, 10n, 10n),
+      ]);
+    const h = [at(0), at(60_000), at(120_000)];
+    assert.equal(backloggedPartitions(h, 2, keys, meta({ offsetResetPolicy: 'earliest' })), 1);
+    assert.equal(backloggedPartitions(h, 2, keys, meta({ offsetResetPolicy: 'latest' })), 0);
+    assert.equal(
+      backloggedPartitions(h, 2, keys, meta({ offsetResetPolicy: 'earliest', scaleToZeroOnInvalidOffset: 'true' })),
+      0,
+    );
   });
 });

@@ -7,7 +7,7 @@
  *
  * combined with max over sub-topologies, at most the useful maximum, at
  * least 1 while active. Per-replica throughput is `replicaThroughput`, or
- * learned from busy windows (rates.ts) and remembered from the trigger's
+ * learned from busy windows (throughput.ts) and remembered from the trigger's
  * previous decision once the busy time has left the poll history (a group
  * that keeps up shows no capacity to measure, and forgetting would pin it at
  * whatever count the last burst left).
@@ -28,17 +28,10 @@ import { formatDuration } from '../duration.ts';
 import { partitionKey, type Sample } from '../poller/sample.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
-import {
-  arrivalRate,
-  backlogAt,
-  BUSY_BACKLOG_SECONDS,
-  instancesOf,
-  keySignature,
-  learnedThroughput,
-  throughputFloor,
-} from './rates.ts';
+import { arrivalRate, backlogAt, BUSY_BACKLOG_SECONDS, instancesOf, keySignature, sampleBefore } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
 import type { Decision, LagStrategy, StrategyInput, SubTopologyDecision } from './strategy.ts';
+import { learnedThroughput, throughputFloor } from './throughput.ts';
 
 /** What is known of a sub-topology's per-replica throughput. */
 type Knowledge =
@@ -72,10 +65,8 @@ function replicasFor(demand: number, perReplica: number): number {
 
 /** The backlog `windowMs` before sample `i`, if the history reaches that far. */
 function backlogBefore(samples: readonly Sample[], i: number, plan: SubPlan, windowMs: number): number | undefined {
-  for (let k = i - 1; k >= 0; k--) {
-    if (samples[i]!.at - samples[k]!.at >= windowMs) return Number(plan.backlogs[k]!);
-  }
-  return undefined;
+  const k = sampleBefore(samples, i, windowMs);
+  return k === undefined ? undefined : Number(plan.backlogs[k]!);
 }
 
 /** Replicas the arrival rate alone needs at sample `i`, by the throughput known or its floor; 0 if neither. */
@@ -136,7 +127,7 @@ function knowledgeOf(
   if (before?.replicaThroughput !== undefined && before.throughputLearnedAt !== undefined) {
     return { kind: 'remembered', perReplica: before.replicaThroughput, learnedAt: before.throughputLearnedAt };
   }
-  const floors = [throughputFloor(input.history, keys, m, m.rateWindow), before?.throughputFloor].filter(
+  const floors = [throughputFloor(input.history, keys, m, m.rateWindow)?.perReplica, before?.throughputFloor].filter(
     (f): f is number => f !== undefined,
   );
   return { kind: 'unknown', floor: floors.length > 0 ? Math.max(...floors) : undefined };

@@ -30,7 +30,8 @@ function known(sample: Sample): boolean {
   return sample.group.state !== '' && sample.group.state !== 'Dead';
 }
 
-function sameMembers(a: Sample, b: Sample): boolean {
+/** Whether two polls saw the same member ids (sorted by the poller), so the same group generation. */
+export function sameMembers(a: Sample, b: Sample): boolean {
   const x = a.group.memberIds;
   const y = b.group.memberIds;
   return x.length === y.length && x.every((id, i) => id === y[i]);

@@ -58,6 +58,14 @@ function history(load: Load): Sample[] {
   return out;
 }
 
+/**
+ * A group whose state DescribeGroups did not give: it never counts as
+ * running steady, so nothing is measured from it, and nothing disturbs it.
+ */
+function unknownState(instances: number): GroupInfo {
+  return { ...stableGroup(instances), state: '' };
+}
+
 const learn = (h: Sample[], m = meta()) =>
   learnedThroughput(
     h,
@@ -289,8 +297,6 @@ describe('rate strategy: before the throughput is measured, and after', () => {
       now: h[h.length - 1]!.at,
       ...(previous ? { previous } : {}),
     });
-  /** Member ids that change every poll: a group that never runs steady long enough to measure. */
-  const churning = (instances: number) => (t: number) => stableGroup(instances, `-${t}`);
 
   it('remembers a learned throughput once the busy time has left the history', () => {
     // Busy: 4 partitions × 10/s drained by 2 instances = 20/s per replica.
@@ -327,8 +333,8 @@ describe('rate strategy: before the throughput is measured, and after', () => {
   });
 
   it('a group visibly behind adds backlog / lagThreshold replicas to what it has, unless the backlog shrinks', () => {
-    // 4 × 2000 waiting, 4 × 20/s more arriving than processed; members churn, so nothing is measured.
-    const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: churning(1) });
+    // 4 × 2000 waiting, 4 × 20/s more arriving than processed; nothing is measured.
+    const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: unknownState(1) });
     const settings = { lagThreshold: '5000', rateWindow: '30s', scaleDownDelay: '0' };
     const d = decide(growing, settings);
     // backlog 8000 + 4800 = 12800 ≥ 60 s of 100/s arrivals: 1 + ceil(12800 / 5000) = 4.
@@ -337,7 +343,7 @@ describe('rate strategy: before the throughput is measured, and after', () => {
       d.explanation,
       /the group is behind \(backlog over 60s of arrivals, not shrinking\), so the instances \+ backlog \/ lagThreshold 5000, at most one more per backlogged partition → 4/,
     );
-    const shrinking = history({ seconds: 60, arrive: 5, drain: 25, backlog: 10_000, group: churning(1) });
+    const shrinking = history({ seconds: 60, arrive: 5, drain: 25, backlog: 10_000, group: unknownState(1) });
     const s = decide(shrinking, settings);
     assert.equal(s.metricValue, 1, `catching up with what it has: ${s.explanation}`);
   });
@@ -479,8 +485,7 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
   });
 
   it('polls with no opinion (no throughput, no floor) hold nothing back', () => {
-    const churning = (t: number) => stableGroup(4, `-${t}`);
-    const h = history({ seconds: 120, arrive: 5, drain: 5, backlog: 0, group: churning });
+    const h = history({ seconds: 120, arrive: 5, drain: 5, backlog: 0, group: unknownState(4) });
     const d = decide(h, { scaleDownDelay: '5m' });
     assert.equal(d.metricValue, 4, 'the instances');
     assert.doesNotMatch(d.explanation, /holding/);
@@ -489,7 +494,6 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
   it('falling behind is read below the commit sawtooth: a backlog that shrinks between commits is not behind', () => {
     // 10 000 waiting per partition, 25/s arriving and 26/s processed, committed every 30 s; 50 s apart,
     // the committed lag reads 9960 just after a commit and 10 430 just before one.
-    const churning = (t: number) => stableGroup(1, `-${t}`);
     const settings = { lagThreshold: '5000', rateWindow: '50s', scaleDownDelay: '0' };
     const shrinking = history({
       seconds: 298,
@@ -497,26 +501,63 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
       drain: 26,
       backlog: 10_000,
       commitEvery: 30,
-      group: churning,
+      group: unknownState(1),
     });
     const d = decide(shrinking, settings);
     assert.equal(d.metricValue, 1, d.explanation);
-    const growing = history({ seconds: 298, arrive: 25, drain: 24, backlog: 10_000, commitEvery: 30, group: churning });
+    const growing = history({
+      seconds: 298,
+      arrive: 25,
+      drain: 24,
+      backlog: 10_000,
+      commitEvery: 30,
+      group: unknownState(1),
+    });
     const g = decide(growing, settings);
     assert.match(g.explanation, /the group is behind/);
     assert.equal(g.metricValue, 4, 'the useful max');
   });
 
+  it('falling behind is measured over undisturbed time: a backlog a rebalance piled up is not behind', () => {
+    // 25/s per partition kept up with by 2 instances; a third joins at 100 s. Then `after` records per
+    // second per partition are processed from `resume`.
+    const joined = (after: number, resume: number, until: number): Sample[] => {
+      const h: Sample[] = [];
+      for (let t = 0; t <= until * 1000; t += 2_000) {
+        const s = t / 1000;
+        const end = 25 * s;
+        const done = s <= 100 ? end : s <= resume ? 2_500 : 2_500 + after * (s - resume);
+        h.push(
+          sample(
+            t,
+            PARTITIONS.map((p) => row('in', p, BigInt(Math.round(done)), BigInt(end))),
+            stableGroup(s < 100 ? 2 : 3),
+          ),
+        );
+      }
+      return h;
+    };
+    const settings = { lagThreshold: '1000', rateWindow: '60s', rebalanceCooldown: '60s', scaleDownDelay: '0' };
+    // Stopped for 100 s (a restore), then catching up at 26/s: 60 s back the backlog was smaller, but the
+    // rebalance piled it up.
+    const catchingUp = decide(joined(26, 200, 230), settings);
+    assert.doesNotMatch(catchingUp.explanation, /behind/);
+    assert.equal(catchingUp.metricValue, 3, catchingUp.explanation);
+    // Stopped for 70 s, then at 15/s: growing, but 20 s after the pause too soon after the rebalance to tell.
+    const early = decide(joined(15, 170, 190), settings);
+    assert.doesNotMatch(early.explanation, /behind/);
+    assert.equal(early.metricValue, 3, early.explanation);
+  });
+
   it('behind on fewer partitions than instances (a hot partition): at most one more replica per such partition', () => {
     // 3 instances; partition 0 falls behind by 20/s, the others keep up.
-    const churning = (t: number) => stableGroup(3, `-${t}`);
     const h: Sample[] = [];
     for (let t = 0; t <= 120_000; t += 2_000) {
       const s = t / 1000;
       const rows = PARTITIONS.map((p) =>
         p === 0 ? row('in', p, BigInt(5 * s), BigInt(20_000 + 25 * s)) : row('in', p, BigInt(5 * s), BigInt(5 * s)),
       );
-      h.push(sample(t, rows, churning(t)));
+      h.push(sample(t, rows, unknownState(3)));
     }
     const d = decide(h, { lagThreshold: '1000', scaleDownDelay: '0' });
     assert.equal(backloggedPartitions(h, h.length - 1, keys, meta()), 1);

@@ -15,8 +15,8 @@
  * Until it is known:
  * - a group visibly behind (a backlog of BUSY_BACKLOG_SECONDS of arrivals,
  *   and, read below the commit sawtooth, no smaller than a rateWindow
- *   earlier) gets the instances plus backlog / lagThreshold: what runs is
- *   not enough. When the backlog sits on fewer partitions than there are
+ *   earlier, over time no rebalance disturbed) gets the instances plus
+ *   backlog / lagThreshold: what runs is not enough. When the backlog sits on fewer partitions than there are
  *   instances, it gets at most one more replica per such partition: only
  *   giving their tasks more of a thread helps;
  * - fewer replicas when even the most a replica was seen to process
@@ -112,10 +112,36 @@ function lowBacklog(samples: readonly Sample[], i: number, plan: SubPlan): bigin
   return low;
 }
 
-/** Whether the backlog, read below the commit sawtooth, is no smaller than a rateWindow before sample `i`. */
-function notShrinking(samples: readonly Sample[], i: number, plan: SubPlan, m: TriggerMetadata): boolean {
+/** The poll history of a decision, and which polls a rebalance disturbed (disturbedSamples). */
+interface History {
+  readonly samples: readonly Sample[];
+  readonly disturbed: readonly boolean[];
+}
+
+/**
+ * Whether the backlog, read below the commit sawtooth, is no smaller than a
+ * rateWindow before sample `i`, over time the group ran undisturbed: a
+ * rebalance stops processing, and the backlog it piles up is not falling
+ * behind. When a disturbed poll lies in that span, the comparison starts
+ * after it; with less than SAWTOOTH_MS of undisturbed running to compare
+ * over, the answer is no.
+ */
+function notShrinking(h: History, i: number, plan: SubPlan, m: TriggerMetadata): boolean {
+  const { samples, disturbed } = h;
   const before = sampleBefore(samples, i, m.rateWindow);
-  return before === undefined || lowBacklog(samples, i, plan) >= lowBacklog(samples, before, plan);
+  const reach = samples[before ?? 0]!.at - SAWTOOTH_MS;
+  let last = -1;
+  for (let k = i; k >= 0 && samples[k]!.at >= reach; k--) {
+    if (disturbed[k]) {
+      last = k;
+      break;
+    }
+  }
+  if (last < 0) return before === undefined || lowBacklog(samples, i, plan) >= lowBacklog(samples, before, plan);
+  let from = last + 1;
+  while (from <= i && samples[from]!.at - SAWTOOTH_MS <= samples[last]!.at) from++;
+  if (from > i || samples[i]!.at - samples[from]!.at < SAWTOOTH_MS) return false;
+  return lowBacklog(samples, i, plan) >= lowBacklog(samples, from, plan);
 }
 
 /** Replicas the arrival rate alone needs at sample `i`, by a throughput known (never a floor); 0 if none is. */
@@ -128,11 +154,12 @@ function arrivalReplicas(samples: readonly Sample[], i: number, plan: SubPlan, m
 
 /** Replicas one sub-topology asks for at sample `i`, and why. */
 function replicasAt(
-  samples: readonly Sample[],
+  h: History,
   i: number,
   plan: SubPlan,
   m: TriggerMetadata,
 ): { replicas: number; arrival: number; basis: Basis } {
+  const { samples } = h;
   const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
   const backlog = Number(plan.backlogs[i]!);
   const k = plan.knowledge;
@@ -145,7 +172,7 @@ function replicasAt(
   // enough; add what works the backlog off at lagThreshold per replica, but
   // no more than one per backlogged partition when they are fewer than the
   // instances (a hot partition).
-  if (backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(samples, i, plan, m)) {
+  if (backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(h, i, plan, m)) {
     const spread = backloggedPartitions(samples, i, plan.keys, m, plan.signature);
     const more = spread < instances ? Math.min(byLag, Math.max(1, spread)) : byLag;
     return { replicas: Math.ceil(instances) + more, arrival, basis: 'behind' };
@@ -247,6 +274,7 @@ export const rateStrategy: LagStrategy = {
     const a = analyze(input);
     const samples = input.history;
     const last = samples.length - 1;
+    const h: History = { samples, disturbed: disturbedSamples(samples, m.rebalanceCooldown) };
     const plans: SubPlan[] = a.topology.subTopologies.map((sub) => {
       const keys = (a.bySubTopology.get(sub.id) ?? [])
         .filter((p) => !p.stalled)
@@ -261,7 +289,7 @@ export const rateStrategy: LagStrategy = {
     let dominant: string | undefined;
     let raw = 0;
     for (const plan of plans) {
-      const now = replicasAt(samples, last, plan, m);
+      const now = replicasAt(h, last, plan, m);
       bases.set(plan.id, now.basis);
       figures.set(plan.id, {
         arrivalRate: round(now.arrival),
@@ -275,12 +303,11 @@ export const rateStrategy: LagStrategy = {
     // count; nor do past polls with no opinion (the instances of their time,
     // for want of a throughput or a floor). A poll where a floor said the
     // instances were needed counts as them.
-    const disturbed = disturbedSamples(samples, m.rebalanceCooldown);
     let held = raw;
     for (let i = last - 1; i >= 0 && input.now - samples[i]!.at < m.scaleDownDelay; i--) {
-      if (disturbed[i]) continue;
+      if (h.disturbed[i]) continue;
       for (const plan of plans) {
-        const past = replicasAt(samples, i, plan, m);
+        const past = replicasAt(h, i, plan, m);
         if (past.basis !== 'none') held = Math.max(held, past.replicas);
       }
     }

@@ -114,9 +114,23 @@ function totalsOf(sample: Sample, keys: readonly string[], signature: string, m:
   return totals;
 }
 
-/** The cache key for a set of partitions under `m`'s backlog rules. */
+/** One string object per signature, so the per-sample caches find it by identity. */
+const SIGNATURES = new Map<string, string>();
+const MAX_SIGNATURES = 10_000;
+
+/**
+ * The cache key for a set of partitions under `m`'s backlog rules. The same
+ * key set always gives the same string object: with hundreds of partitions
+ * the key is long, and the per-sample caches look it up many times per
+ * decision, which would otherwise compare it character by character.
+ */
 export function keySignature(keys: readonly string[], m: BacklogRules): string {
-  return `${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`;
+  const built = `${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`;
+  const known = SIGNATURES.get(built);
+  if (known !== undefined) return known;
+  if (SIGNATURES.size >= MAX_SIGNATURES) SIGNATURES.clear();
+  SIGNATURES.set(built, built);
+  return built;
 }
 
 /** Records waiting to be processed over `keys` (partitionBacklog summed). */

@@ -47,7 +47,7 @@ import {
 } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
 import type { Decision, LagStrategy, StrategyInput, SubTopologyDecision } from './strategy.ts';
-import { learnedThroughput, throughputFloor, type Floor } from './throughput.ts';
+import { learnedThroughput, steadyWindows, throughputFloor, type Floor } from './throughput.ts';
 
 /**
  * How long a floor counts after the stretch it was seen over: it can
@@ -194,13 +194,15 @@ function previously(input: StrategyInput, id: string): SubTopologyDecision | und
  */
 function knowledgeOf(
   input: StrategyInput,
+  h: History,
   id: string,
   keys: readonly string[],
   backlogs: readonly bigint[],
 ): Knowledge {
   const m = input.metadata;
   if (usableThroughput(m.replicaThroughput)) return { kind: 'given', perReplica: m.replicaThroughput };
-  const learned = learnedThroughput(input.history, keys, backlogs, m, m.rateWindow);
+  const steady = steadyWindows(h.samples, keys, m, h.disturbed);
+  const learned = learnedThroughput(h.samples, keys, backlogs, m, m.rateWindow, steady);
   if (learned && usableThroughput(learned.perReplica))
     return { kind: 'learned', perReplica: learned.perReplica, spanMs: learned.spanMs, learnedAt: learned.lastAt };
   const before = previously(input, id);
@@ -208,7 +210,7 @@ function knowledgeOf(
     return { kind: 'remembered', perReplica: before.replicaThroughput, learnedAt: before.throughputLearnedAt };
   }
   const floors: Floor[] = [];
-  const seen = throughputFloor(input.history, keys, m, m.rateWindow);
+  const seen = throughputFloor(h.samples, keys, m, m.rateWindow, steady);
   if (seen && usableThroughput(seen.perReplica)) floors.push(seen);
   if (
     usableThroughput(before?.throughputFloor) &&
@@ -281,7 +283,7 @@ export const rateStrategy: LagStrategy = {
         .map((p) => partitionKey(p.topic, p.partition));
       const signature = keySignature(keys, m);
       const backlogs = samples.map((s) => backlogAt(s, keys, m, signature));
-      return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, sub.id, keys, backlogs) };
+      return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, h, sub.id, keys, backlogs) };
     });
 
     const figures = new Map<string, Partial<SubTopologyDecision>>();

@@ -37,12 +37,23 @@ export function sameMembers(a: Sample, b: Sample): boolean {
   return x.length === y.length && x.every((id, i) => id === y[i]);
 }
 
+/** Whether the members changed from `previous` to `sample`, cached per sample (a history is mostly the same polls). */
+const MEMBER_CHANGES = new WeakMap<Sample, { readonly previous: Sample; readonly changed: boolean }>();
+
+function membersChanged(previous: Sample, sample: Sample): boolean {
+  const cached = MEMBER_CHANGES.get(sample);
+  if (cached?.previous === previous) return cached.changed;
+  const changed = known(sample) && known(previous) && !sameMembers(sample, previous);
+  MEMBER_CHANGES.set(sample, { previous, changed });
+  return changed;
+}
+
 /** Per sample: a rebalancing state or a member change, at that sample's time. */
 function changeTimes(history: readonly Sample[]): Array<number | undefined> {
   return history.map((sample, i) => {
     if (REBALANCING.has(sample.group.state)) return sample.at;
     const previous = history[i - 1];
-    if (previous && known(sample) && known(previous) && !sameMembers(sample, previous)) return sample.at;
+    if (previous && membersChanged(previous, sample)) return sample.at;
     return undefined;
   });
 }

@@ -21,49 +21,73 @@ export interface Throughput {
 }
 
 /** One poll-to-poll window of a history, as the throughput estimates see it. */
-interface Window {
+export interface Window {
   /** Milliseconds, 0 when the window does not count. */
   readonly dt: number;
   /** Records committed over the window. */
   readonly drained: bigint;
   readonly instances: number;
-  /** The window's end (epoch ms). */
+  /** The window's end (epoch ms); only read from windows that count. */
   readonly at: number;
 }
 
+/** A window that does not count. */
+const IDLE: Window = { dt: 0, drained: 0n, instances: 0, at: 0 };
+
+/** The window ending at a sample, cached per sample and key set. */
+interface PairWindow {
+  readonly prev: Sample;
+  readonly streamThreads: number;
+  /** IDLE when the group did not run steady from `prev` to the sample. */
+  readonly window: Window;
+}
+
+const PAIRS = new WeakMap<Sample, Map<string, PairWindow>>();
+
 /**
- * The windows of a history in which the group ran undisturbed: stable with
- * the same members and instances at both ends, and not within
- * rebalanceCooldown of a member change (right after one, moved stateful
- * tasks restore their state). `also` adds a condition on the window ending at
- * sample `i`. Others have dt 0.
+ * The window from `a` to `b` (consecutive polls), if the group ran steady
+ * over it: stable, with the same members and instances at both ends. Cached
+ * per `b` and key set, since a history is mostly the same polls from one
+ * decision to the next.
  */
-function steadyWindows(
+function pairWindow(a: Sample, b: Sample, keys: readonly string[], m: TriggerMetadata, signature: string): Window {
+  let bySignature = PAIRS.get(b);
+  if (!bySignature) PAIRS.set(b, (bySignature = new Map<string, PairWindow>()));
+  const cached = bySignature.get(signature);
+  if (cached && cached.prev === a && cached.streamThreads === m.streamThreads) return cached.window;
+  const instances = instancesOf(a.group, m.streamThreads);
+  const steady =
+    a.group.state === 'Stable' &&
+    b.group.state === 'Stable' &&
+    sameMembers(a, b) &&
+    instances !== undefined &&
+    instances === instancesOf(b.group, m.streamThreads);
+  const window = steady
+    ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', m, signature), instances, at: b.at }
+    : IDLE;
+  bySignature.set(signature, { prev: a, streamThreads: m.streamThreads, window });
+  return window;
+}
+
+/**
+ * The windows of a history (window k ends at sample k + 1) in which the
+ * group ran undisturbed: steady (pairWindow), and not within
+ * rebalanceCooldown of a member change (right after one, moved stateful
+ * tasks restore their state). Others are IDLE. Both estimates below start
+ * from these; a caller that wants both computes them once.
+ *
+ * @param disturbed disturbedSamples of the history under m.rebalanceCooldown
+ */
+export function steadyWindows(
   samples: readonly Sample[],
   keys: readonly string[],
   m: TriggerMetadata,
-  signature: string,
-  also: (i: number) => boolean = () => true,
+  disturbed: readonly boolean[] = disturbedSamples(samples, m.rebalanceCooldown),
 ): Window[] {
-  const disturbed = disturbedSamples(samples, m.rebalanceCooldown);
+  const signature = keySignature(keys, m);
   const windows: Window[] = [];
   for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1]!;
-    const b = samples[i]!;
-    const instances = instancesOf(a.group, m.streamThreads);
-    const steady =
-      !disturbed[i - 1] &&
-      a.group.state === 'Stable' &&
-      b.group.state === 'Stable' &&
-      sameMembers(a, b) &&
-      instances !== undefined &&
-      instances === instancesOf(b.group, m.streamThreads) &&
-      also(i);
-    windows.push(
-      steady
-        ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', m, signature), instances, at: b.at }
-        : { dt: 0, drained: 0n, instances: 0, at: b.at },
-    );
+    windows.push(disturbed[i - 1] ? IDLE : pairWindow(samples[i - 1]!, samples[i]!, keys, m, signature));
   }
   return windows;
 }
@@ -102,6 +126,7 @@ function commitSpans(windows: readonly Window[], span: (from: number, to: number
  * `minSpanMs` of busy time has been seen.
  *
  * @param backlogs backlogAt for every sample, over the same keys
+ * @param steady steadyWindows of the history, over the same keys
  */
 export function learnedThroughput(
   samples: readonly Sample[],
@@ -109,28 +134,28 @@ export function learnedThroughput(
   backlogs: readonly bigint[],
   m: TriggerMetadata,
   minSpanMs: number,
+  steady: readonly Window[] = steadyWindows(samples, keys, m),
 ): Throughput | undefined {
   const signature = keySignature(keys, m);
-  const windows = steadyWindows(samples, keys, m, signature, (i) => {
-    const floor = Math.max(
-      m.lagThreshold,
-      (arrivalRate(samples, i, keys, m.rateWindow, m, signature) ?? 0) * BUSY_BACKLOG_SECONDS,
-    );
+  const busy = (i: number): boolean => {
+    const low = Math.min(Number(backlogs[i - 1]!), Number(backlogs[i]!));
+    if (low < m.lagThreshold) return false;
+    const floor = (arrivalRate(samples, i, keys, m.rateWindow, m, signature) ?? 0) * BUSY_BACKLOG_SECONDS;
     // A backlog on fewer partitions than instances leaves some instances idle (a hot partition).
     const spread = Math.min(keys.length, instancesOf(samples[i]!.group, m.streamThreads) ?? 0);
     return (
-      Number(backlogs[i - 1]!) >= floor &&
-      Number(backlogs[i]!) >= floor &&
+      low >= floor &&
       backloggedPartitions(samples, i - 1, keys, m, signature) >= spread &&
       backloggedPartitions(samples, i, keys, m, signature) >= spread
     );
-  });
+  };
+  const windows = steady.map((w, k) => (w.dt > 0 && busy(k + 1) ? w : IDLE));
   // Runs of busy windows without a single commit, lasting stallWindow or more, are stalls.
   for (let start = 0; start < windows.length;) {
     let end = start;
     let span = 0;
     while (end < windows.length && windows[end]!.dt > 0 && windows[end]!.drained === 0n) span += windows[end++]!.dt;
-    if (span >= m.stallWindow) for (let k = start; k < end; k++) windows[k] = { ...windows[k]!, dt: 0, drained: 0n };
+    if (span >= m.stallWindow) for (let k = start; k < end; k++) windows[k] = IDLE;
     start = end > start ? end : start + 1;
   }
   let drained = 0n;
@@ -175,8 +200,8 @@ export function throughputFloor(
   keys: readonly string[],
   m: TriggerMetadata,
   minSpanMs: number,
+  windows: readonly Window[] = steadyWindows(samples, keys, m),
 ): Floor | undefined {
-  const windows = steadyWindows(samples, keys, m, keySignature(keys, m));
   let best: Floor | undefined;
   commitSpans(windows, (from, to) => {
     // Two pointers: for each commit, the latest commit at least minSpanMs before it.

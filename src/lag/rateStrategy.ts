@@ -15,8 +15,8 @@
  * Until it is known:
  * - a group visibly behind (a backlog of BUSY_BACKLOG_SECONDS of arrivals,
  *   and, read below the commit sawtooth, no smaller than a rateWindow
- *   earlier, over time no rebalance disturbed) gets the instances plus
- *   backlog / lagThreshold: what runs is not enough. When the backlog sits on fewer partitions than there are
+ *   earlier; across a rebalance, still rising after what the pause piled up)
+ *   gets the instances plus backlog / lagThreshold: what runs is not enough. When the backlog sits on fewer partitions than there are
  *   instances, it gets at most one more replica per such partition: only
  *   giving their tasks more of a thread helps;
  * - fewer replicas when even the most a replica was seen to process
@@ -119,29 +119,27 @@ interface History {
 }
 
 /**
- * Whether the backlog, read below the commit sawtooth, is no smaller than a
- * rateWindow before sample `i`, over time the group ran undisturbed: a
- * rebalance stops processing, and the backlog it piles up is not falling
- * behind. When a disturbed poll lies in that span, the comparison starts
- * after it; with less than SAWTOOTH_MS of undisturbed running to compare
- * over, the answer is no.
+ * Whether the backlog at sample `i`, read below the commit sawtooth, is not
+ * shrinking: its lowest over the last SAWTOOTH_MS is at least its lowest over
+ * the SAWTOOTH_MS up to a rateWindow earlier. A rebalance stops processing,
+ * and a group that can keep up works off what piled up meanwhile; so when a
+ * poll in that span was disturbed, the backlog must also have stayed, over
+ * the last SAWTOOTH_MS, above the highest it reached before: still rising
+ * after the pile-up.
  */
 function notShrinking(h: History, i: number, plan: SubPlan, m: TriggerMetadata): boolean {
   const { samples, disturbed } = h;
   const before = sampleBefore(samples, i, m.rateWindow);
-  const reach = samples[before ?? 0]!.at - SAWTOOTH_MS;
-  let last = -1;
-  for (let k = i; k >= 0 && samples[k]!.at >= reach; k--) {
-    if (disturbed[k]) {
-      last = k;
-      break;
-    }
-  }
-  if (last < 0) return before === undefined || lowBacklog(samples, i, plan) >= lowBacklog(samples, before, plan);
-  let from = last + 1;
-  while (from <= i && samples[from]!.at - SAWTOOTH_MS <= samples[last]!.at) from++;
-  if (from > i || samples[i]!.at - samples[from]!.at < SAWTOOTH_MS) return false;
-  return lowBacklog(samples, i, plan) >= lowBacklog(samples, from, plan);
+  if (before === undefined) return true;
+  const low = lowBacklog(samples, i, plan);
+  if (low < lowBacklog(samples, before, plan)) return false;
+  const from = samples[before]!.at - SAWTOOTH_MS;
+  let span = i;
+  while (span > 0 && samples[span - 1]!.at >= from) span--;
+  if (!disturbed.slice(span, i + 1).includes(true)) return true;
+  const recent = samples[i]!.at - SAWTOOTH_MS;
+  for (let k = span; k <= i && samples[k]!.at < recent; k++) if (plan.backlogs[k]! > low) return false;
+  return true;
 }
 
 /** Replicas the arrival rate alone needs at sample `i`, by a throughput known (never a floor); 0 if none is. */

@@ -2,8 +2,9 @@
  * `make sim`: replays every trace against every strategy setting under every
  * phase set (runSim.ts PHASES), prints the results (medians and ranges over
  * the phase sets) and how the strategies fare against the baseline, the wall
- * time it took, and writes results.json, results.md and one SVG per trace
- * (the runs under the first phase set) to the output directory.
+ * time it took, and writes results.md, results.json (every run's scores, and
+ * the scaling actions of the runs under the first phase set) and one SVG per
+ * trace (the runs under the first phase set) to the output directory.
  *
  *   node bench/sim/cli.ts [--trace NAME]... [--phases N] [--out DIR] [--jobs N] [--events] [--check FILE]
  *
@@ -126,7 +127,7 @@ writeFileSync(
       objectiveSeconds: LATENCY_OBJECTIVE_SECONDS,
       phases: PHASES.slice(0, phaseCount),
       contenders: CONTENDERS,
-      results: results.map(({ ms: _, ...r }) => r),
+      results: results.map(({ ms: _, events, ...r }) => (r.phase === 0 ? { ...r, events } : r)),
     },
     null,
     2,

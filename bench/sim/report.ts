@@ -35,9 +35,10 @@ export function spread(values: readonly number[]): Spread {
 
 const number = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-/** `median (min–max)`, or the one value when they are all the same. */
+/** `median (min–max)`, or the one value when they all read the same. */
 export function formatSpread(s: Spread, unit: (n: number) => string = number): string {
-  return s.min === s.max ? unit(s.median) : `${unit(s.median)} (${unit(s.min)}–${unit(s.max)})`;
+  const [median, min, max] = [unit(s.median), unit(s.min), unit(s.max)];
+  return min === max ? median : `${median} (${min}–${max})`;
 }
 
 const HEADER = [

@@ -163,5 +163,10 @@ describe('simulator scoring', () => {
     assert.deepEqual(spread([4, 1, 2, 3]), { median: 2.5, min: 1, max: 4 });
     assert.equal(formatSpread(spread([5, 5])), '5');
     assert.equal(formatSpread(spread([1, 2, 4])), '2 (1–4)');
+    assert.equal(
+      formatSpread(spread([0.251, 0.252]), (n) => n.toFixed(2)),
+      '0.25',
+      'the same once rounded',
+    );
   });
 });

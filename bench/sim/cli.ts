@@ -1,11 +1,15 @@
 /**
- * `make sim`: replays every trace against every strategy setting, prints the
- * results and how the strategies fare against the baseline, and writes
- * results.json, results.md and one SVG per trace to the output directory.
+ * `make sim`: replays every trace against every strategy setting under every
+ * phase set (runSim.ts PHASES), prints the results (medians and ranges over
+ * the phase sets) and how the strategies fare against the baseline, the wall
+ * time it took, and writes results.md, results.json (every run's scores, and
+ * the scaling actions of the runs under the first phase set) and one SVG per
+ * trace (the runs under the first phase set) to the output directory.
  *
- *   node bench/sim/cli.ts [--trace NAME]... [--out DIR] [--jobs N] [--events] [--check FILE]
+ *   node bench/sim/cli.ts [--trace NAME]... [--phases N] [--out DIR] [--jobs N] [--events] [--check FILE]
  *
- * --events also prints every scaling action of every run, and why.
+ * --phases N runs only the first N phase sets (a quicker look; --check then
+ * fails). --events also prints every scaling action of every run, and why.
  * --check FILE fails (exit 1) when FILE (the committed results) differs from
  * what this run produced: the simulator is deterministic, so a difference
  * means a strategy or the model changed and the documented results are stale.
@@ -17,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { CONTENDERS, LATENCY_OBJECTIVE_SECONDS } from './contenders.ts';
 import { normalizeMarkdown, report, type Result } from './report.ts';
-import type { Point } from './runSim.ts';
+import { PHASES, type Point } from './runSim.ts';
 import type { Score } from './score.ts';
 import { chart } from './svg.ts';
 import { TRACES, traceByName } from './traces.ts';
@@ -26,6 +30,7 @@ import type { Job } from './worker.ts';
 const { values } = parseArgs({
   options: {
     trace: { type: 'string', multiple: true },
+    phases: { type: 'string', default: String(PHASES.length) },
     out: { type: 'string', default: 'bench/sim/out' },
     jobs: { type: 'string', default: String(Math.max(1, availableParallelism())) },
     check: { type: 'string' },
@@ -36,6 +41,9 @@ const traces = values.trace?.map(traceByName) ?? TRACES;
 const jobs = Number(values.jobs);
 if (!Number.isInteger(jobs) || jobs < 1)
   throw new Error(`--jobs must be a whole number of at least 1, got "${values.jobs}"`);
+const phaseCount = Number(values.phases);
+if (!Number.isInteger(phaseCount) || phaseCount < 1 || phaseCount > PHASES.length)
+  throw new Error(`--phases must be a whole number from 1 to ${PHASES.length}, got "${values.phases}"`);
 
 interface Outcome {
   readonly score: Score;
@@ -44,40 +52,56 @@ interface Outcome {
   readonly ms: number;
 }
 
-function runJob(job: Job): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: job });
-    worker.once('message', (outcome: Outcome) => resolve(outcome));
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`simulation ${job.trace}/${job.contender} exited with ${code}`));
-    });
-  });
-}
-
-/** Runs `work` with at most `limit` at a time, keeping the order of results. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
+/**
+ * Runs `jobs` on `threads` worker threads, each taking the next job when it
+ * finishes one; the outcomes in the order of `jobs`.
+ */
+async function runAll(jobs: readonly Job[], threads: number): Promise<Outcome[]> {
+  const outcomes = new Array<Outcome>(jobs.length);
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
+  const lane = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./worker.ts', import.meta.url));
+      let current = -1;
+      const give = (): void => {
+        if (next >= jobs.length) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        current = next++;
+        worker.postMessage(jobs[current]);
+      };
+      worker.on('message', (outcome: Outcome) => {
+        outcomes[current] = outcome;
+        give();
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        if (next < jobs.length || outcomes[current] === undefined) {
+          const job = jobs[current];
+          reject(new Error(`simulation ${job?.trace}/${job?.contender} (phase set ${job?.phase}) exited with ${code}`));
+        }
+      });
+      give();
+    });
+  await Promise.all(Array.from({ length: Math.min(threads, jobs.length) }, lane));
+  return outcomes;
 }
 
 const started = performance.now();
+const phaseIndexes = PHASES.slice(0, phaseCount).map((_, i) => i);
+const all: Job[] = traces.flatMap((t) =>
+  CONTENDERS.flatMap((c) => phaseIndexes.map((phase) => ({ trace: t.name, contender: c.name, phase }))),
+);
 // Longest first, so the day-long trace does not start last.
-const all = traces.flatMap((t) => CONTENDERS.map((c) => ({ trace: t.name, contender: c.name, length: t.durationMs })));
-const order = [...all].sort((a, b) => b.length - a.length);
-const outcomes = await pool(order, jobs, ({ trace, contender }) => runJob({ trace, contender }));
-const byKey = new Map(order.map((job, i) => [`${job.trace}/${job.contender}`, outcomes[i]!]));
-const results: Result[] = all.map(({ trace, contender }) => {
-  const outcome = byKey.get(`${trace}/${contender}`)!;
-  return { score: outcome.score, events: outcome.events, ms: outcome.ms };
+const length = (job: Job): number => traceByName(job.trace).durationMs;
+const order = [...all].sort((a, b) => length(b) - length(a));
+const outcomes = await runAll(order, jobs);
+const key = (job: Job): string => `${job.trace}/${job.contender}/${job.phase}`;
+const byKey = new Map(order.map((job, i) => [key(job), outcomes[i]!]));
+const results: Result[] = all.map((job) => {
+  const outcome = byKey.get(key(job))!;
+  return { score: outcome.score, phase: job.phase, events: outcome.events, ms: outcome.ms };
 });
 const elapsed = (performance.now() - started) / 1000;
 
@@ -86,21 +110,40 @@ mkdirSync(out, { recursive: true });
 const text = report(traces, results, LATENCY_OBJECTIVE_SECONDS);
 if (values.events) {
   for (const r of results) {
-    process.stdout.write(`\n${r.score.trace} / ${r.score.contender}: ${r.events.length} scaling action(s)\n`);
+    process.stdout.write(
+      `\n${r.score.trace} / ${r.score.contender} / phase set ${r.phase + 1}: ${r.events.length} scaling action(s)\n`,
+    );
     for (const e of r.events) process.stdout.write(`  ${e.atSeconds}s  ${e.from} → ${e.to}  ${e.by}: ${e.reason}\n`);
   }
 }
 process.stdout.write(
-  `${text.console}\nsimulated ${results.length} runs in ${elapsed.toFixed(1)} s on ${jobs} thread(s)\n`,
+  `${text.console}\nsimulated ${results.length} runs (${traces.length} trace(s) × ${CONTENDERS.length} settings × ${phaseCount} phase set(s)) in ${elapsed.toFixed(1)} s wall time on ${jobs} thread(s)\n`,
 );
 writeFileSync(join(out, 'results.md'), text.markdown);
 writeFileSync(
   join(out, 'results.json'),
-  `${JSON.stringify({ objectiveSeconds: LATENCY_OBJECTIVE_SECONDS, contenders: CONTENDERS, results: results.map(({ ms: _, ...r }) => r) }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      objectiveSeconds: LATENCY_OBJECTIVE_SECONDS,
+      phases: PHASES.slice(0, phaseCount),
+      contenders: CONTENDERS,
+      results: results.map(({ ms: _, events, ...r }) => (r.phase === 0 ? { ...r, events } : r)),
+    },
+    null,
+    2,
+  )}\n`,
 );
+const first = PHASES[0]!;
+const phaseNote = `one run: KEDA polls at ${first.kedaMs / 1000} s, the HPA syncs at ${first.hpaMs / 1000} s into their periods (phase set 1 of ${PHASES.length})`;
 for (const trace of traces) {
-  const lines = CONTENDERS.map((c) => ({ name: c.name, series: byKey.get(`${trace.name}/${c.name}`)!.series }));
-  writeFileSync(join(out, `${trace.name}.svg`), chart(trace.name, trace.description, lines, LATENCY_OBJECTIVE_SECONDS));
+  const lines = CONTENDERS.map((c) => ({
+    name: c.name,
+    series: byKey.get(key({ trace: trace.name, contender: c.name, phase: 0 }))!.series,
+  }));
+  writeFileSync(
+    join(out, `${trace.name}.svg`),
+    chart(trace.name, `${trace.description}; ${phaseNote}`, lines, LATENCY_OBJECTIVE_SECONDS),
+  );
 }
 process.stdout.write(`wrote ${out}/results.md, results.json and ${traces.length} SVG file(s)\n`);
 if (values.check !== undefined) {

@@ -2,15 +2,20 @@
  * One simulated run: a trace, one strategy's settings, the real scaler
  * (ScalerService over a PollerRegistry polling a MemoryKafka the simulated
  * application writes to), and KEDA + the HPA acting on its answers, on a
- * simulated clock that moves one second per step.
+ * simulated clock that moves one second at a time; the application moves
+ * in steps of MODEL_STEP_MS.
  *
  * Every loop keeps its production period: the poller reads every
  * SCALER_POLL_INTERVAL (the default config), KEDA calls IsActive every
  * pollingInterval, the HPA calls GetMetrics every sync period, each loop at
- * its own phase, as they are not in step in a cluster.
+ * its own phase, as they are not in step in a cluster. Results must not
+ * hang on where those phases fall, so every trace runs under each of PHASES.
+ * The HPA gets the metric and target as the gRPC handlers send them
+ * (safeQuantity: never negative, NaN or infinite).
  */
 import type { Decision } from '../../src/lag/strategy.ts';
 import { loadConfig } from '../../src/config.ts';
+import { safeQuantity } from '../../src/grpc/externalScalerService.ts';
 import { MemoryKafka } from '../../src/kafka/memoryKafka.ts';
 import { createLogger } from '../../src/logger.ts';
 import { PollerRegistry } from '../../src/poller/pollerRegistry.ts';
@@ -48,12 +53,37 @@ export interface Run {
   readonly errors: number;
 }
 
+/**
+ * Where the loops that are not in step start within their periods: KEDA's
+ * and the HPA's, and the commit timers of the pods a trace starts with.
+ */
+export interface Phases {
+  readonly kedaMs: number;
+  readonly hpaMs: number;
+  readonly commitMs: number;
+}
+
+/**
+ * The phases every trace runs under, spread over KEDA's 30 s, the HPA's
+ * 15 s and the 30 s commit interval, none in step with another. The first
+ * is the one the pictures show.
+ */
+export const PHASES: readonly Phases[] = [
+  { kedaMs: 11_000, hpaMs: 4_000, commitMs: 0 },
+  { kedaMs: 2_000, hpaMs: 9_000, commitMs: 7_000 },
+  { kedaMs: 17_000, hpaMs: 13_000, commitMs: 19_000 },
+  { kedaMs: 23_000, hpaMs: 1_000, commitMs: 26_000 },
+  { kedaMs: 29_000, hpaMs: 7_000, commitMs: 13_000 },
+];
+
+/** The application's step: the poller's default 2 s interval, so every poll sees a fresh step. */
+export const MODEL_STEP_MS = 2_000;
+
 export interface SimOptions {
   readonly app?: Partial<AppParams>;
   readonly keda?: Partial<KedaHpaParams>;
-  /** Where KEDA's and the HPA's loops start within their periods (they are not in step with each other or the load). */
-  readonly kedaPhaseMs?: number;
-  readonly hpaPhaseMs?: number;
+  /** Where the loops start within their periods; PHASES[0] if not given. */
+  readonly phases?: Phases;
   /** Seconds between points of the series. */
   readonly seriesEverySeconds?: number;
   /** Sees every decision (for looking into a run). */
@@ -61,7 +91,7 @@ export interface SimOptions {
 }
 
 const START = Date.UTC(2026, 0, 5, 0, 0, 0);
-const STEP_MS = 1_000;
+const SECOND = 1_000;
 const BOOTSTRAP = 'sim-kafka:9092';
 
 export async function runSim(trace: Trace, contender: Contender, options: SimOptions = {}): Promise<Run> {
@@ -81,20 +111,19 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
     scalerMetadata: { bootstrapServers: BOOTSTRAP, consumerGroup: appParams.appId, ...contender.metadata },
   };
 
-  app.start(trace.initialReplicas, clock.now);
+  const phases = options.phases ?? PHASES[0]!;
+  app.start(trace.initialReplicas, clock.now, phases.commitMs);
   keda.assume(trace.initialReplicas, clock.now);
   // The first RPC creates the poller; poll once so it never waits on the wall clock.
   const trigger = scaler.trigger(ref);
   registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
   await registry.pollAll();
 
-  const seconds = Math.ceil(trace.durationMs / STEP_MS);
+  const seconds = Math.ceil(trace.durationMs / SECOND);
   const latencyBySecond = new Float64Array(seconds);
   const replicasBySecond = new Uint16Array(seconds);
   const series: Point[] = [];
   const every = options.seriesEverySeconds ?? 10;
-  const kedaPhase = options.kedaPhaseMs ?? 11_000;
-  const hpaPhase = options.hpaPhaseMs ?? 4_000;
   const crashes = [...trace.crashes];
   let firstRecordAt: number | undefined;
   let errors = 0;
@@ -111,24 +140,29 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
   };
 
   try {
+    let rate = 0;
     for (let i = 0; i < seconds; i++) {
-      const t = i * STEP_MS;
+      const t = i * SECOND;
       clock.now = START + t;
-      for (const crash of crashes.filter((c) => c.atMs === t)) app.crash(crash.pods, clock.now, crash.restartMs);
-      const rate = trace.rate(t);
-      if (rate > 0) {
-        firstRecordAt ??= t / 1000;
-        app.produce(rate * (STEP_MS / 1000), trace.weights(t, appParams.partitions), clock.now);
+      if (t % MODEL_STEP_MS === 0) {
+        for (const crash of crashes.filter((c) => c.atMs >= t && c.atMs < t + MODEL_STEP_MS)) {
+          app.crash(crash.pods, clock.now, crash.restartMs);
+        }
+        rate = trace.rate(t);
+        if (rate > 0) {
+          firstRecordAt ??= t / 1000;
+          app.produce(rate * (MODEL_STEP_MS / 1000), trace.weights(t, appParams.partitions), clock.now);
+        }
+        app.step(clock.now, MODEL_STEP_MS);
       }
-      app.step(clock.now, STEP_MS);
       if (t % config.pollIntervalMs === 0) await registry.pollAll();
-      if ((t - kedaPhase) % keda.params.pollingIntervalMs === 0) {
+      if ((t - phases.kedaMs) % keda.params.pollingIntervalMs === 0) {
         const answer = await ask();
         if (answer) keda.kedaPoll(clock.now, answer.active);
       }
-      if ((t - hpaPhase) % keda.params.hpaSyncMs === 0 && keda.replicas > 0) {
+      if ((t - phases.hpaMs) % keda.params.hpaSyncMs === 0 && keda.replicas > 0) {
         const answer = await ask();
-        if (answer) keda.hpaSync(clock.now, answer.metricValue, answer.target);
+        if (answer) keda.hpaSync(clock.now, safeQuantity(answer.metricValue), safeQuantity(answer.target));
       }
       app.setReplicas(keda.replicas, clock.now);
       if (t % 60_000 === 0) app.applyRetention();

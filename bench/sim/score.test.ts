@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { report, type Result } from './report.ts';
+import { formatSpread, report, spread, type Result } from './report.ts';
 import type { Run } from './runSim.ts';
 import { checkTargets, score, type Score } from './score.ts';
 import { TRACES, type Trace } from './traces.ts';
@@ -117,6 +117,7 @@ describe('simulator scoring', () => {
     const steady = TRACES.find((t) => t.name === 'steady')!;
     const results: Result[] = ['offset-keda', 'offset-tuned', 'time', 'rate'].map((contender, i) => ({
       score: { ...base, trace: 'steady', contender, replicaSeconds: 1000 - i * 100 },
+      phase: 0,
       events: [],
       ms: 1,
     }));
@@ -124,6 +125,48 @@ describe('simulator scoring', () => {
     assert.match(text, /^steady: 300 records\/s/m);
     assert.match(text, /^rate +10 +700 +5 /m);
     assert.match(markdown, /^\| rate \| 10 \| 700 \| 5 \| — \| — \| 0 \| 0 \|$/m);
-    assert.match(markdown, /^\| steady \| time \| met \| 0\.80× — \| 1\.00× missed \|$/m);
+    assert.match(markdown, /^\| steady \| time \| met 1\/1 \| 0\.80× — \| 1\.00× missed 0\/1 \|$/m);
+  });
+
+  it('over several phase sets: medians with their range, and targets met under most phase sets', () => {
+    const burst = TRACES.find((t) => t.name === 'burst5x')!;
+    const run = (contender: string, phase: number, over: number, replicaSeconds: number, actions: number): Result => ({
+      score: {
+        ...base,
+        trace: 'burst5x',
+        contender,
+        secondsOverObjective: over,
+        replicaSeconds,
+        scalingActions: actions,
+      },
+      phase,
+      events: [],
+      ms: 1,
+    });
+    const results: Result[] = [0, 1, 2].flatMap((phase) => [
+      run('offset-keda', phase, 0, 1000, 2),
+      run('rate', phase, [0, 30, 0][phase]!, [700, 900, 750][phase]!, [1, 1, 2][phase]!),
+    ]);
+    const { markdown } = report([burst], results, 120);
+    assert.match(markdown, /^\| rate \| 0 \(0–30\) \| 750 \(700–900\) \| 1 \(1–2\) \|/m);
+    assert.match(markdown, /^\| offset-keda \| 0 \| 1000 \| 2 \|/m);
+    assert.match(
+      markdown,
+      /^\| burst5x \| rate \| met 2\/3 \| 0\.75× \(0\.70×–0\.90×\) met 2\/3 \| 0\.50× \(0\.50×–1\.00×\) met 2\/3 \|$/m,
+    );
+    const missed = report([burst], [...results, run('rate', 3, 40, 900, 2), run('offset-keda', 3, 0, 1000, 2)], 120);
+    assert.match(missed.markdown, /^\| burst5x \| rate \| missed 2\/4 \(\+15 s\) \|/m);
+  });
+
+  it('spread: the median (the mean of the middle two for an even count) and the range', () => {
+    assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
+    assert.deepEqual(spread([4, 1, 2, 3]), { median: 2.5, min: 1, max: 4 });
+    assert.equal(formatSpread(spread([5, 5])), '5');
+    assert.equal(formatSpread(spread([1, 2, 4])), '2 (1–4)');
+    assert.equal(
+      formatSpread(spread([0.251, 0.252]), (n) => n.toFixed(2)),
+      '0.25',
+      'the same once rounded',
+    );
   });
 });

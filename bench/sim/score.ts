@@ -56,7 +56,7 @@ export function score(run: Run, trace: Trace, objectiveSeconds: number): Score {
   };
 }
 
-/** The targets for one trace: a contender against the baseline. */
+/** The targets for one trace: a contender against the baseline. */
 export interface TargetCheck {
   readonly trace: string;
   readonly contender: string;

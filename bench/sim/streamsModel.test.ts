@@ -47,6 +47,29 @@ describe('simulated Kafka Streams application', () => {
     assert.equal(await s.committed(), first, 'unchanged until the next commit');
   });
 
+  it('each pod commits its own tasks on its own timer, so pods are not in step', async () => {
+    const s = setup(2);
+    const movedPartitions = async (): Promise<number> =>
+      (await s.kafka.committedOffsets(DEFAULT_APP.appId, undefined)).filter((p) => p.offset > 0n).length;
+    // Two pods' timers spread over the 30 s interval: one fires at 15 s, the other at 30 s.
+    s.run(14_000, 120);
+    assert.equal(await movedPartitions(), 0, 'no timer fired yet');
+    s.run(16_000, 120);
+    assert.equal(await movedPartitions(), 12, "the first pod's 12 of the 24 tasks");
+    s.run(31_000, 120);
+    assert.equal(await movedPartitions(), 24, 'both pods');
+  });
+
+  it('a pod that joins starts its commit timer then', async () => {
+    const s = setup(0);
+    s.app.setReplicas(1, 0);
+    s.app.produce(1_200, uniform(DEFAULT_APP.partitions), 0);
+    s.run(DEFAULT_APP.startupMs + DEFAULT_APP.commitIntervalMs - 1_000);
+    assert.equal(await s.committed(), 0n, 'joined at 20 s: nothing committed before 50 s');
+    s.run(DEFAULT_APP.startupMs + DEFAULT_APP.commitIntervalMs);
+    assert.ok((await s.committed()) > 0n);
+  });
+
   it('a new pod joins after its start-up time, and every task pauses for the rebalance', async () => {
     const s = setup(1);
     s.app.setReplicas(2, 0);

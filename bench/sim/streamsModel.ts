@@ -15,8 +15,9 @@
  *   PreparingRebalance meanwhile;
  * - start-up and warm-up: a new pod joins after `startupMs`; a stateful task
  *   that moves restores its state for `warmupMs` before it processes;
- * - commits every `commitIntervalMs` (Kafka Streams' at-least-once default is
- *   30 s), so committed lag is a sawtooth.
+ * - commits: each pod commits its tasks every `commitIntervalMs` (Kafka
+ *   Streams' at-least-once default is 30 s) on its own timer, started when
+ *   it joins, so committed lag is a sawtooth per pod and pods are not in step.
  * Ground truth (records waiting, age of the oldest waiting record) comes
  * from the model itself, not from the scaler.
  */
@@ -62,6 +63,9 @@ interface Task {
   warmUntil: number;
   /** Append times of records not yet processed: [end offset after the append, time]. */
   readonly appends: Array<[number, number]>;
+  /** Fractions of a record appended and processed, carried to the next step. */
+  appendCarry: number;
+  processCarry: number;
 }
 
 interface Pod {
@@ -71,7 +75,8 @@ interface Pod {
   readyAt: number;
   /** Gone (scaled in or crashed), still a member until its session times out. */
   goneAt: number | undefined;
-  /** A crashed pod restarts as a new pod at this time. */
+  /** When its commit timer next fires (set when it joins). */
+  commitAt: number;
 }
 
 export interface Truth {
@@ -87,11 +92,11 @@ export class SimStreamsApp {
   readonly repartitionTopic: string;
   readonly #kafka: MemoryKafka;
   readonly #tasks: Task[] = [];
+  /** Tasks by topic and partition. */
+  readonly #byPartition = new Map<string, Task>();
   #pods: Pod[] = [];
   #nextPod = 0;
   #pausedUntil = 0;
-  #lastCommit = 0;
-  #carry = new Map<string, number>();
   /** Pods (by id) that left and whose session has not expired yet. */
   #ghosts: Pod[] = [];
   /** Restarts pending after a crash: [time]. */
@@ -105,6 +110,7 @@ export class SimStreamsApp {
     for (let p = 0; p < params.partitions; p++) {
       this.#tasks.push(this.#newTask(this.sourceTopic, p, false), this.#newTask(this.repartitionTopic, p, true));
     }
+    for (const task of this.#tasks) this.#byPartition.set(task.id, task);
   }
 
   /** Pods that exist (starting, joined), what a replica count is billed for. */
@@ -112,24 +118,36 @@ export class SimStreamsApp {
     return this.#pods.length;
   }
 
-  /** Starts with `replicas` pods already running and their tasks restored (the state before a trace). */
-  start(replicas: number, now: number): void {
-    for (let i = 0; i < replicas; i++)
-      this.#pods.push({ id: this.#nextPod++, joined: true, readyAt: now, goneAt: undefined });
+  /**
+   * Starts with `replicas` pods already running and their tasks restored
+   * (the state before a trace). Their commit timers are spread evenly over
+   * the commit interval, the first pod's `commitPhaseMs` into it (so with 0
+   * it first commits a whole interval after the start).
+   */
+  start(replicas: number, now: number, commitPhaseMs = 0): void {
+    const interval = this.params.commitIntervalMs;
+    for (let i = 0; i < replicas; i++) {
+      const into = (commitPhaseMs + Math.round((i * interval) / replicas)) % interval;
+      this.#pods.push({
+        id: this.#nextPod++,
+        joined: true,
+        readyAt: now,
+        goneAt: undefined,
+        commitAt: now + interval - into,
+      });
+    }
     this.#assign(now);
     // An application that ran before: every partition has a committed offset.
     for (const task of this.#tasks) {
       task.warmUntil = now;
       this.#kafka.commit(this.params.appId, task.topic, task.partition, task.position);
     }
-    this.#lastCommit = now;
     this.#publishGroup(now);
   }
 
   /** The Deployment's replica count, as KEDA and the HPA set it. */
   setReplicas(target: number, now: number): void {
-    while (this.#pods.length < target)
-      this.#pods.push({ id: this.#nextPod++, joined: false, readyAt: now + this.params.startupMs, goneAt: undefined });
+    while (this.#pods.length < target) this.#pods.push(this.#newPod(now + this.params.startupMs));
     while (this.#pods.length > target) this.#leave(this.#pods.pop()!, now);
   }
 
@@ -151,22 +169,26 @@ export class SimStreamsApp {
     const p = this.params;
     for (const at of this.#restarts.filter((t) => t <= now)) {
       this.#restarts.splice(this.#restarts.indexOf(at), 1);
-      this.#pods.push({ id: this.#nextPod++, joined: false, readyAt: now + p.startupMs, goneAt: undefined });
+      this.#pods.push(this.#newPod(now + p.startupMs));
     }
     // Pods that finished starting join; sessions of gone pods expire: both rebalance.
     const joining = this.#pods.filter((pod) => !pod.joined && pod.readyAt <= now);
     const expired = this.#ghosts.filter((g) => g.goneAt! + p.sessionTimeoutMs <= now);
     if (joining.length > 0 || expired.length > 0) {
-      for (const pod of joining) pod.joined = true;
+      for (const pod of joining) {
+        pod.joined = true;
+        pod.commitAt = now + p.commitIntervalMs;
+      }
       this.#ghosts = this.#ghosts.filter((g) => !expired.includes(g));
       this.#pausedUntil = now + p.rebalancePauseMs;
       this.#assign(now);
     }
     if (now >= this.#pausedUntil) this.#process(now, dtMs);
-    if (now - this.#lastCommit >= p.commitIntervalMs) {
-      this.#lastCommit = now;
+    for (const pod of this.#pods) {
+      if (!pod.joined || pod.commitAt > now) continue;
+      while (pod.commitAt <= now) pod.commitAt += p.commitIntervalMs;
       for (const task of this.#tasks) {
-        if (task.owner === undefined || !this.#isRunning(task.owner) || task.committed === task.position) continue;
+        if (task.owner !== pod.id || task.committed === task.position) continue;
         task.committed = task.position;
         this.#kafka.commit(p.appId, task.topic, task.partition, task.position);
       }
@@ -206,7 +228,13 @@ export class SimStreamsApp {
       owner: undefined,
       warmUntil: 0,
       appends: [],
+      appendCarry: 0,
+      processCarry: 0,
     };
+  }
+
+  #newPod(readyAt: number): Pod {
+    return { id: this.#nextPod++, joined: false, readyAt, goneAt: undefined, commitAt: Infinity };
   }
 
   #isRunning(podId: number): boolean {
@@ -321,7 +349,7 @@ export class SimStreamsApp {
     // Re-keyed records go to the repartition partition of the same key: the skew of the source carries over.
     for (let partition = 0; partition < p.partitions; partition++) {
       const records = repartitioned[partition]!;
-      if (records > 0) this.#append(this.repartitionTopic, records, oneHot(p.partitions, partition), now);
+      if (records > 0) this.#appendTo(this.#byPartition.get(`${this.repartitionTopic}-${partition}`)!, records, now);
     }
   }
 
@@ -331,24 +359,27 @@ export class SimStreamsApp {
 
   /** Processes (a fraction of) records; whole records only reach the position. */
   #advance(task: Task, records: number): void {
-    const carried = (this.#carry.get(task.id) ?? 0) + records;
+    const carried = task.processCarry + records;
     const whole = Math.floor(carried + 1e-9);
-    this.#carry.set(task.id, carried - whole);
+    task.processCarry = carried - whole;
     task.position += whole;
     while (task.appends.length > 0 && task.appends[0]![0] <= task.position) task.appends.shift();
   }
 
   #append(topic: string, records: number, weights: readonly number[], now: number): void {
     weights.forEach((weight, partition) => {
-      const key = `append:${topic}-${partition}`;
-      const carried = (this.#carry.get(key) ?? 0) + records * weight;
-      const whole = Math.floor(carried + 1e-9);
-      this.#carry.set(key, carried - whole);
-      if (whole <= 0) return;
-      this.#kafka.produce(topic, partition, whole, now);
-      const task = this.#tasks.find((t) => t.topic === topic && t.partition === partition)!;
-      task.appends.push([Number(this.#kafka.endOffset(topic, partition)), now]);
+      if (weight > 0) this.#appendTo(this.#byPartition.get(`${topic}-${partition}`)!, records * weight, now);
     });
+  }
+
+  /** Appends whole records to a task's partition; fractions carry over to the next append. */
+  #appendTo(task: Task, records: number, now: number): void {
+    const carried = task.appendCarry + records;
+    const whole = Math.floor(carried + 1e-9);
+    task.appendCarry = carried - whole;
+    if (whole <= 0) return;
+    this.#kafka.produce(task.topic, task.partition, whole, now);
+    task.appends.push([Number(this.#kafka.endOffset(task.topic, task.partition)), now]);
   }
 
   #publishGroup(now: number): void {

@@ -3,7 +3,7 @@
  * into the source topic, spread over its partitions), the replicas running
  * when it starts, and the crashes that happen on the way.
  *
- * `dailySine` is held out: no strategy setting in strategies.ts was chosen by
+ * `dailySine` is held out: no strategy setting in contenders.ts was chosen by
  * looking at it, so its row shows how the settings carry to a load they were
  * not reasoned about.
  */

@@ -10,6 +10,7 @@
  *   not making progress, so more replicas would not help.
  */
 import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from '../poller/sample.ts';
+import { sampleBefore } from './rates.ts';
 
 /** Keys (see partitionKey) of partitions whose committed offset did not move during the last `windowMs`. */
 export function persistentPartitions(history: readonly Sample[], windowMs: number): ReadonlySet<string> {
@@ -33,15 +34,9 @@ function standingStill(
 ): ReadonlySet<string> {
   const latest = history[history.length - 1];
   if (!latest) return new Set();
-  let from = -1;
-  for (let i = history.length - 1; i >= 0; i--) {
-    if (latest.at - history[i]!.at >= windowMs) {
-      from = i;
-      break;
-    }
-  }
+  const from = sampleBefore(history, history.length - 1, windowMs);
   // The history does not reach back a whole window yet: nothing qualifies.
-  if (from < 0) return new Set();
+  if (from === undefined) return new Set();
 
   const candidates = new Map<string, bigint>();
   for (const p of latest.partitions) {

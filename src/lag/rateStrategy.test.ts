@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
 import type { GroupInfo, Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
-import {
-  arrivalRate,
-  backloggedPartitions,
-  backlogAt,
-  instancesOf,
-  learnedThroughput,
-  throughputFloor,
-} from './rates.ts';
-import { rateStrategy } from './rateStrategy.ts';
-import type { Decision } from './strategy.ts';
+import { arrivalRate, backloggedPartitions, backlogAt, instancesOf } from './rates.ts';
+import { FLOOR_MEMORY_MS, rateStrategy, usableThroughput } from './rateStrategy.ts';
+import type { Decision, SubTopologyDecision } from './strategy.ts';
+import { learnedThroughput, throughputFloor } from './throughput.ts';
 
 function meta(extra: Record<string, string> = {}) {
   const parsed = parseTriggerMetadata({
@@ -62,6 +56,14 @@ function history(load: Load): Sample[] {
     );
   }
   return out;
+}
+
+/**
+ * A group whose state DescribeGroups did not give: it never counts as
+ * running steady, so nothing is measured from it, and nothing disturbs it.
+ */
+function unknownState(instances: number): GroupInfo {
+  return { ...stableGroup(instances), state: '' };
 }
 
 const learn = (h: Sample[], m = meta()) =>
@@ -202,7 +204,10 @@ describe('rate strategy', () => {
       lagThreshold: '10',
     });
     assert.equal(d.metricValue, 2, 'the current 2 instances');
-    assert.match(d.explanation, /throughput not known yet \(no busy period in the history\), so the current instances/);
+    assert.match(
+      d.explanation,
+      /throughput not known yet, and at the 50\/s each replicas were seen doing, the current instances are needed → 2/,
+    );
   });
 
   it('from zero, with no throughput known: backlog / lagThreshold', () => {
@@ -292,8 +297,6 @@ describe('rate strategy: before the throughput is measured, and after', () => {
       now: h[h.length - 1]!.at,
       ...(previous ? { previous } : {}),
     });
-  /** Member ids that change every poll: a group that never runs steady long enough to measure. */
-  const churning = (instances: number) => (t: number) => stableGroup(instances, `-${t}`);
 
   it('remembers a learned throughput once the busy time has left the history', () => {
     // Busy: 4 partitions × 10/s drained by 2 instances = 20/s per replica.
@@ -314,7 +317,8 @@ describe('rate strategy: before the throughput is measured, and after', () => {
     const calm = history({ seconds: 60, arrive: 5, drain: 5, backlog: 0, group: stableGroup(3) });
     const before = decide(calm);
     assert.equal(before.metricValue, 3, 'a floor of 20/s over 3 instances would need 5: no change');
-    assert.equal(before.topology.subTopologies[0]!.throughputFloor, 6.7);
+    assert.equal(before.topology.subTopologies[0]!.throughputFloor, 20 / 3, 'kept at full precision');
+    assert.equal(before.topology.subTopologies[0]!.throughputFloorAt, 60_000);
     // An earlier decision saw replicas do 40/s each: 20 / 0.7 / 40 → 1.
     const seen = {
       ...before,
@@ -329,17 +333,17 @@ describe('rate strategy: before the throughput is measured, and after', () => {
   });
 
   it('a group visibly behind adds backlog / lagThreshold replicas to what it has, unless the backlog shrinks', () => {
-    // 4 × 2000 waiting, 4 × 20/s more arriving than processed; members churn, so nothing is measured.
-    const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: churning(1) });
+    // 4 × 2000 waiting, 4 × 20/s more arriving than processed; nothing is measured.
+    const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: unknownState(1) });
     const settings = { lagThreshold: '5000', rateWindow: '30s', scaleDownDelay: '0' };
     const d = decide(growing, settings);
     // backlog 8000 + 4800 = 12800 ≥ 60 s of 100/s arrivals: 1 + ceil(12800 / 5000) = 4.
     assert.equal(d.metricValue, 4, d.explanation);
     assert.match(
       d.explanation,
-      /the group is behind \(backlog over 60s of arrivals\), so the instances \+ backlog \/ lagThreshold 5000 → 4/,
+      /the group is behind \(backlog over 60s of arrivals, not shrinking\), so the instances \+ backlog \/ lagThreshold 5000, at most one more per backlogged partition → 4/,
     );
-    const shrinking = history({ seconds: 60, arrive: 5, drain: 25, backlog: 10_000, group: churning(1) });
+    const shrinking = history({ seconds: 60, arrive: 5, drain: 25, backlog: 10_000, group: unknownState(1) });
     const s = decide(shrinking, settings);
     assert.equal(s.metricValue, 1, `catching up with what it has: ${s.explanation}`);
   });
@@ -380,7 +384,202 @@ describe('rate strategy: before the throughput is measured, and after', () => {
       );
     }
     const floor = throughputFloor(h, keys, meta(), 30_000);
-    assert.ok(floor !== undefined && Math.abs(floor - 20) < 0.01, String(floor));
+    assert.ok(floor !== undefined && Math.abs(floor.perReplica - 20) < 0.01, String(floor?.perReplica));
+    assert.equal(floor.at, 120_000, 'seen over a stretch ending at the last commit');
     assert.equal(throughputFloor(h, keys, meta(), 200_000), undefined, 'no stretch that long');
+  });
+});
+
+describe('rate strategy: what a decision keeps, and what it relies on', () => {
+  const decide = (h: Sample[], extra: Record<string, string> = {}, previous?: Decision, now = h[h.length - 1]!.at) =>
+    rateStrategy.decide({
+      metadata: meta(extra),
+      latest: h[h.length - 1]!,
+      history: h,
+      now,
+      ...(previous ? { previous } : {}),
+    });
+  /** `decision` with its one sub-topology's figures replaced by `figures`. */
+  const withFigures = (decision: Decision, figures: Partial<SubTopologyDecision>): Decision => ({
+    ...decision,
+    topology: {
+      ...decision.topology,
+      subTopologies: [{ ...decision.topology.subTopologies[0]!, ...figures }],
+    },
+  });
+  /** 4 × 5/s arriving and processed by 3 instances: nothing busy, nothing learned. */
+  const calm = () => history({ seconds: 60, arrive: 5, drain: 5, backlog: 0, group: stableGroup(3) });
+
+  it('heldAtLeast: what the arrival rate needs at a throughput given or learned', () => {
+    // 4 × 25/s = 100/s; 100 / 0.5 / 70 → 3 replicas for arrivals alone.
+    const h = history({ seconds: 20, arrive: 25, drain: 25, backlog: 750 });
+    assert.equal(decide(h, { replicaThroughput: '70', targetUtilization: '0.5' }).heldAtLeast, 3);
+    // Learned 20/s per replica from a busy group; 4 × 5/s = 20/s arriving: 20 / 0.7 / 20 → 2.
+    const busy = decide(history({ seconds: 60, arrive: 5, drain: 10, backlog: 10_000 }));
+    assert.ok(busy.topology.subTopologies[0]!.throughputLearnedAt !== undefined);
+    assert.equal(busy.heldAtLeast, 2);
+  });
+
+  it('heldAtLeast: never from a floor alone, which can overstate what a replica does', () => {
+    const d = decide(calm());
+    assert.ok(d.topology.subTopologies[0]!.throughputFloor !== undefined, 'a floor is known');
+    assert.equal(d.heldAtLeast, undefined);
+    const seen = decide(calm(), {}, withFigures(d, { throughputFloor: 40, throughputFloorAt: 60_000 }));
+    assert.equal(seen.metricValue, 1, 'the floor sizes the group');
+    assert.equal(seen.heldAtLeast, undefined, 'but holds nothing up during a rebalance');
+  });
+
+  it('keeps a remembered throughput at full precision: a slow one does not round to 0', () => {
+    const slow = withFigures(decide(calm()), { replicaThroughput: 0.04, throughputLearnedAt: 0 });
+    const d = decide(calm(), {}, slow);
+    assert.equal(d.topology.subTopologies[0]!.replicaThroughput, 0.04);
+    // 20/s / 0.7 / 0.04 per replica: far more than the 4 tasks allow.
+    assert.equal(d.metricValue, 4, d.explanation);
+    assert.match(d.explanation, /0\/s per replica \(learned 1m ago\)/);
+  });
+
+  for (const bad of [0, Number.NaN, Infinity, -5]) {
+    it(`a remembered throughput or floor of ${bad} is not used: the metric stays a finite count`, () => {
+      const base = decide(calm());
+      const remembered = withFigures(base, { replicaThroughput: bad, throughputLearnedAt: 0 });
+      const d = decide(calm(), {}, remembered);
+      assert.equal(d.metricValue, 3, d.explanation);
+      assert.doesNotMatch(d.explanation, /learned/);
+      assert.equal(d.heldAtLeast, undefined);
+      const floored = withFigures(base, { throughputFloor: bad, throughputFloorAt: 60_000 });
+      const f = decide(calm(), {}, floored);
+      assert.ok(Number.isFinite(f.metricValue) && f.metricValue === 3, f.explanation);
+      const figures = f.topology.subTopologies[0]!;
+      assert.ok(usableThroughput(figures.throughputFloor), `kept ${figures.throughputFloor}`);
+    });
+  }
+
+  it('a remembered floor expires after FLOOR_MEMORY_MS: it can overstate, and nothing corrects it', () => {
+    const base = decide(calm());
+    const seen = withFigures(base, { throughputFloor: 40, throughputFloorAt: 60_000 });
+    assert.equal(decide(calm(), {}, seen, 60_000 + FLOOR_MEMORY_MS - 1).metricValue, 1, 'still counts');
+    const expired = decide(calm(), {}, seen, 60_000 + FLOOR_MEMORY_MS);
+    assert.equal(expired.metricValue, 3, expired.explanation);
+    assert.equal(expired.topology.subTopologies[0]!.throughputFloor, 20 / 3, 'the floor seen now');
+  });
+
+  it('a lower count waits scaleDownDelay after polls where a floor said the instances were needed', () => {
+    // 4 instances keep up with 4 × 25/s for 120 s (a floor of 25/s each: 100 / 0.7 / 25 → 6, so all 4 are
+    // needed), then arrivals drop to 4 × 5/s (20 / 0.7 / 25 → 2).
+    const h: Sample[] = [];
+    for (let t = 0; t <= 180_000; t += 2_000) {
+      const s = t / 1000;
+      const end = BigInt(s <= 120 ? 25 * s : 3_000 + 5 * (s - 120));
+      h.push(
+        sample(
+          t,
+          PARTITIONS.map((p) => row('in', p, end, end)),
+          stableGroup(4),
+        ),
+      );
+    }
+    const held = decide(h, { scaleDownDelay: '5m' });
+    assert.equal(held.metricValue, 4, held.explanation);
+    assert.match(held.explanation, /holding 4 until a lower count held for scaleDownDelay 5m/);
+    assert.equal(decide(h, { scaleDownDelay: '30s' }).metricValue, 2, 'the lower count held for 30 s');
+  });
+
+  it('polls with no opinion (no throughput, no floor) hold nothing back', () => {
+    const h = history({ seconds: 120, arrive: 5, drain: 5, backlog: 0, group: unknownState(4) });
+    const d = decide(h, { scaleDownDelay: '5m' });
+    assert.equal(d.metricValue, 4, 'the instances');
+    assert.doesNotMatch(d.explanation, /holding/);
+  });
+
+  it('falling behind is read below the commit sawtooth: a backlog that shrinks between commits is not behind', () => {
+    // 10 000 waiting per partition, 25/s arriving and 26/s processed, committed every 30 s; 50 s apart,
+    // the committed lag reads 9960 just after a commit and 10 430 just before one.
+    const settings = { lagThreshold: '5000', rateWindow: '50s', scaleDownDelay: '0' };
+    const shrinking = history({
+      seconds: 298,
+      arrive: 25,
+      drain: 26,
+      backlog: 10_000,
+      commitEvery: 30,
+      group: unknownState(1),
+    });
+    const d = decide(shrinking, settings);
+    assert.equal(d.metricValue, 1, d.explanation);
+    const growing = history({
+      seconds: 298,
+      arrive: 25,
+      drain: 24,
+      backlog: 10_000,
+      commitEvery: 30,
+      group: unknownState(1),
+    });
+    const g = decide(growing, settings);
+    assert.match(g.explanation, /the group is behind/);
+    assert.equal(g.metricValue, 4, 'the useful max');
+  });
+
+  it('across a rebalance, a backlog the pause piled up is behind only while it keeps rising', () => {
+    // 25/s per partition kept up with by 2 instances; a third joins at 100 s and processing stops until
+    // `resume`, then runs at `after` records per second per partition.
+    const joined = (after: number, resume: number, until: number): Sample[] => {
+      const h: Sample[] = [];
+      for (let t = 0; t <= until * 1000; t += 2_000) {
+        const s = t / 1000;
+        const end = 25 * s;
+        const done = s <= 100 ? end : s <= resume ? 2_500 : 2_500 + after * (s - resume);
+        h.push(
+          sample(
+            t,
+            PARTITIONS.map((p) => row('in', p, BigInt(Math.round(done)), BigInt(end))),
+            stableGroup(s < 100 ? 2 : 3),
+          ),
+        );
+      }
+      return h;
+    };
+    const settings = { lagThreshold: '1000', rateWindow: '60s', rebalanceCooldown: '60s', scaleDownDelay: '0' };
+    // Stopped for 100 s (a restore), then working it off at 40/s: a minute back the backlog was smaller,
+    // but only because the pause had not piled it up yet.
+    const catchingUp = decide(joined(40, 200, 230), settings);
+    assert.doesNotMatch(catchingUp.explanation, /behind/);
+    assert.equal(catchingUp.metricValue, 3, catchingUp.explanation);
+    // Stopped for 70 s, then at 15/s: still rising after the pile-up, so behind.
+    const rising = decide(joined(15, 170, 190), settings);
+    assert.match(rising.explanation, /the group is behind/);
+    assert.equal(rising.metricValue, 4, 'the useful max');
+  });
+
+  it('behind on fewer partitions than instances (a hot partition): at most one more replica per such partition', () => {
+    // 3 instances; partition 0 falls behind by 20/s, the others keep up.
+    const h: Sample[] = [];
+    for (let t = 0; t <= 120_000; t += 2_000) {
+      const s = t / 1000;
+      const rows = PARTITIONS.map((p) =>
+        p === 0 ? row('in', p, BigInt(5 * s), BigInt(20_000 + 25 * s)) : row('in', p, BigInt(5 * s), BigInt(5 * s)),
+      );
+      h.push(sample(t, rows, unknownState(3)));
+    }
+    const d = decide(h, { lagThreshold: '1000', scaleDownDelay: '0' });
+    assert.equal(backloggedPartitions(h, h.length - 1, keys, meta()), 1);
+    assert.equal(d.metricValue, 3 + 1, d.explanation);
+  });
+});
+
+describe('rates: partitions with nothing committed', () => {
+  it('count as backlogged as the lag totals count them: their log under earliest, nothing under latest', () => {
+    const at = (t: number) =>
+      sample(t, [
+        row('in', 0, -1n, BigInt(1_000 + t / 100), { start: 0n }),
+        row('in', 1, 10n, 10n),
+        row('in', 2, 10n, 10n),
+        row('in', 3, 10n, 10n),
+      ]);
+    const h = [at(0), at(60_000), at(120_000)];
+    assert.equal(backloggedPartitions(h, 2, keys, meta({ offsetResetPolicy: 'earliest' })), 1);
+    assert.equal(backloggedPartitions(h, 2, keys, meta({ offsetResetPolicy: 'latest' })), 0);
+    assert.equal(
+      backloggedPartitions(h, 2, keys, meta({ offsetResetPolicy: 'earliest', scaleToZeroOnInvalidOffset: 'true' })),
+      0,
+    );
   });
 });

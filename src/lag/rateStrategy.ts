@@ -7,22 +7,30 @@
  *
  * combined with max over sub-topologies, at most the useful maximum, at
  * least 1 while active. Per-replica throughput is `replicaThroughput`, or
- * learned from busy windows (rates.ts) and remembered from the trigger's
+ * learned from busy windows (throughput.ts) and remembered from the trigger's
  * previous decision once the busy time has left the poll history (a group
  * that keeps up shows no capacity to measure, and forgetting would pin it at
  * whatever count the last burst left).
  *
- * Until it is known: the instances plus backlog / lagThreshold when the group
- * is visibly behind (a backlog of BUSY_BACKLOG_SECONDS of arrivals): what
- * runs is not enough; fewer replicas when even the most a replica was seen to process
- * (throughputFloor, also remembered) says fewer are enough; else the current
- * instances, which is no opinion and holds nothing back from scaling down. A
- * group at zero is sized by backlog / lagThreshold.
+ * Until it is known:
+ * - a group visibly behind (a backlog of BUSY_BACKLOG_SECONDS of arrivals,
+ *   and, read below the commit sawtooth, no smaller than a rateWindow
+ *   earlier; across a rebalance, still rising after what the pause piled up)
+ *   gets the instances plus backlog / lagThreshold: what runs is not enough. When the backlog sits on fewer partitions than there are
+ *   instances, it gets at most one more replica per such partition: only
+ *   giving their tasks more of a thread helps;
+ * - fewer replicas when even the most a replica was seen to process
+ *   (throughputFloor, remembered for FLOOR_MEMORY_MS) says fewer are enough;
+ * - else the current instances: with a floor, an opinion that they are
+ *   needed; without one, no opinion, which holds nothing back from scaling
+ *   down.
+ * A group at zero is sized by backlog / lagThreshold.
  *
  * Stalled partitions are left out: more replicas would not move them. A lower
  * count is recommended only once it held for scaleDownDelay, not counting
- * polls taken during a rebalance; a higher one at once. The metric is the
- * replica count with target 1, so an AverageValue HPA lands on it.
+ * polls taken during a rebalance or polls with no opinion; a higher one at
+ * once. The metric is the replica count with target 1, so an AverageValue
+ * HPA lands on it.
  */
 import { formatDuration } from '../duration.ts';
 import { partitionKey, type Sample } from '../poller/sample.ts';
@@ -31,21 +39,37 @@ import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import {
   arrivalRate,
   backlogAt,
+  backloggedPartitions,
   BUSY_BACKLOG_SECONDS,
   instancesOf,
   keySignature,
-  learnedThroughput,
-  throughputFloor,
+  sampleBefore,
 } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
 import type { Decision, LagStrategy, StrategyInput, SubTopologyDecision } from './strategy.ts';
+import { learnedThroughput, steadyWindows, throughputFloor, type Floor } from './throughput.ts';
+
+/**
+ * How long a floor counts after the stretch it was seen over: it can
+ * overstate what a replica does now (see throughputFloor), so an old one must
+ * not keep the group small.
+ */
+export const FLOOR_MEMORY_MS = 60 * 60_000;
+
+/**
+ * The span over which the lowest backlog is read to tell whether a group
+ * falls behind: longer than Kafka Streams' default 30 s commit interval by a
+ * few polls, so it holds a commit of every task and the lowest value is the
+ * backlog without the sawtooth of commits.
+ */
+export const SAWTOOTH_MS = 40_000;
 
 /** What is known of a sub-topology's per-replica throughput. */
 type Knowledge =
   | { readonly kind: 'given'; readonly perReplica: number }
   | { readonly kind: 'learned'; readonly perReplica: number; readonly spanMs: number; readonly learnedAt: number }
   | { readonly kind: 'remembered'; readonly perReplica: number; readonly learnedAt: number }
-  | { readonly kind: 'unknown'; readonly floor: number | undefined };
+  | { readonly kind: 'unknown'; readonly floor: Floor | undefined };
 
 interface SubPlan {
   readonly id: string;
@@ -56,9 +80,19 @@ interface SubPlan {
   readonly knowledge: Knowledge;
 }
 
-type Basis = 'capacity' | 'lag' | 'behind' | 'floor' | 'hold';
+/**
+ * Why a sub-topology asks for what it does. `hold`: the current instances,
+ * because a floor says fewer would not do; `none`: the current instances,
+ * for want of anything to go on (no opinion).
+ */
+type Basis = 'capacity' | 'lag' | 'behind' | 'floor' | 'hold' | 'none';
 
 const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** A throughput that can divide: a finite number above 0 (a remembered figure may be neither). */
+export function usableThroughput(n: number | undefined): n is number {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0;
+}
 
 /** Records per second of capacity to keep up with `arrival` and work off `backlog` in catchUpSeconds. */
 function required(arrival: number, backlog: number, m: TriggerMetadata): number {
@@ -70,30 +104,60 @@ function replicasFor(demand: number, perReplica: number): number {
   return Math.max(0, Math.ceil(demand / perReplica - 1e-9));
 }
 
-/** The backlog `windowMs` before sample `i`, if the history reaches that far. */
-function backlogBefore(samples: readonly Sample[], i: number, plan: SubPlan, windowMs: number): number | undefined {
-  for (let k = i - 1; k >= 0; k--) {
-    if (samples[i]!.at - samples[k]!.at >= windowMs) return Number(plan.backlogs[k]!);
-  }
-  return undefined;
+/** The lowest backlog over the SAWTOOTH_MS up to sample `i`: the backlog without the commit sawtooth. */
+function lowBacklog(samples: readonly Sample[], i: number, plan: SubPlan): bigint {
+  const from = samples[i]!.at - SAWTOOTH_MS;
+  let low = plan.backlogs[i]!;
+  for (let k = i - 1; k >= 0 && samples[k]!.at >= from; k--) if (plan.backlogs[k]! < low) low = plan.backlogs[k]!;
+  return low;
 }
 
-/** Replicas the arrival rate alone needs at sample `i`, by the throughput known or its floor; 0 if neither. */
+/** The poll history of a decision, and which polls a rebalance disturbed (disturbedSamples). */
+interface History {
+  readonly samples: readonly Sample[];
+  readonly disturbed: readonly boolean[];
+}
+
+/**
+ * Whether the backlog at sample `i`, read below the commit sawtooth, is not
+ * shrinking: its lowest over the last SAWTOOTH_MS is at least its lowest over
+ * the SAWTOOTH_MS up to a rateWindow earlier. A rebalance stops processing,
+ * and a group that can keep up works off what piled up meanwhile; so when a
+ * poll in that span was disturbed, the backlog must also have stayed, over
+ * the last SAWTOOTH_MS, above the highest it reached before: still rising
+ * after the pile-up.
+ */
+function notShrinking(h: History, i: number, plan: SubPlan, m: TriggerMetadata): boolean {
+  const { samples, disturbed } = h;
+  const before = sampleBefore(samples, i, m.rateWindow);
+  if (before === undefined) return true;
+  const low = lowBacklog(samples, i, plan);
+  if (low < lowBacklog(samples, before, plan)) return false;
+  const from = samples[before]!.at - SAWTOOTH_MS;
+  let span = i;
+  while (span > 0 && samples[span - 1]!.at >= from) span--;
+  if (!disturbed.slice(span, i + 1).includes(true)) return true;
+  const recent = samples[i]!.at - SAWTOOTH_MS;
+  for (let k = span; k <= i && samples[k]!.at < recent; k++) if (plan.backlogs[k]! > low) return false;
+  return true;
+}
+
+/** Replicas the arrival rate alone needs at sample `i`, by a throughput known (never a floor); 0 if none is. */
 function arrivalReplicas(samples: readonly Sample[], i: number, plan: SubPlan, m: TriggerMetadata): number {
   const k = plan.knowledge;
-  const perReplica = k.kind === 'unknown' ? k.floor : k.perReplica;
-  if (perReplica === undefined) return 0;
+  if (k.kind === 'unknown') return 0;
   const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
-  return replicasFor(arrival / m.targetUtilization, perReplica);
+  return replicasFor(arrival / m.targetUtilization, k.perReplica);
 }
 
 /** Replicas one sub-topology asks for at sample `i`, and why. */
 function replicasAt(
-  samples: readonly Sample[],
+  h: History,
   i: number,
   plan: SubPlan,
   m: TriggerMetadata,
 ): { replicas: number; arrival: number; basis: Basis } {
+  const { samples } = h;
   const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
   const backlog = Number(plan.backlogs[i]!);
   const k = plan.knowledge;
@@ -103,15 +167,17 @@ function replicasAt(
   const byLag = Math.ceil(backlog / m.lagThreshold);
   if (instances === undefined) return { replicas: byLag, arrival, basis: 'lag' };
   // Behind (a backlog that is large and not shrinking): what runs is not
-  // enough; add what works the backlog off at lagThreshold per replica.
-  const before = backlogBefore(samples, i, plan, m.rateWindow);
-  const behind =
-    backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && (before === undefined || backlog >= before);
-  if (behind) return { replicas: Math.ceil(instances) + byLag, arrival, basis: 'behind' };
-  if (k.floor !== undefined) {
-    const enough = Math.max(1, replicasFor(required(arrival, backlog, m), k.floor));
-    if (enough < instances) return { replicas: enough, arrival, basis: 'floor' };
+  // enough; add what works the backlog off at lagThreshold per replica, but
+  // no more than one per backlogged partition when they are fewer than the
+  // instances (a hot partition).
+  if (backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(h, i, plan, m)) {
+    const spread = backloggedPartitions(samples, i, plan.keys, m, plan.signature);
+    const more = spread < instances ? Math.min(byLag, Math.max(1, spread)) : byLag;
+    return { replicas: Math.ceil(instances) + more, arrival, basis: 'behind' };
   }
+  if (k.floor === undefined) return { replicas: Math.ceil(instances), arrival, basis: 'none' };
+  const enough = Math.max(1, replicasFor(required(arrival, backlog, m), k.floor.perReplica));
+  if (enough < instances) return { replicas: enough, arrival, basis: 'floor' };
   return { replicas: Math.ceil(instances), arrival, basis: 'hold' };
 }
 
@@ -120,38 +186,54 @@ function previously(input: StrategyInput, id: string): SubTopologyDecision | und
   return input.previous?.topology.subTopologies.find((s) => s.id === id);
 }
 
-/** Given, learned now, remembered from before, or only a floor (the higher of now's and before's). */
+/**
+ * Given, learned now, remembered from before, or only a floor: the higher
+ * of now's and a remembered one younger than FLOOR_MEMORY_MS.
+ */
 function knowledgeOf(
   input: StrategyInput,
+  h: History,
   id: string,
   keys: readonly string[],
   backlogs: readonly bigint[],
 ): Knowledge {
   const m = input.metadata;
-  if (m.replicaThroughput !== undefined) return { kind: 'given', perReplica: m.replicaThroughput };
-  const learned = learnedThroughput(input.history, keys, backlogs, m, m.rateWindow);
-  if (learned)
+  if (usableThroughput(m.replicaThroughput)) return { kind: 'given', perReplica: m.replicaThroughput };
+  const steady = steadyWindows(h.samples, keys, m, h.disturbed);
+  const learned = learnedThroughput(h.samples, keys, backlogs, m, m.rateWindow, steady);
+  if (learned && usableThroughput(learned.perReplica))
     return { kind: 'learned', perReplica: learned.perReplica, spanMs: learned.spanMs, learnedAt: learned.lastAt };
   const before = previously(input, id);
-  if (before?.replicaThroughput !== undefined && before.throughputLearnedAt !== undefined) {
+  if (usableThroughput(before?.replicaThroughput) && before.throughputLearnedAt !== undefined) {
     return { kind: 'remembered', perReplica: before.replicaThroughput, learnedAt: before.throughputLearnedAt };
   }
-  const floors = [throughputFloor(input.history, keys, m, m.rateWindow), before?.throughputFloor].filter(
-    (f): f is number => f !== undefined,
+  const floors: Floor[] = [];
+  const seen = throughputFloor(h.samples, keys, m, m.rateWindow, steady);
+  if (seen && usableThroughput(seen.perReplica)) floors.push(seen);
+  if (
+    usableThroughput(before?.throughputFloor) &&
+    before.throughputFloorAt !== undefined &&
+    input.now - before.throughputFloorAt < FLOOR_MEMORY_MS
+  ) {
+    floors.push({ perReplica: before.throughputFloor, at: before.throughputFloorAt });
+  }
+  const floor = floors.reduce<Floor | undefined>(
+    (best, f) => (best && best.perReplica >= f.perReplica ? best : f),
+    undefined,
   );
-  return { kind: 'unknown', floor: floors.length > 0 ? Math.max(...floors) : undefined };
+  return { kind: 'unknown', floor };
 }
 
-/** The figures a decision keeps for the next one (and shows). */
+/** The figures a decision keeps for the next one (and shows), at full precision. */
 function knowledgeFigures(k: Knowledge): Partial<SubTopologyDecision> {
   switch (k.kind) {
     case 'given':
       return { replicaThroughput: k.perReplica };
     case 'learned':
     case 'remembered':
-      return { replicaThroughput: round(k.perReplica), throughputLearnedAt: k.learnedAt };
+      return { replicaThroughput: k.perReplica, throughputLearnedAt: k.learnedAt };
     case 'unknown':
-      return k.floor === undefined ? {} : { throughputFloor: round(k.floor) };
+      return k.floor === undefined ? {} : { throughputFloor: k.floor.perReplica, throughputFloorAt: k.floor.at };
   }
 }
 
@@ -164,15 +246,21 @@ function describe(plan: SubPlan, basis: Basis, m: TriggerMetadata, now: number):
       return `${round(k.perReplica)}/s per replica (learned over ${formatDuration(k.spanMs)} of busy time)`;
     case 'remembered':
       return `${round(k.perReplica)}/s per replica (learned ${formatDuration(now - k.learnedAt)} ago)`;
-    case 'unknown':
-      if (basis === 'behind') {
-        return `throughput not known yet and the group is behind (backlog over ${BUSY_BACKLOG_SECONDS}s of arrivals), so the instances + backlog / lagThreshold ${m.lagThreshold}`;
+    case 'unknown': {
+      const floor = round(k.floor?.perReplica ?? 0);
+      switch (basis) {
+        case 'behind':
+          return `throughput not known yet and the group is behind (backlog over ${BUSY_BACKLOG_SECONDS}s of arrivals, not shrinking), so the instances + backlog / lagThreshold ${m.lagThreshold}, at most one more per backlogged partition`;
+        case 'floor':
+          return `throughput not known yet, but replicas were seen doing ${floor}/s each, so fewer are enough`;
+        case 'hold':
+          return `throughput not known yet, and at the ${floor}/s each replicas were seen doing, the current instances are needed`;
+        case 'lag':
+          return `throughput not known yet, so backlog / lagThreshold ${m.lagThreshold}`;
+        default:
+          return 'throughput not known yet (no busy period in the history), so the current instances';
       }
-      if (basis === 'floor') {
-        return `throughput not known yet, but replicas were seen doing ${round(k.floor ?? 0)}/s each, so fewer are enough`;
-      }
-      if (basis === 'lag') return `throughput not known yet, so backlog / lagThreshold ${m.lagThreshold}`;
-      return 'throughput not known yet (no busy period in the history), so the current instances';
+    }
   }
 }
 
@@ -186,13 +274,14 @@ export const rateStrategy: LagStrategy = {
     const a = analyze(input);
     const samples = input.history;
     const last = samples.length - 1;
+    const h: History = { samples, disturbed: disturbedSamples(samples, m.rebalanceCooldown) };
     const plans: SubPlan[] = a.topology.subTopologies.map((sub) => {
       const keys = (a.bySubTopology.get(sub.id) ?? [])
         .filter((p) => !p.stalled)
         .map((p) => partitionKey(p.topic, p.partition));
       const signature = keySignature(keys, m);
       const backlogs = samples.map((s) => backlogAt(s, keys, m, signature));
-      return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, sub.id, keys, backlogs) };
+      return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, h, sub.id, keys, backlogs) };
     });
 
     const figures = new Map<string, Partial<SubTopologyDecision>>();
@@ -200,7 +289,7 @@ export const rateStrategy: LagStrategy = {
     let dominant: string | undefined;
     let raw = 0;
     for (const plan of plans) {
-      const now = replicasAt(samples, last, plan, m);
+      const now = replicasAt(h, last, plan, m);
       bases.set(plan.id, now.basis);
       figures.set(plan.id, {
         arrivalRate: round(now.arrival),
@@ -211,20 +300,22 @@ export const rateStrategy: LagStrategy = {
     }
     // Scale down only after the lower count held for scaleDownDelay. Polls
     // taken during a rebalance measure the pause, not the demand, and do not
-    // count; nor do past polls that only held the instances of their time.
-    const disturbed = disturbedSamples(samples, m.rebalanceCooldown);
+    // count; nor do past polls with no opinion (the instances of their time,
+    // for want of a throughput or a floor). A poll where a floor said the
+    // instances were needed counts as them.
     let held = raw;
     for (let i = last - 1; i >= 0 && input.now - samples[i]!.at < m.scaleDownDelay; i--) {
-      if (disturbed[i]) continue;
+      if (h.disturbed[i]) continue;
       for (const plan of plans) {
-        const past = replicasAt(samples, i, plan, m);
-        if (past.basis !== 'hold') held = Math.max(held, past.replicas);
+        const past = replicasAt(h, i, plan, m);
+        if (past.basis !== 'none') held = Math.max(held, past.replicas);
       }
     }
     const cap = a.topology.usefulMax;
     let desired = Math.min(held, cap);
     if (a.active) desired = Math.max(desired, 1);
-    // What arrivals alone need: a rebalance pauses processing, not arrivals, so a hold never answers less.
+    // What arrivals alone need, by a throughput known (a floor can overstate):
+    // a rebalance pauses processing, not arrivals, so a hold never answers less.
     const forArrivals = Math.min(cap, Math.max(0, ...plans.map((plan) => arrivalReplicas(samples, last, plan, m))));
 
     const words: string[] = [];

@@ -1,14 +1,11 @@
 /**
- * Rates per sub-topology from the poll history, for the `rate` strategy:
- * records arriving per second (end offsets moving), and records one replica
- * processes per second (committed offsets moving), learned only from windows
- * where the replicas were busy. An idle or keeping-up replica's rate says
- * nothing about what it could do, and learning from it would feed on itself:
- * observed drain = arrivals, so more replicas look ever slower.
+ * Rates and backlogs per sub-topology from the poll history, for the `rate`
+ * strategy: records waiting, records arriving per second (end offsets
+ * moving), how many partitions hold a backlog, and the application's
+ * instances. What one replica processes is estimated in throughput.ts.
  */
 import { NO_COMMIT, partitionKey, type GroupInfo, type PartitionOffsets, type Sample } from '../poller/sample.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
-import { disturbedSamples } from './rebalanceHold.ts';
 
 /**
  * A window is busy only while the backlog is at least this many seconds of
@@ -16,6 +13,9 @@ import { disturbedSamples } from './rebalanceHold.ts';
  * a group that keeps up never counts.
  */
 export const BUSY_BACKLOG_SECONDS = 60;
+
+/** The settings a partition's backlog depends on. */
+type BacklogRules = Pick<TriggerMetadata, 'offsetResetPolicy' | 'scaleToZeroOnInvalidOffset'>;
 
 /** A sample's partitions by key (built on demand, not kept). */
 export function rowsOf(sample: Sample): Map<string, PartitionOffsets> {
@@ -31,6 +31,43 @@ export function rowIn(sample: Sample, topic: string, partition: number, hint: nu
   const at = sample.partitions[hint];
   if (at && at.partition === partition && at.topic === topic) return at;
   return sample.partitions.find((p) => p.partition === partition && p.topic === topic);
+}
+
+/**
+ * The index of the newest sample taken at least `windowMs` before sample
+ * `i`, or undefined if the history does not reach that far back. Samples
+ * are in time order, so a binary search.
+ */
+export function sampleBefore(samples: readonly Sample[], i: number, windowMs: number): number | undefined {
+  const limit = samples[i]!.at - windowMs;
+  let lo = 0;
+  let hi = i - 1;
+  let found: number | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid]!.at <= limit) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * Records waiting on one partition: end − committed, nothing when the gap
+ * is only transaction markers; with nothing committed, the log (end − start)
+ * under `earliest` and nothing under `latest` (where the 1 that activation
+ * counts is not work), as the lag totals count it.
+ */
+export function partitionBacklog(p: PartitionOffsets, m: BacklogRules): bigint {
+  if (p.end === undefined || p.dataPending === false) return 0n;
+  if (p.committed === NO_COMMIT) {
+    const counted = m.offsetResetPolicy === 'earliest' && !m.scaleToZeroOnInvalidOffset;
+    return counted && p.start !== undefined && p.end > p.start ? p.end - p.start : 0n;
+  }
+  return p.end > p.committed ? p.end - p.committed : 0n;
 }
 
 /** A sample's totals over one set of partitions. */
@@ -51,7 +88,7 @@ const TOTALS = new WeakMap<Sample, Map<string, Totals>>();
  * a few numbers). `signature` identifies the key set and the metadata that
  * backlog depends on.
  */
-function totalsOf(sample: Sample, keys: readonly string[], signature: string, m: TriggerMetadata): Totals {
+function totalsOf(sample: Sample, keys: readonly string[], signature: string, m: BacklogRules): Totals {
   let bySignature = TOTALS.get(sample);
   if (!bySignature) TOTALS.set(sample, (bySignature = new Map<string, Totals>()));
   let totals = bySignature.get(signature);
@@ -70,40 +107,37 @@ function totalsOf(sample: Sample, keys: readonly string[], signature: string, m:
       committed += p.committed;
       commits++;
     }
-    if (p.dataPending === false) continue;
-    if (p.committed === NO_COMMIT) {
-      if (
-        m.offsetResetPolicy === 'earliest' &&
-        !m.scaleToZeroOnInvalidOffset &&
-        p.start !== undefined &&
-        p.end > p.start
-      ) {
-        backlog += p.end - p.start;
-      }
-    } else if (p.end > p.committed) {
-      backlog += p.end - p.committed;
-    }
+    backlog += partitionBacklog(p, m);
   }
   totals = { backlog, end, committed, ends, commits };
   bySignature.set(signature, totals);
   return totals;
 }
 
-/** The cache key for a set of partitions under `m`'s backlog rules. */
-export function keySignature(keys: readonly string[], m: TriggerMetadata): string {
-  return `${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`;
-}
+/** One string object per signature, so the per-sample caches find it by identity. */
+const SIGNATURES = new Map<string, string>();
+const MAX_SIGNATURES = 10_000;
 
 /**
- * Records waiting to be processed over `keys`: end − committed on committed
- * partitions, without gaps that are only transaction markers. Partitions with
- * nothing committed count their log under `earliest` and nothing under
- * `latest` (where the 1 that activation counts is not work).
+ * The cache key for a set of partitions under `m`'s backlog rules. The same
+ * key set always gives the same string object: with hundreds of partitions
+ * the key is long, and the per-sample caches look it up many times per
+ * decision, which would otherwise compare it character by character.
  */
+export function keySignature(keys: readonly string[], m: BacklogRules): string {
+  const built = `${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`;
+  const known = SIGNATURES.get(built);
+  if (known !== undefined) return known;
+  if (SIGNATURES.size >= MAX_SIGNATURES) SIGNATURES.clear();
+  SIGNATURES.set(built, built);
+  return built;
+}
+
+/** Records waiting to be processed over `keys` (partitionBacklog summed). */
 export function backlogAt(
   sample: Sample,
   keys: readonly string[],
-  m: TriggerMetadata,
+  m: BacklogRules,
   signature = keySignature(keys, m),
 ): bigint {
   return totalsOf(sample, keys, signature, m).backlog;
@@ -121,7 +155,7 @@ export function backloggedPartitions(
   samples: readonly Sample[],
   i: number,
   keys: readonly string[],
-  m: TriggerMetadata,
+  m: BacklogRules,
   signature = keySignature(keys, m),
 ): number {
   const end = samples[i]!;
@@ -129,22 +163,15 @@ export function backloggedPartitions(
   if (!bySignature) BACKLOGGED.set(end, (bySignature = new Map<string, number>()));
   const cached = bySignature.get(signature);
   if (cached !== undefined) return cached;
-  let j = 0;
-  for (let k = i - 1; k >= 0; k--) {
-    if (end.at - samples[k]!.at >= BUSY_BACKLOG_SECONDS * 1000) {
-      j = k;
-      break;
-    }
-  }
-  const start = samples[j]!;
+  const start = samples[sampleBefore(samples, i, BUSY_BACKLOG_SECONDS * 1000) ?? 0]!;
   const wanted = new Set(keys);
   let count = 0;
   end.partitions.forEach((p, hint) => {
-    if (p.end === undefined || p.committed === NO_COMMIT || p.dataPending === false) return;
-    if (!wanted.has(partitionKey(p.topic, p.partition))) return;
-    const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end;
-    const arrived = p.end > before ? p.end - before : 0n;
-    if (p.end - p.committed >= (arrived > 0n ? arrived : 1n)) count++;
+    const backlog = partitionBacklog(p, m);
+    if (backlog === 0n || !wanted.has(partitionKey(p.topic, p.partition))) return;
+    const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end!;
+    const arrived = p.end! > before ? p.end! - before : 0n;
+    if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
   });
   bySignature.set(signature, count);
   return count;
@@ -156,12 +183,12 @@ export function backloggedPartitions(
  * partition by partition, skipping partitions missing or uncommitted in
  * either and any that went backwards.
  */
-function delta(
+export function delta(
   a: Sample,
   b: Sample,
   keys: readonly string[],
   field: 'end' | 'committed',
-  m: TriggerMetadata,
+  m: BacklogRules,
   signature: string,
 ): bigint {
   const ta = totalsOf(a, keys, signature, m);
@@ -188,19 +215,12 @@ export function arrivalRate(
   i: number,
   keys: readonly string[],
   windowMs: number,
-  m: TriggerMetadata,
+  m: BacklogRules,
   signature = keySignature(keys, m),
 ): number | undefined {
   const end = samples[i];
   if (!end) return undefined;
-  let j = 0;
-  for (let k = i - 1; k >= 0; k--) {
-    if (end.at - samples[k]!.at >= windowMs) {
-      j = k;
-      break;
-    }
-  }
-  const start = samples[j]!;
+  const start = samples[sampleBefore(samples, i, windowMs) ?? 0]!;
   if (end.at <= start.at) return undefined;
   return Number(delta(start, end, keys, 'end', m, signature)) / ((end.at - start.at) / 1000);
 }
@@ -213,200 +233,4 @@ export function arrivalRate(
 export function instancesOf(group: GroupInfo, streamThreads: number): number | undefined {
   if (group.members === 0) return undefined;
   return Math.max(group.instances ?? 0, group.members / streamThreads);
-}
-
-export interface Throughput {
-  /** Records per second per replica. */
-  readonly perReplica: number;
-  /** How much busy time it was learned from. */
-  readonly spanMs: number;
-  /** The end of the last busy window (epoch ms). */
-  readonly lastAt: number;
-}
-
-/** One poll-to-poll window of a history, as the throughput estimates see it. */
-interface Window {
-  /** Milliseconds, 0 when the window does not count. */
-  readonly dt: number;
-  /** Records committed over the window. */
-  readonly drained: bigint;
-  readonly instances: number;
-  /** The window's end (epoch ms). */
-  readonly at: number;
-}
-
-/**
- * The windows of a history in which the group ran undisturbed: stable with
- * the same members and instances at both ends, and not within
- * rebalanceCooldown of a member change (right after one, moved stateful
- * tasks restore their state). `also` adds a condition on the window ending at
- * sample `i`. Others have dt 0.
- */
-function steadyWindows(
-  samples: readonly Sample[],
-  keys: readonly string[],
-  m: TriggerMetadata,
-  signature: string,
-  also: (i: number) => boolean = () => true,
-): Window[] {
-  const disturbed = disturbedSamples(samples, m.rebalanceCooldown);
-  const windows: Window[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1]!;
-    const b = samples[i]!;
-    const instances = instancesOf(a.group, m.streamThreads);
-    const steady =
-      !disturbed[i - 1] &&
-      a.group.state === 'Stable' &&
-      b.group.state === 'Stable' &&
-      a.group.memberIds.join('\u0000') === b.group.memberIds.join('\u0000') &&
-      instances !== undefined &&
-      instances === instancesOf(b.group, m.streamThreads) &&
-      also(i);
-    windows.push(
-      steady
-        ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', m, signature), instances, at: b.at }
-        : { dt: 0, drained: 0n, instances: 0, at: b.at },
-    );
-  }
-  return windows;
-}
-
-/**
- * Committed offsets move in steps (a commit every commit interval), so a run
- * of windows is measured from its first commit to its last: the drain of the
- * first commit was processed before the run began, and the time after the
- * last commit has its drain still uncommitted. Calls `span` with each run's
- * measured windows [from, to].
- */
-function commitSpans(windows: readonly Window[], span: (from: number, to: number) => void): void {
-  for (let start = 0; start < windows.length;) {
-    let end = start;
-    while (end < windows.length && windows[end]!.dt > 0) end++;
-    let first = -1;
-    let last = -1;
-    for (let k = start; k < end; k++) {
-      if (windows[k]!.drained <= 0n) continue;
-      if (first < 0) first = k;
-      last = k;
-    }
-    if (last > first && first >= 0) span(first + 1, last);
-    start = end > start ? end : start + 1;
-  }
-}
-
-/**
- * Records per second one replica processes, from the busy windows of the
- * history: Σ records committed / Σ (time × instances), over steady windows
- * (steadyWindows) in which the backlog at both ends is at least
- * BUSY_BACKLOG_SECONDS of arrivals (and lagThreshold), spread over at least
- * as many partitions as there are instances, measured from commit
- * to commit (commitSpans). A run of busy windows without a single commit
- * lasting stallWindow or more is a stall, not a measurement. Undefined until
- * `minSpanMs` of busy time has been seen.
- *
- * @param backlogs backlogAt for every sample, over the same keys
- */
-export function learnedThroughput(
-  samples: readonly Sample[],
-  keys: readonly string[],
-  backlogs: readonly bigint[],
-  m: TriggerMetadata,
-  minSpanMs: number,
-): Throughput | undefined {
-  const signature = keySignature(keys, m);
-  const windows = steadyWindows(samples, keys, m, signature, (i) => {
-    const floor = Math.max(
-      m.lagThreshold,
-      (arrivalRate(samples, i, keys, m.rateWindow, m, signature) ?? 0) * BUSY_BACKLOG_SECONDS,
-    );
-    // A backlog on fewer partitions than instances leaves some instances idle (a hot partition).
-    const spread = Math.min(keys.length, instancesOf(samples[i]!.group, m.streamThreads) ?? 0);
-    return (
-      Number(backlogs[i - 1]!) >= floor &&
-      Number(backlogs[i]!) >= floor &&
-      backloggedPartitions(samples, i - 1, keys, m, signature) >= spread &&
-      backloggedPartitions(samples, i, keys, m, signature) >= spread
-    );
-  });
-  // Runs of busy windows without a single commit, lasting stallWindow or more, are stalls.
-  for (let start = 0; start < windows.length;) {
-    let end = start;
-    let span = 0;
-    while (end < windows.length && windows[end]!.dt > 0 && windows[end]!.drained === 0n) span += windows[end++]!.dt;
-    if (span >= m.stallWindow) for (let k = start; k < end; k++) windows[k] = { ...windows[k]!, dt: 0, drained: 0n };
-    start = end > start ? end : start + 1;
-  }
-  let drained = 0n;
-  let replicaMs = 0;
-  let spanMs = 0;
-  let lastAt = 0;
-  commitSpans(windows, (from, to) => {
-    for (let k = from; k <= to; k++) {
-      const w = windows[k]!;
-      drained += w.drained;
-      replicaMs += w.dt * w.instances;
-      spanMs += w.dt;
-      lastAt = w.at;
-    }
-  });
-  if (spanMs < minSpanMs || drained <= 0n || replicaMs <= 0) return undefined;
-  return { perReplica: Number(drained) / (replicaMs / 1000), spanMs, lastAt };
-}
-
-/**
- * A floor under the per-replica throughput when none was learned: the
- * fastest the group processed per instance over any commit-to-commit stretch
- * of at least `minSpanMs` of steady running, busy or not. A replica does at
- * least what it was seen doing, so this never overstates capacity; while the
- * group keeps up it is only the arrival rate per instance, which says nothing
- * about fewer replicas. Undefined if no such stretch is in the history.
- */
-export function throughputFloor(
-  samples: readonly Sample[],
-  keys: readonly string[],
-  m: TriggerMetadata,
-  minSpanMs: number,
-): number | undefined {
-  const windows = steadyWindows(samples, keys, m, keySignature(keys, m));
-  let best: number | undefined;
-  commitSpans(windows, (from, to) => {
-    // Two pointers: for each commit, the latest commit at least minSpanMs before it.
-    let drained = 0n;
-    let replicaMs = 0;
-    let spanMs = 0;
-    let lo = from;
-    for (let k = from; k <= to; k++) {
-      const w = windows[k]!;
-      drained += w.drained;
-      replicaMs += w.dt * w.instances;
-      spanMs += w.dt;
-      if (w.drained <= 0n) continue;
-      // Drop whole commit intervals from the front while the span stays long enough.
-      for (;;) {
-        let next = lo;
-        let dropDrained = 0n;
-        let dropReplicaMs = 0;
-        let dropMs = 0;
-        while (next < k) {
-          const x = windows[next]!;
-          dropDrained += x.drained;
-          dropReplicaMs += x.dt * x.instances;
-          dropMs += x.dt;
-          next++;
-          if (x.drained > 0n) break;
-        }
-        if (next >= k || spanMs - dropMs < minSpanMs) break;
-        drained -= dropDrained;
-        replicaMs -= dropReplicaMs;
-        spanMs -= dropMs;
-        lo = next;
-      }
-      if (spanMs >= minSpanMs && replicaMs > 0) {
-        const rate = Number(drained) / (replicaMs / 1000);
-        if (best === undefined || rate > best) best = rate;
-      }
-    }
-  });
-  return best;
 }

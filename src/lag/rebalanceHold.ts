@@ -30,20 +30,35 @@ function known(sample: Sample): boolean {
   return sample.group.state !== '' && sample.group.state !== 'Dead';
 }
 
-function sameMembers(a: Sample, b: Sample): boolean {
+/** Whether two polls saw the same member ids (sorted by the poller), so the same group generation. */
+export function sameMembers(a: Sample, b: Sample): boolean {
   const x = a.group.memberIds;
   const y = b.group.memberIds;
   return x.length === y.length && x.every((id, i) => id === y[i]);
 }
 
+/** Whether the members changed from `previous` to `sample`, cached per sample (a history is mostly the same polls). */
+const MEMBER_CHANGES = new WeakMap<Sample, { readonly previous: Sample; readonly changed: boolean }>();
+
+function membersChanged(previous: Sample, sample: Sample): boolean {
+  const cached = MEMBER_CHANGES.get(sample);
+  if (cached?.previous === previous) return cached.changed;
+  const changed = known(sample) && known(previous) && !sameMembers(sample, previous);
+  MEMBER_CHANGES.set(sample, { previous, changed });
+  return changed;
+}
+
+/** Whether sample `i` of a history shows a rebalancing state or a member change. */
+function changedAt(history: readonly Sample[], i: number): boolean {
+  const sample = history[i]!;
+  if (REBALANCING.has(sample.group.state)) return true;
+  const previous = history[i - 1];
+  return previous !== undefined && membersChanged(previous, sample);
+}
+
 /** Per sample: a rebalancing state or a member change, at that sample's time. */
 function changeTimes(history: readonly Sample[]): Array<number | undefined> {
-  return history.map((sample, i) => {
-    if (REBALANCING.has(sample.group.state)) return sample.at;
-    const previous = history[i - 1];
-    if (previous && known(sample) && known(previous) && !sameMembers(sample, previous)) return sample.at;
-    return undefined;
-  });
+  return history.map((sample, i) => (changedAt(history, i) ? sample.at : undefined));
 }
 
 /**
@@ -67,11 +82,15 @@ export function rebalanceHold(history: readonly Sample[], cooldownMs: number, no
   const latest = history[n - 1]!;
   if (latest.group.members === 0) return undefined;
   const rebalancing = REBALANCING.has(latest.group.state);
-  const lastChange = changeTimes(history).reduce<number | undefined>(
-    (last, at) => (at === undefined ? last : at),
-    undefined,
-  );
-  if (!rebalancing && (lastChange === undefined || now - lastChange >= cooldownMs)) return undefined;
+  // The last change within the cooldown, looking back no further than that.
+  let lastChange: number | undefined;
+  for (let i = n - 1; i >= 0 && now - history[i]!.at < cooldownMs; i--) {
+    if (changedAt(history, i)) {
+      lastChange = history[i]!.at;
+      break;
+    }
+  }
+  if (!rebalancing && lastChange === undefined) return undefined;
 
   // The last sample that was neither rebalancing nor within the cooldown of a change.
   const disturbed = disturbedSamples(history, cooldownMs);

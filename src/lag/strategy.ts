@@ -58,6 +58,8 @@ export interface SubTopologyDecision {
   readonly throughputLearnedAt?: number;
   /** With no throughput known: the most per replica the group was seen to process, a floor under it. */
   readonly throughputFloor?: number;
+  /** When that was seen (the end of the stretch it was measured over, epoch ms); a floor is forgotten an hour later. */
+  readonly throughputFloorAt?: number;
   /** Replicas this sub-topology alone asks for (`rate`). */
   readonly replicas?: number;
 }

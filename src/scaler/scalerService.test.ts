@@ -144,6 +144,41 @@ describe('scaler service: serving decisions from the poller', () => {
     assert.notEqual((await env.service.evaluate(env.ref())).decision, first, 'recomputed after a poll');
   });
 
+  it('hands each decision the previous one: rate remembers a throughput once its busy time left the history', async () => {
+    const rate = env.ref({ lagStrategy: 'rate', rateWindow: '5s', lagThreshold: '100', rebalanceCooldown: '0' });
+    env.kafka
+      .createTopic('t', 2)
+      .setGroup('g', { state: 'Stable', members: [{ memberId: 'm0', clientId: 'g-1-StreamThread-1-consumer' }] });
+    for (const p of [0, 1]) env.kafka.produce('t', p, 10_000).commit('g', 't', p, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
+    // Busy for 20 s: 10/s arriving and 50/s processed per partition by one replica, 100/s in all.
+    for (let i = 0, committed = 0; i <= 10; i++, committed += 100) {
+      if (i > 0) for (const p of [0, 1]) env.kafka.produce('t', p, 20).commit('g', 't', p, committed);
+      await env.poll();
+      await env.service.evaluate(rate);
+      env.clock.now += 2_000;
+    }
+    // Eleven minutes of keeping up: the busy polls leave the 10-minute history.
+    for (let i = 0; i < 11; i++) {
+      env.clock.now += 60_000;
+      for (const p of [0, 1]) env.kafka.produce('t', p, 600).commit('g', 't', p, env.kafka.endOffset('t', p));
+      await env.poll();
+      await env.service.evaluate(rate);
+    }
+    const { decision } = await env.service.evaluate(rate);
+    const figures = decision.topology.subTopologies[0]!;
+    assert.ok(Math.abs(figures.replicaThroughput! - 100) < 0.01, decision.explanation);
+    assert.match(decision.explanation, /100\/s per replica \(learned 1\dm\d*s? ago\)/);
+    const fresh = new ScalerService({
+      registry: env.registry,
+      config: CONFIG,
+      logger: silent,
+      now: () => env.clock.now,
+    });
+    const { decision: forgetful } = await fresh.evaluate(rate);
+    assert.equal(forgetful.topology.subTopologies[0]!.replicaThroughput, undefined, 'no previous decision to remember');
+  });
+
   it('triggers with the same cluster, group and topics share one poller', () => {
     env.kafka.createTopic('t', 1);
     env.service.watchActive(env.ref({ lagThreshold: '5' }), () => {});

@@ -167,6 +167,16 @@ describe('trigger metadata: every problem at once, in KEDA grammar', () => {
       ],
     },
     {
+      name: 'a replicaThroughput of 0',
+      metadata: { ...BASE, replicaThroughput: '0' },
+      problems: ['parameter "replicaThroughput" value "0" must be a finite number greater than 0'],
+    },
+    {
+      name: 'a replicaThroughput too large to be a finite number',
+      metadata: { ...BASE, replicaThroughput: '9'.repeat(400) },
+      problems: [`parameter "replicaThroughput" value "${'9'.repeat(400)}" must be a finite number greater than 0`],
+    },
+    {
       name: 'a backwards partition range',
       metadata: { ...BASE, topic: 't', partitionLimitation: '5-2' },
       problems: [

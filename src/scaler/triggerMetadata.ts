@@ -119,7 +119,9 @@ export const TRIGGER_SCHEMA = {
     },
     (raw) => {
       const value = Number(raw);
-      return /^\d+(\.\d+)?$/.test(raw) && value > 0 ? { value } : { problem: 'must be a number greater than 0' };
+      return /^\d+(\.\d+)?$/.test(raw) && value > 0 && Number.isFinite(value)
+        ? { value }
+        : { problem: 'must be a finite number greater than 0' };
     },
   ),
   targetUtilization: field.number({

@@ -4,7 +4,8 @@
  * health services: see grpc/healthService.ts), and `/api/triggers`: every
  * trigger's latest decision with its explanation, topology and stalled
  * partitions, as JSON, for operators; `/api/history`: each trigger's figures
- * over the last hour; `/metrics`: Prometheus metrics.
+ * over the last hour; `/metrics`: Prometheus metrics; and the status page
+ * that shows triggers and history (`/` and `/assets/…`, see staticFiles.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { type HealthState, LIVENESS, READINESS } from '../grpc/healthService.ts'
 import type { Logger } from '../logger.ts';
 import type { HistoryPoint } from '../observe/history.ts';
 import type { TriggerStatus } from '../scaler/scalerService.ts';
+import { StaticFiles, statusPageEntries } from './staticFiles.ts';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -24,6 +26,8 @@ export interface HttpServerOptions {
   readonly history: (id: string) => readonly HistoryPoint[];
   /** The Prometheus exposition for /metrics. */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
+  /** The status page's files (default: web/ and uPlot, see staticFiles.ts). */
+  readonly staticFiles?: StaticFiles;
 }
 
 export interface RunningHttpServer {
@@ -33,6 +37,10 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const log = options.logger.child({ component: 'http-server' });
+  const files = options.staticFiles ?? new StaticFiles(statusPageEntries());
+  if (files.missing.length > 0) {
+    log.warn({ missing: files.missing }, 'status page files missing; the page will not load');
+  }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -62,6 +70,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendJson(res, { windowSeconds: 3600, triggers });
       return;
     }
+    if (files.serve(req, res, url.pathname)) return;
     const probe = url.pathname === '/healthz' ? LIVENESS : url.pathname === '/readyz' ? READINESS : undefined;
     if (!probe) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

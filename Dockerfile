@@ -35,6 +35,8 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Read at run time by gRPC server reflection.
 COPY proto ./proto
+# The status page, served as static files (uPlot comes from node_modules).
+COPY web ./web
 COPY package.json ./
 USER nonroot
 EXPOSE 9090 8080

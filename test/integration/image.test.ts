@@ -64,6 +64,11 @@ describe('the container image, its stages replayed without Docker', function () 
     assert.ok(files.includes('dist/main.js'));
     assert.ok(files.includes('proto/externalscaler.proto'), 'gRPC reflection reads proto/ at run time');
     assert.deepEqual(
+      files.filter((f) => f.startsWith('web/')).sort(),
+      ['web/favicon.svg', 'web/index.html', 'web/status.css', 'web/status.js'],
+      'the status page',
+    );
+    assert.deepEqual(
       files.filter((f) => !f.startsWith('node_modules/') && (f.startsWith('src/') || /\.test\.js$/.test(f))),
       [],
       'no sources, no tests',
@@ -138,6 +143,18 @@ describe('the container image, its stages replayed without Docker', function () 
     assert.equal(health.status, HealthCheckResponse_ServingStatus.SERVING);
     assert.equal((await client.healthCheck('liveness')).status, HealthCheckResponse_ServingStatus.SERVING);
     assert.equal((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status, 200);
+    // The status page and uPlot, found from dist/ and the production node_modules.
+    for (const [urlPath, contentType] of [
+      ['/', 'text/html; charset=utf-8'],
+      ['/assets/status.js', 'text/javascript; charset=utf-8'],
+      ['/assets/uPlot.iife.min.js', 'text/javascript; charset=utf-8'],
+      ['/assets/uPlot.min.css', 'text/css; charset=utf-8'],
+    ] as const) {
+      const res = await fetch(`http://127.0.0.1:${httpPort}${urlPath}`);
+      assert.equal(res.status, 200, urlPath);
+      assert.equal(res.headers.get('content-type'), contentType, urlPath);
+      assert.ok((await res.arrayBuffer()).byteLength > 0, urlPath);
+    }
 
     const spec = await client.getMetricSpec(
       ref({ bootstrapServers: '127.0.0.1:9', consumerGroup: 'orders-app', topic: 'orders' }),

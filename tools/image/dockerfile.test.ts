@@ -87,6 +87,8 @@ describe('.dockerignore', () => {
     ['src/main.ts', false],
     ['src/grpc/grpcServer.ts', false],
     ['proto/externalscaler.proto', false],
+    ['web/index.html', false],
+    ['web/status.js', false],
     ['src/grpc/grpcServer.test.ts', true],
     ['node_modules/kafkajs/package.json', true],
     ['.cache/kafka/x.jar', true],

@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     repeat,
     logDir: values['log-dir'] ?? path.join(ROOT, '.cache', 'demo'),
     say,
-    width: process.stdout.isTTY ? process.stdout.columns : 200,
+    width: process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : 200,
     signal: stop.signal,
   });
   if (!result.finished && !stop.signal.aborted) return 1;

@@ -74,7 +74,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const kafka: LocalKafka = await startKafka({ log: (line) => say(`  [kafka] ${line}`) });
       stack.push(() => kafka.stop());
       bootstrap = kafka.bootstrapServers;
-      say(`  [kafka] Kafka ${kafka.version} on ${bootstrap}`);
     }
     const client = new Kafka({ clientId: 'demo', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
     const admin: Admin = client.admin();
@@ -83,8 +82,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await Promise.all([admin.connect(), producer.connect()]);
     await createTopics(admin, settings);
 
+    if (options.signal?.aborted) return notRun(scalerPid);
     say('  [app] compiling the Kafka Streams application (cached after the first run)');
     await compileStreamsApp();
+    if (options.signal?.aborted) return notRun(scalerPid);
     const scaler: ScalerProcess = await startScalerProcess({
       logFile: path.join(options.logDir, 'scaler.log'),
       env: { SCALER_POLL_INTERVAL: settings.scalerPollInterval, SCALER_LOG_LEVEL: 'debug' },
@@ -124,6 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       },
     );
     say(`  [scaler] serving metric "${first.metricName}"`);
+    if (options.signal?.aborted) return notRun(scalerPid, pool.pids);
 
     const loop = await runLoop(options, { api, ref, metricName: first.metricName, scaler, pool, producer });
     return { ...loop, pids: { scaler: scalerPid, streams: pool.pids } };
@@ -137,6 +139,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
     }
   }
+}
+
+/** The result of a run aborted before its scenario started. */
+function notRun(scaler: number | undefined, streams: readonly number[] = []): DemoResult {
+  return {
+    finished: false,
+    peakInstances: 0,
+    peakReplicas: 0,
+    scaledToZeroAtMs: undefined,
+    scenarioMs: 0,
+    pids: { scaler, streams },
+  };
+}
+
+/** `file` relative to the working directory when it is inside it, else as it is. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 async function createTopics(admin: Admin, settings: DemoSettings): Promise<void> {
@@ -159,8 +179,7 @@ function introduce(options: DemoOptions, scaler: ScalerProcess, bootstrap: strin
   const k = settings.keda;
   const s = settings.scenario;
   const meta = triggerMetadata(settings, bootstrap);
-  const logs = path.relative(process.cwd(), options.logDir) || '.';
-  say(`  [scaler] gRPC on 127.0.0.1:${scaler.grpcPort}; log in ${path.join(logs, 'scaler.log')}`);
+  say(`  [scaler] gRPC on 127.0.0.1:${scaler.grpcPort}; log in ${shown(scaler.logFile)}`);
   say(`  [scaler] status page: http://127.0.0.1:${scaler.httpPort}/`);
   say(
     `           (JSON: http://127.0.0.1:${scaler.httpPort}/api/triggers, Prometheus: http://127.0.0.1:${scaler.httpPort}/metrics)`,
@@ -168,7 +187,7 @@ function introduce(options: DemoOptions, scaler: ScalerProcess, bootstrap: strin
   say(
     `  [app] Kafka Streams "${settings.appId}": ${settings.topic} (${settings.partitions} partitions) → re-key by word → ` +
       `${repartitionTopic(settings)} → count, sleeping ${settings.delayMs} ms a record: ` +
-      `${instanceThroughput(settings)} records/s per instance, one JVM per replica; logs in ${path.join(logs, 'streams-<n>.log')}`,
+      `${instanceThroughput(settings)} records/s per instance, one JVM per replica; logs in ${shown(path.join(options.logDir, 'streams-<n>.log'))}`,
   );
   say(
     `  [trigger] lagStrategy rate: per sub-topology, arrivals / targetUtilization + backlog / catchUpSeconds ${meta['catchUpSeconds']}, ` +

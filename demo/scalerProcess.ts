@@ -6,7 +6,7 @@
  * outright, by the harness's detached watchdog.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../tools/eventually.ts';
@@ -46,6 +46,8 @@ export async function startScalerProcess(options: {
     stdio: ['ignore', log, log],
     detached: true,
   });
+  // The child has its own copy of the descriptor.
+  closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
 

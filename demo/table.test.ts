@@ -36,11 +36,47 @@ describe('demo table', () => {
     for (const c of cases) assert.equal(shorten(c.text, c.max), c.out, c.name);
   });
 
-  it('terse: drops the words every row repeats, keeps the numbers', () => {
-    assert.equal(
-      terse(ROW.decision),
-      'by-word: 100/s arriving, backlog 900, 50/s per replica → 3; 3 replicas; active: lag 912 > 0',
-    );
+  it('terse: drops the words every row repeats, keeps the numbers that decide', () => {
+    const now =
+      'sub-topology by-word: 164.5/s arriving, backlog 1090, 50/s per replica (replicaThroughput) → 5; 5 replica(s); active: lag 1447 > 0';
+    const cases = [
+      {
+        name: 'a plain decision',
+        text: now,
+        out: 'by-word: 164.5/s arriving, backlog 1090, 50/s per replica → 5; 5 replicas; active',
+      },
+      {
+        name: 'held while the group rebalances',
+        text: `holding the recommendation of 18s ago (metric 3): group rebalancing (CompletingRebalance); now: ${now}`,
+        out: 'held at 3 (rebalancing); now by-word: 164.5/s arriving, backlog 1090, 50/s per replica → 5; 5 replicas; active',
+      },
+      {
+        name: 'held after a member change',
+        text: `holding the recommendation of 5s ago (metric 3): group members changed 4s ago (rebalanceCooldown 10s); now: ${now}`,
+        out: 'held at 3 (members changed 4s ago); now by-word: 164.5/s arriving, backlog 1090, 50/s per replica → 5; 5 replicas; active',
+      },
+      {
+        name: 'arrivals override a hold',
+        text: `group rebalancing (PreparingRebalance), but arrivals alone need 5, more than the 3 of 13s ago; now: ${now}`,
+        out: 'rebalancing, but arrivals need 5; now by-word: 164.5/s arriving, backlog 1090, 50/s per replica → 5; 5 replicas; active',
+      },
+      {
+        name: 'arrivals override a hold after a member change',
+        text: `group members changed 9s ago (rebalanceCooldown 10s), but arrivals alone need 4, more than the 3 of 28s ago; now: ${now}`,
+        out: 'members changed 9s ago, but arrivals need 4; now by-word: 164.5/s arriving, backlog 1090, 50/s per replica → 5; 5 replicas; active',
+      },
+      {
+        name: 'the scale-down delay',
+        text: 'sub-topology sources: 0/s arriving, backlog 0, 50/s per replica (replicaThroughput) → 0; holding 3 until a lower count held for scaleDownDelay 15s; 3 replica(s); inactive: lag 0 ≤ 0',
+        out: 'sources: 0/s arriving, backlog 0, 50/s per replica → 0; holding 3 for scaleDownDelay 15s; 3 replicas; inactive',
+      },
+      {
+        name: 'text it does not know',
+        text: 'the scaler answered: 14 UNAVAILABLE',
+        out: 'the scaler answered: 14 UNAVAILABLE',
+      },
+    ];
+    for (const c of cases) assert.equal(terse(c.text), c.out, c.name);
   });
 
   it('JVMs as running +starting -stopping', () => {
@@ -60,7 +96,7 @@ describe('demo table', () => {
     assert.equal(
       row,
       ' 1:05  burst          1500           12          900       3  1 → 3     1 +2       ' +
-        'by-word: 100/s arriving, backlog 900, 50/s per replica → 3; 3 replicas; active: lag 912 > 0',
+        'by-word: 100/s arriving, backlog 900, 50/s per replica → 3; 3 replicas; active',
     );
     assert.equal(row.indexOf('by-word:'), header.indexOf('decision'));
   });
@@ -71,8 +107,10 @@ describe('demo table', () => {
   });
 
   it('the explanation is shortened to the width', () => {
-    const row = tableRow(ROW, SUBS, 100);
-    assert.equal(row.length, 100);
+    const row = tableRow(ROW, SUBS, 140);
+    assert.equal(row.length, 140);
     assert.ok(row.endsWith('…'));
+    const narrow = tableRow(ROW, SUBS, 80);
+    assert.equal(narrow.length - narrow.indexOf('by-word:'), 40, 'a narrow terminal still gets 40 characters of it');
   });
 });

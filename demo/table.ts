@@ -39,6 +39,8 @@ const SCALER = 6;
 const REPLICAS = 8;
 const JVMS = 9;
 const GAP = '  ';
+/** The explanation keeps at least this many characters, however narrow the terminal. */
+const MIN_DECISION = 40;
 
 /** m:ss since the start. */
 export function clock(ms: number): string {
@@ -55,14 +57,32 @@ export function shorten(text: string, max: number): string {
 
 /**
  * The scaler's explanation made terser for one line: the words that repeat
- * on every row go, the numbers stay.
+ * on every row go (the lag is in its own columns), the numbers that decide
+ * stay. Text it does not recognise is left as it is.
  */
 export function terse(explanation: string): string {
   return explanation
+    .replace(
+      /^holding the recommendation of \S+ ago \(metric (\d+)\): group rebalancing \(\w+\); now: /,
+      'held at $1 (rebalancing); now ',
+    )
+    .replace(
+      /^holding the recommendation of \S+ ago \(metric (\d+)\): group members changed (\S+) ago \(rebalanceCooldown \S+\); now: /,
+      'held at $1 (members changed $2 ago); now ',
+    )
+    .replace(
+      /^group rebalancing \(\w+\), but arrivals alone need (\d+)[^;]*; now: /,
+      'rebalancing, but arrivals need $1; now ',
+    )
+    .replace(
+      /^group members changed (\S+) ago \(rebalanceCooldown \S+\), but arrivals alone need (\d+)[^;]*; now: /,
+      'members changed $1 ago, but arrivals need $2; now ',
+    )
+    .replace(/holding (\d+) until a lower count held for scaleDownDelay (\S+)/, 'holding $1 for scaleDownDelay $2')
+    .replace(/; (active|inactive): lag \d+ [>≤] \d+$/, '; $1')
     .replace(/sub-topology /g, '')
     .replace(/ \(replicaThroughput\)/g, '')
-    .replace(/replica\(s\)/g, 'replicas')
-    .replace(/holding the recommendation of /g, 'holding that of ');
+    .replace(/replica\(s\)/g, 'replicas');
 }
 
 function lagWidth(id: string): number {
@@ -91,7 +111,7 @@ export function tableHeader(subTopologies: readonly string[]): string {
   ].join(GAP);
 }
 
-/** One row, at most `width` characters (the explanation is shortened to fit). */
+/** One row, at most `width` characters (the explanation is shortened to fit, down to MIN_DECISION). */
 export function tableRow(row: TableRow, subTopologies: readonly string[], width: number): string {
   const replicas =
     row.replicas === row.replicasBefore ? String(row.replicas) : `${row.replicasBefore} → ${row.replicas}`;
@@ -108,5 +128,6 @@ export function tableRow(row: TableRow, subTopologies: readonly string[], width:
     jvmCell(row.jvms).padEnd(JVMS),
   ];
   const fixed = cells.join(GAP) + GAP;
-  return fixed + shorten(terse(row.decision), width - fixed.length);
+  // A narrow terminal wraps the row rather than lose the explanation altogether.
+  return fixed + shorten(terse(row.decision), Math.max(MIN_DECISION, width - fixed.length));
 }

@@ -1,12 +1,10 @@
 /**
  * The demo end to end, for `make demo` and its integration test alike: a
- * Kafka broker (its own, or one it is given), the scaler as its own process,
- * the Kafka Streams application as a pool of JVMs, a bursty producer, and a
- * loop that calls the scaler as KEDA does (GetMetricSpec, GetMetrics,
- * IsActive every polling interval), applies KEDA's and the HPA's rules
- * (tools/keda/kedaHpa.ts) and sets the number of JVMs, printing one table
- * row per interval. Whatever it started is stopped by PID when it ends,
- * fails or is aborted, the JVMs first, then the scaler, then the broker.
+ * Kafka broker (its own, or one it is given), the topics, the scaler as its
+ * own process, the Kafka Streams application as a pool of JVMs, and the
+ * KEDA + HPA loop (kedaLoop.ts) that scales it through the scenario.
+ * Whatever it started is stopped by PID when it ends, fails or is aborted:
+ * the JVMs first, then the scaler, then the broker.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -15,15 +13,12 @@ import type { ScaledObjectRef } from '../src/generated/externalscaler.ts';
 import { eventually } from '../tools/eventually.ts';
 import { type LocalKafka, startKafka } from '../tools/kafka/localKafka.ts';
 import { compileStreamsApp } from '../tools/kafka/streamsApp.ts';
-import { KedaHpa } from '../tools/keda/kedaHpa.ts';
-import { kedaPoll, type KedaPoll } from '../tools/keda/kedaPoll.ts';
+import { kedaPoll } from '../tools/keda/kedaPoll.ts';
 import { type ScalerClient, scalerClient } from '../tools/keda/scalerClient.ts';
-import { BurstProducer } from './burstProducer.ts';
-import { Scenario } from './scenario.ts';
+import { type LoopResult, runKedaLoop } from './kedaLoop.ts';
 import { type ScalerProcess, startScalerProcess } from './scalerProcess.ts';
-import { type DemoSettings, instanceThroughput, repartitionTopic, subTopologies, triggerMetadata } from './settings.ts';
-import { clock, tableHeader, tableRow } from './table.ts';
-import { readTrigger, type TriggerView } from './triggerStatus.ts';
+import { type DemoSettings, instanceThroughput, repartitionTopic, triggerMetadata } from './settings.ts';
+import { clock } from './table.ts';
 import { StreamsWorkload } from './workload.ts';
 
 export interface DemoOptions {
@@ -42,17 +37,7 @@ export interface DemoOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface DemoResult {
-  /** Back at zero by itself after its burst (false when aborted first). */
-  readonly finished: boolean;
-  /** Most Kafka Streams instances RUNNING at once. */
-  readonly peakInstances: number;
-  /** Most replicas KEDA and the HPA asked for. */
-  readonly peakReplicas: number;
-  /** When KEDA last scaled the workload to 0, since the scenario started. */
-  readonly scaledToZeroAtMs: number | undefined;
-  /** How long the scenario ran (from the first table row). */
-  readonly scenarioMs: number;
+export interface DemoResult extends LoopResult {
   /** Every process it started: the scaler and each JVM of the application. */
   readonly pids: { readonly scaler: number | undefined; readonly streams: readonly number[] };
 }
@@ -127,7 +112,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     say(`  [scaler] serving metric "${first.metricName}"`);
     if (options.signal?.aborted) return notRun(scalerPid, pool.pids);
 
-    const loop = await runLoop(options, { api, ref, metricName: first.metricName, scaler, pool, producer });
+    const loop = await runKedaLoop({
+      ...options,
+      api,
+      ref,
+      metricName: first.metricName,
+      httpPort: scaler.httpPort,
+      pool,
+      producer,
+    });
     return { ...loop, pids: { scaler: scalerPid, streams: pool.pids } };
   } finally {
     // The JVMs first (they need the broker to leave the group), then the scaler, then the broker.
@@ -206,118 +199,4 @@ function introduce(options: DemoOptions, scaler: ScalerProcess, bootstrap: strin
         : `back to zero; ends by itself (gives up after ${clock(s.giveUpMs)})`),
   );
   say('  JVMs: running +starting -stopping; replicas: what KEDA and the HPA set; scaler: ceil(metric / target)\n');
-}
-
-interface LoopParts {
-  readonly api: ScalerClient;
-  readonly ref: ScaledObjectRef;
-  readonly metricName: string;
-  readonly scaler: ScalerProcess;
-  readonly pool: StreamsWorkload;
-  readonly producer: Producer;
-}
-
-async function runLoop(options: DemoOptions, parts: LoopParts): Promise<Omit<DemoResult, 'pids'>> {
-  const { settings, say, signal } = options;
-  const { api, ref, pool } = parts;
-  const subs = subTopologies(settings).map((s) => s.id);
-  const interval = settings.keda.pollingIntervalMs;
-  const keda = new KedaHpa(settings.keda);
-  const t0 = Date.now();
-  const scenario = new Scenario(settings.scenario, options.repeat, t0);
-  const producer = new BurstProducer({
-    producer: parts.producer,
-    topic: settings.topic,
-    ratePerSecond: (now) => scenario.ratePerSecond(now),
-  });
-  producer.start();
-  let peakInstances = 0;
-  let peakReplicas = 0;
-  let scaledToZeroAtMs: number | undefined;
-  let finished = false;
-  say(tableHeader(subs));
-  try {
-    for (let tick = 0; !signal?.aborted; tick++) {
-      if (producer.failure) throw producer.failure;
-      const now = Date.now();
-      const before = keda.replicas;
-      const eventsBefore = keda.events.length;
-      let answer: KedaPoll | undefined;
-      let view: TriggerView | undefined;
-      let problem: string | undefined;
-      try {
-        answer = await kedaPoll(api, ref, keda.params.maxReplicas);
-        view = await readTrigger(parts.scaler.httpPort, `${NAMESPACE}/${settings.appId}`, parts.metricName).catch(
-          () => undefined,
-        );
-      } catch (err) {
-        problem = `the scaler answered: ${err instanceof Error ? err.message : String(err)} (KEDA keeps the replicas)`;
-      }
-      if (answer) {
-        keda.kedaPoll(now, answer.active);
-        keda.hpaSync(now, answer.metricValue, answer.target);
-      }
-      pool.scaleTo(keda.replicas);
-      if (keda.events.slice(eventsBefore).some((e) => e.to === 0)) scaledToZeroAtMs = now - t0;
-      const jvms = pool.counts();
-      peakInstances = Math.max(peakInstances, jvms.running);
-      peakReplicas = Math.max(peakReplicas, keda.replicas);
-      const step = scenario.step(now, {
-        active: answer?.active ?? true,
-        replicas: keda.replicas,
-        instances: pool.alive,
-      });
-      say(
-        tableRow(
-          {
-            elapsedMs: now - t0,
-            phase: step.phase,
-            produced: producer.produced,
-            lag: subs.map((id) => view?.lag.get(id)),
-            recommended: answer?.replicas,
-            replicasBefore: before,
-            replicas: keda.replicas,
-            jvms,
-            decision: problem ?? view?.explanation ?? (answer?.active ? 'active' : 'inactive'),
-          },
-          subs,
-          options.width,
-        ),
-      );
-      if (step.finished) {
-        finished = true;
-        break;
-      }
-      if (scenario.overdue(now)) {
-        throw new Error(
-          `the scenario did not get back to zero within ${settings.scenario.giveUpMs / 1000}s (see ${options.logDir})`,
-        );
-      }
-      await sleepUntil(t0 + (tick + 1) * interval, signal);
-    }
-  } finally {
-    await producer.stop();
-  }
-  const scenarioMs = Date.now() - t0;
-  if (finished) {
-    say(
-      `\n  done in ${clock(scenarioMs)}: from 0 up to ${peakInstances} running instances ` +
-        `(${peakReplicas} asked for) for the burst, and back to 0 at ${clock(scaledToZeroAtMs ?? scenarioMs)}.`,
-    );
-  }
-  return { finished, peakInstances, peakReplicas, scaledToZeroAtMs, scenarioMs };
-}
-
-/** Waits until `at` (epoch ms), or less if `signal` aborts. */
-function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, at - Date.now()));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

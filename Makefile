@@ -47,8 +47,8 @@ test-unit: $(INSTALLED) ## everything that needs no broker
 test-integration: $(INSTALLED) ## integration tests only, on KAFKA_VERSION (default 4.x)
 	TEST_SUMMARY_FILE= mocha --config .mocharc.integration.json
 
-demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a workload scaled as KEDA would (ends by itself)
-	$(NODE) demo/demo.ts
+demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a Kafka Streams app scaled as KEDA would (ARGS=--keep-running)
+	$(NODE) demo/demo.ts $(ARGS)
 
 explain: $(INSTALLED) ## show a trigger's partitions, topology and decision: make explain ARGS="--bootstrap-servers H:P --group G"
 	@$(NODE) src/cli.ts explain $(ARGS)

@@ -1,8 +1,9 @@
 /**
  * One JVM child process of the harness (a Kafka node, a Kafka Streams app):
- * started with its output scanned line by line and copied to a log file, its
- * PID written to `<pidDir>/<name>` for the watchdog, stopped with SIGTERM (a
- * graceful stop; SIGKILL after a grace period) or killed with SIGKILL.
+ * started in its own process group with its output scanned line by line and
+ * copied to a log file, its PID written to `<pidDir>/<name>` for the
+ * watchdog, stopped with SIGTERM (a graceful stop; SIGKILL after a grace
+ * period) or killed with SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,10 @@ export class JvmProcess {
     this.name = name;
     const log = createWriteStream(files.logFile, { flags: 'a' });
     const pidFile = path.join(files.pidDir, name);
-    this.#child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a terminal's Ctrl-C goes to the whole foreground
+    // group, and the JVMs must stop when and in the order the harness stops
+    // them (by PID), not all at once behind its back.
+    this.#child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const child = this.#child;
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     if (child.pid !== undefined) writeFileSync(pidFile, String(child.pid));
@@ -52,6 +56,11 @@ export class JvmProcess {
 
   get pid(): number | undefined {
     return this.running ? this.#child.pid : undefined;
+  }
+
+  /** Resolves with the exit code (null after a signal) once the process has exited. */
+  get exited(): Promise<number | null> {
+    return this.#exited;
   }
 
   get running(): boolean {

@@ -5,6 +5,10 @@
  * harness cache, and run as JVM processes that are stopped (SIGTERM closes
  * the app and leaves the group) or killed by PID, and reaped by the watchdog
  * if the starting process dies.
+ *
+ * startStreamsApp() returns once the instance is RUNNING; launchStreamsApp()
+ * returns at once with a handle whose `ready` settles later, for callers that
+ * start and stop instances while others run (the demo's KEDA loop, like pods).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -36,6 +40,10 @@ export interface StreamsAppOptions {
   /** Kafka Streams version; KAFKA_VERSION or the harness default otherwise. */
   readonly version?: string;
   readonly readyTimeoutMs?: number;
+  /** More Kafka Streams (or client) configuration, e.g. `{ 'max.poll.records': '50' }`. */
+  readonly properties?: Readonly<Record<string, string>>;
+  /** Where the JVM's output goes; by default a file in its temporary folder, deleted with it. */
+  readonly logFile?: string;
 }
 
 export interface StreamsApp {
@@ -47,6 +55,19 @@ export interface StreamsApp {
   stop(): Promise<void>;
   /** SIGKILL, as a crash: the members stay until the session times out. */
   kill(): Promise<void>;
+}
+
+/** An instance that may still be starting: launchStreamsApp()'s handle. */
+export interface StreamsInstance extends StreamsApp {
+  /** Whether the JVM process is alive. */
+  readonly running: boolean;
+  /**
+   * Resolves when the app first reports RUNNING; rejects if the JVM exits
+   * first or `readyTimeoutMs` passes (the JVM is then killed).
+   */
+  readonly ready: Promise<void>;
+  /** Resolves when the JVM has exited, for whatever reason. */
+  readonly exited: Promise<void>;
 }
 
 /** Compiles StreamsLagApp once per Kafka version and source; returns its classpath. */
@@ -66,7 +87,15 @@ export async function compileStreamsApp(versionText?: string, cacheDir = DEFAULT
   return `${classes}${path.delimiter}${path.join(libs, '*')}`;
 }
 
+/** Starts an instance and waits until it is RUNNING; kills it if it does not get there. */
 export async function startStreamsApp(options: StreamsAppOptions): Promise<StreamsApp> {
+  const instance = await launchStreamsApp(options);
+  await instance.ready;
+  return instance;
+}
+
+/** Starts an instance and returns at once; `ready` tells when it is RUNNING. */
+export async function launchStreamsApp(options: StreamsAppOptions): Promise<StreamsInstance> {
   const classpath = await compileStreamsApp(options.version);
   const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-app-'));
   mkdirSync(path.join(root, 'pids'));
@@ -90,8 +119,9 @@ export async function startStreamsApp(options: StreamsAppOptions): Promise<Strea
       `--threads=${options.threads ?? 1}`,
       `--guarantee=${options.guarantee ?? 'at_least_once'}`,
       `--commit-ms=${options.commitMs ?? 1000}`,
+      ...Object.entries(options.properties ?? {}).map(([key, value]) => `--prop.${key}=${value}`),
     ],
-    { pidDir: path.join(root, 'pids'), logFile: path.join(root, 'app.log') },
+    { pidDir: path.join(root, 'pids'), logFile: options.logFile ?? path.join(root, 'app.log') },
   );
   let state = 'CREATED';
   jvm.onLine((line) => {
@@ -103,37 +133,41 @@ export async function startStreamsApp(options: StreamsAppOptions): Promise<Strea
     rmSync(root, { recursive: true, force: true });
   });
   startWatchdog(root, MAIN_CLASS);
-  const cleanup = (): void => {
+  const exited = jvm.exited.then(() => {
     rmSync(root, { recursive: true, force: true });
     unregister();
-  };
-  try {
-    await jvm.waitFor(
+  });
+  const ready = jvm
+    .waitFor(
       () => state === 'RUNNING',
       options.readyTimeoutMs ?? 60_000,
       (code, signal) =>
         `Kafka Streams app ${options.appId} exited before RUNNING (${signal ? `signal ${signal}` : `exit code ${code}`}); last log line: ${jvm.lastInterestingLine()}`,
-    );
-  } catch (err) {
-    await jvm.kill();
-    cleanup();
-    throw err;
-  }
+    )
+    .catch(async (err: unknown) => {
+      await jvm.kill();
+      throw err;
+    });
   return {
     appId: options.appId,
+    ready,
+    exited,
     get pid() {
       return jvm.pid;
+    },
+    get running() {
+      return jvm.running;
     },
     get state() {
       return state;
     },
     stop: async () => {
       await jvm.stop(15_000);
-      cleanup();
+      await exited;
     },
     kill: async () => {
       await jvm.kill();
-      cleanup();
+      await exited;
     },
   };
 }

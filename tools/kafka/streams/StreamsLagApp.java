@@ -10,6 +10,7 @@
 // blocks its thread for ten minutes, like a poison pill. Arguments are --name=value:
 //   --bootstrap --app-id --input --output --state-dir [--delay-ms=0] [--stall-on=]
 //   [--threads=1] [--guarantee=at_least_once|exactly_once_v2] [--commit-ms=1000]
+//   [--prop.<any Streams or client config>=value ...]
 // Prints "STATE <state>" on every state change, to stdout.
 
 import java.util.HashMap;
@@ -54,6 +55,9 @@ public final class StreamsLagApp {
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10000);
     props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
+    for (Map.Entry<String, String> opt : opts.entrySet()) {
+      if (opt.getKey().startsWith("prop.")) props.put(opt.getKey().substring("prop.".length()), opt.getValue());
+    }
 
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))

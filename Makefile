@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
-.PHONY: help install build proto typecheck lint format format-check test test-unit test-integration \
+.PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
         start demo explain bench sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
@@ -18,6 +18,9 @@ $(INSTALLED): package.json package-lock.json
 	@touch $@
 
 install: $(INSTALLED) ## npm ci (Node 24 comes with it)
+
+chromium: ## Debian's chromium for the status page's browser test, installed when missing
+	scripts/ensure-chromium.sh
 
 build: $(INSTALLED) ## compile src/ to dist/
 	rm -rf dist
@@ -38,13 +41,13 @@ format: $(INSTALLED) ## rewrite files with prettier
 format-check: $(INSTALLED) ## check formatting
 	prettier --check --log-level warn .
 
-test: $(INSTALLED) ## every check, unit and integration tests on a real Kafka (4.x, then 3.9.1)
+test: $(INSTALLED) chromium ## every check, unit and integration tests on a real Kafka (4.x, then 3.9.1)
 	scripts/test.sh all
 
 test-unit: $(INSTALLED) ## everything that needs no broker
 	scripts/test.sh unit
 
-test-integration: $(INSTALLED) ## integration tests only, on KAFKA_VERSION (default 4.x)
+test-integration: $(INSTALLED) chromium ## integration tests only, on KAFKA_VERSION (default 4.x)
 	TEST_SUMMARY_FILE= mocha --config .mocharc.integration.json
 
 demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a Kafka Streams app scaled as KEDA would (ARGS=--keep-running)

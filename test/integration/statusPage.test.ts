@@ -122,7 +122,7 @@ describe('the status page in headless Chromium', function () {
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+      throw new Error(`no Chromium at ${CHROMIUM}: make chromium installs it, or set CHROMIUM_PATH`);
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
     shots = mkdtempSync(path.join(os.tmpdir(), 'kstreams-scaler-status-page-'));

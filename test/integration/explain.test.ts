@@ -49,6 +49,11 @@ describe('the explain command, against a real broker', function () {
     );
   }
 
+  /** The command for the test's group and topic on `servers`, with `extra` arguments. */
+  function explainGroup(servers: string, ...extra: string[]): Promise<Outcome> {
+    return explain(['--bootstrap-servers', servers, '--group', groupId, '--topic', topic, ...extra]);
+  }
+
   before(async () => {
     topic = uniqueName('explain');
     groupId = uniqueName('explain-app');
@@ -71,15 +76,7 @@ describe('the explain command, against a real broker', function () {
   });
 
   it('--json: the partition rows, the topology and the decision with its explanation', async () => {
-    const { code, stdout, stderr } = await explain([
-      '--bootstrap-servers',
-      testBootstrap(),
-      '--group',
-      groupId,
-      '--topic',
-      topic,
-      '--json',
-    ]);
+    const { code, stdout, stderr } = await explainGroup(testBootstrap(), '--json');
     assert.equal(code, 0, stderr);
     assert.equal(stderr, '');
     const doc = JSON.parse(stdout) as Record<string, unknown>;
@@ -121,16 +118,7 @@ describe('the explain command, against a real broker', function () {
   });
 
   it('text: the same, as tables', async () => {
-    const { code, stdout, stderr } = await explain([
-      '--bootstrap-servers',
-      testBootstrap(),
-      '--group',
-      groupId,
-      '--topic',
-      topic,
-      '--lag-threshold',
-      '3',
-    ]);
+    const { code, stdout, stderr } = await explainGroup(testBootstrap(), '--lag-threshold', '3');
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^ {2}TOPIC +PARTITION +COMMITTED +END +LAG +NOTE +ROLE +SUB-TOPOLOGY +STALLED$/m);
     assert.match(stdout, new RegExp(`^ {2}${topic} +0 +5 +12 +7 +- +source +sources +no$`, 'm'));
@@ -144,13 +132,8 @@ describe('the explain command, against a real broker', function () {
   });
 
   it('time: watches, and dates the oldest unprocessed record', async () => {
-    const { code, stdout, stderr } = await explain([
-      '--bootstrap-servers',
+    const { code, stdout, stderr } = await explainGroup(
       testBootstrap(),
-      '--group',
-      groupId,
-      '--topic',
-      topic,
       '--strategy',
       'time',
       '--watch',
@@ -158,7 +141,7 @@ describe('the explain command, against a real broker', function () {
       '--interval',
       '1s',
       '--json',
-    ]);
+    );
     assert.equal(code, 0, stderr);
     const doc = JSON.parse(stdout) as {
       history: { polls: number; spanSeconds: number };
@@ -177,14 +160,7 @@ describe('the explain command, against a real broker', function () {
   it('a broker that is not there: exit 1 and one line naming it, never a value', async () => {
     const [port] = await freePorts(1);
     const address = `127.0.0.1:${port}`;
-    const { code, stdout, stderr } = await explain([
-      '--bootstrap-servers',
-      address,
-      '--group',
-      groupId,
-      '--topic',
-      topic,
-    ]);
+    const { code, stdout, stderr } = await explainGroup(address);
     assert.equal(code, 1);
     assert.equal(stdout, '');
     assert.equal(

@@ -12,7 +12,7 @@ import { startHttpServer } from './http/httpServer.ts';
 import { clusterReader } from './kafka/clusterReader.ts';
 import { ScalerMetrics } from './metrics/metrics.ts';
 import type { Logger } from './logger.ts';
-import { type ClusterTarget, clusterKey, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
+import { type ClusterTarget, clusterTargetKey, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
 import { ScalerService } from './scaler/scalerService.ts';
 
 export interface AppOptions {
@@ -60,8 +60,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
       createReader ??
       ((target) => {
         const reader = clusterReader(target, { kafkaTimeoutMs: config.kafkaTimeoutMs, logger });
-        // The same cluster label as the pollers' keys (trigger.ts, scalerService.ts).
-        const cluster = target.profile ? `profile:${target.profile.name}` : clusterKey(target.brokers);
+        const cluster = clusterTargetKey(target);
         reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
         return reader;
       }),

@@ -6,6 +6,7 @@
 import { formatDuration } from '../duration.ts';
 import type { PartitionDecision, SubTopologyDecision } from '../lag/strategy.ts';
 import { NO_COMMIT } from '../poller/sample.ts';
+import { countedLag } from '../observe/figures.ts';
 import type { Explanation } from './explanation.ts';
 
 type Align = 'left' | 'right';
@@ -131,7 +132,7 @@ function fields(rows: ReadonlyArray<readonly [string, string | readonly string[]
 
 /** Records counted as lag, exactly (the figures' number may round above 2^53). */
 function totalLag(e: Explanation): bigint {
-  return e.decision.partitions.reduce((sum, p) => sum + p.lag, 0n);
+  return countedLag(e.decision);
 }
 
 export function renderText(e: Explanation): string {

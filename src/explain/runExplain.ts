@@ -7,7 +7,6 @@
  * A poll that fails ends the run with its ScalerError (the caller prints it
  * and exits 1): the command never shows a made-up value.
  */
-import { triggerFigures } from '../observe/figures.ts';
 import type { Evaluation } from '../scaler/scalerService.ts';
 import { clusterSummary, type Explanation, shortWindows } from './explanation.ts';
 import type { ExplainPlan } from './explainPlan.ts';
@@ -77,7 +76,7 @@ export async function runExplain(plan: ExplainPlan, options: RunOptions = {}): P
       },
       group: latest!.group,
       decision,
-      figures: triggerFigures(decision, history, latest!),
+      figures: evaluation.figures,
       notes: [
         ...(trigger.pollerKey.topics === undefined && latest!.partitions.length === 0
           ? [

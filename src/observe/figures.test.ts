@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Decision, PartitionDecision } from '../lag/strategy.ts';
 import { NO_COMMIT } from '../poller/sample.ts';
 import { row, sample, topicSample } from '../../test/support/samples.ts';
-import { triggerFigures } from './figures.ts';
+import { countedLag, triggerFigures } from './figures.ts';
 
 function decision(over: Partial<Decision> & { lags?: bigint[] } = {}): Decision {
   const partitions: PartitionDecision[] = (over.lags ?? [5n, 7n]).map((lag, partition) => ({
@@ -99,5 +99,23 @@ describe('trigger figures', () => {
     ];
     const f = triggerFigures(decision(), history, history[1]!);
     assert.deepEqual([f.arrivalRate, f.drainRate], [10, 0]);
+  });
+
+  it("lag and rates count the decision's demand partitions only: not changelogs, not partitions it leaves out", () => {
+    const demand = { topic: 't', partition: 0, committed: 0n, end: 30n, lag: 30n, activationLag: 30n };
+    const d = decision({
+      partitions: [
+        { ...demand, role: 'source' },
+        { ...demand, topic: 'app-store-changelog', lag: 500n, activationLag: 500n, role: 'changelog' },
+      ],
+    });
+    const history = [
+      sample(0, [row('t', 0, 0n, 0n), row('t', 1, 0n, 0n), row('app-store-changelog', 0, 0n, 0n)]),
+      // Partition t-1 is outside the decision (partitionLimitation); the changelog is restored, not processed.
+      sample(10_000, [row('t', 0, 50n, 100n), row('t', 1, 900n, 900n), row('app-store-changelog', 0, 0n, 5000n)]),
+    ];
+    const f = triggerFigures(d, history, history[1]!);
+    assert.deepEqual([f.lag, f.arrivalRate, f.drainRate], [30, 10, 5]);
+    assert.equal(countedLag(d), 30n);
   });
 });

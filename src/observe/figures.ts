@@ -5,14 +5,25 @@
  * page and its plots all show these.
  */
 import type { Decision } from '../lag/strategy.ts';
-import { NO_COMMIT, type Sample } from '../poller/sample.ts';
+import { sampleBefore } from '../lag/rates.ts';
+import { NO_COMMIT, partitionKey, type Sample } from '../poller/sample.ts';
+
+/** The partitions a decision counts as demand: changelogs are restored, not processed, and stay out. */
+function demandPartitions(decision: Decision): Decision['partitions'] {
+  return decision.partitions.filter((p) => p.role !== 'changelog');
+}
+
+/** Records counted as lag, exactly: the sum over the decision's demand partitions. */
+export function countedLag(decision: Decision): bigint {
+  return demandPartitions(decision).reduce((sum, p) => sum + p.lag, 0n);
+}
 
 export interface TriggerFigures {
-  /** Records counted as lag (the sum over the trigger's partitions). */
+  /** Records counted as lag (the sum over the trigger's demand partitions; see countedLag). */
   readonly lag: number;
   /** Seconds behind: the oldest unprocessed record's age, when the strategy estimates it (`time`). */
   readonly timeLagSeconds?: number;
-  /** Records per second arriving on the trigger's partitions (end offsets), over `rateWindowMs`. */
+  /** Records per second arriving on the partitions the decision counts (end offsets), over `rateWindowMs`. */
   readonly arrivalRate?: number;
   /** Records per second processed (committed offsets), over the same window. */
   readonly drainRate?: number;
@@ -25,26 +36,22 @@ export interface TriggerFigures {
 /** Rates are measured over this much history (or all of it, if shorter). */
 export const FIGURES_RATE_WINDOW_MS = 60_000;
 
-/** The newest sample at least `windowMs` older than `latest`, else the oldest there is. */
-function baseline(history: readonly Sample[], latest: Sample, windowMs: number): Sample | undefined {
-  let chosen: Sample | undefined;
-  for (const sample of history) {
-    if (sample.at >= latest.at) break;
-    if (chosen === undefined || latest.at - sample.at >= windowMs) chosen = sample;
-  }
-  return chosen;
-}
-
-/** Sum of end and committed offsets over the partitions both samples know, committed ones only for drain. */
-function rates(from: Sample, to: Sample): { arrival: number; drain: number } | undefined {
+/**
+ * Records per second arriving (end offsets) and processed (committed
+ * offsets) on the decision's demand partitions, between two samples.
+ * Offsets that went back (a reset) add nothing; nothing committed adds no drain.
+ */
+function rates(decision: Decision, from: Sample, to: Sample): { arrival: number; drain: number } | undefined {
   const seconds = (to.at - from.at) / 1000;
   if (seconds <= 0) return undefined;
-  const before = new Map(from.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]));
+  const counted = new Set(demandPartitions(decision).map((p) => partitionKey(p.topic, p.partition)));
+  const before = new Map(from.partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
   let arrived = 0n;
   let drained = 0n;
   for (const now of to.partitions) {
-    const then = before.get(`${now.topic}\u0000${now.partition}`);
-    if (!then) continue;
+    const key = partitionKey(now.topic, now.partition);
+    const then = before.get(key);
+    if (!then || !counted.has(key)) continue;
     if (now.end !== undefined && then.end !== undefined && now.end > then.end) arrived += now.end - then.end;
     if (now.committed !== NO_COMMIT && then.committed !== NO_COMMIT && now.committed > then.committed) {
       drained += now.committed - then.committed;
@@ -70,16 +77,17 @@ export function triggerFigures(
   latest: Sample,
   rateWindowMs = FIGURES_RATE_WINDOW_MS,
 ): TriggerFigures {
-  const lag = decision.partitions.reduce((sum, p) => sum + p.lag, 0n);
-  const from = baseline(history, latest, rateWindowMs);
-  const measured = from ? rates(from, latest) : undefined;
+  // Over the last rateWindowMs, or over all the history there is when it is shorter.
+  const i = history.lastIndexOf(latest);
+  const before = i > 0 ? (sampleBefore(history, i, rateWindowMs) ?? 0) : undefined;
+  const measured = before === undefined ? undefined : rates(decision, history[before]!, latest);
   const seconds = timeLag(decision);
   const replicas =
     decision.target > 0 && Number.isFinite(decision.metricValue)
       ? Math.max(0, Math.ceil(decision.metricValue / decision.target - 1e-9))
       : 0;
   return {
-    lag: Number(lag),
+    lag: Number(countedLag(decision)),
     ...(seconds === undefined ? {} : { timeLagSeconds: seconds }),
     ...(measured ? { arrivalRate: measured.arrival, drainRate: measured.drain } : {}),
     replicas,

@@ -3,7 +3,7 @@
  * ScaledObject asks for it (an RPC within `idleTimeoutMs`, or an open
  * StreamIsActive); a reader exists while some poller of its cluster does.
  */
-import type { ClusterProfile } from '../clusterProfiles.ts';
+import { type ClusterProfile, normalizeServer } from '../clusterProfiles.ts';
 import type { Config } from '../config.ts';
 import { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
@@ -38,7 +38,12 @@ export interface PollerRegistryOptions {
 
 /** The normalised form of a bootstrap server list, used as the cluster's key. */
 export function clusterKey(brokers: readonly string[]): string {
-  return [...new Set(brokers.map((b) => b.trim().toLowerCase()))].sort().join(',');
+  return [...new Set(brokers.map(normalizeServer))].sort().join(',');
+}
+
+/** The key (and metrics label) of the cluster a target reads: its profile's name, else its bootstrap servers. */
+export function clusterTargetKey(target: ClusterTarget): string {
+  return target.profile ? `profile:${target.profile.name}` : clusterKey(target.brokers);
 }
 
 export class PollerRegistry {

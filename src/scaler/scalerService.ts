@@ -18,7 +18,7 @@ import { type TriggerFigures, triggerFigures } from '../observe/figures.ts';
 import { FigureHistory, type HistoryPoint } from '../observe/history.ts';
 import type { Poller } from '../poller/poller.ts';
 import type { Sample } from '../poller/sample.ts';
-import type { PollerRegistry } from '../poller/pollerRegistry.ts';
+import { clusterTargetKey, type PollerRegistry } from '../poller/pollerRegistry.ts';
 import { parseTrigger, type Trigger } from './trigger.ts';
 
 export interface Evaluation {
@@ -26,6 +26,8 @@ export interface Evaluation {
   readonly decision: Decision;
   /** When the offsets behind the decision were read (epoch ms). */
   readonly sampledAt: number;
+  /** What the decision measured and recommends, the same for every strategy. */
+  readonly figures: TriggerFigures;
 }
 
 /** A trigger's latest decision, for operators (HTTP /api/triggers, metrics). */
@@ -36,8 +38,6 @@ export interface TriggerStatus extends Evaluation {
   readonly evaluatedAt: number;
   /** The poll it was made from. */
   readonly sample: Sample;
-  /** What the decision measured and recommends, the same for every strategy. */
-  readonly figures: TriggerFigures;
 }
 
 const STATUS_LIMIT = 1_000;
@@ -80,12 +80,9 @@ export class ScalerService {
     const problems = this.#windowProblems(parsed);
     const profile = this.#profile(parsed, problems);
     if (problems.length > 0) throw new InvalidMetadataError(problems);
-    const trigger: Trigger = profile
-      ? {
-          ...parsed,
-          target: { brokers: profile.bootstrapServers, profile },
-          pollerKey: { ...parsed.pollerKey, cluster: `profile:${profile.name}` },
-        }
+    const target = profile ? { brokers: profile.bootstrapServers, profile } : undefined;
+    const trigger: Trigger = target
+      ? { ...parsed, target, pollerKey: { ...parsed.pollerKey, cluster: clusterTargetKey(target) } }
       : parsed;
     this.#reportOnce(trigger);
     return trigger;
@@ -181,7 +178,7 @@ export class ScalerService {
     const previous = this.#latest.get(key);
     if (previous && previous.sample === latest) {
       this.#remember({ ...previous, trigger, evaluatedAt: now });
-      return { trigger, decision: previous.decision, sampledAt: latest.at };
+      return { trigger, decision: previous.decision, sampledAt: latest.at, figures: previous.figures };
     }
     const decision = trigger.strategy.decide({
       metadata: trigger.metadata,
@@ -206,7 +203,7 @@ export class ScalerService {
     let figureHistory = this.#history.get(key);
     if (!figureHistory) this.#history.set(key, (figureHistory = new FigureHistory()));
     figureHistory.add({ t: now, ...figures });
-    return { trigger, decision, sampledAt: latest.at };
+    return { trigger, decision, sampledAt: latest.at, figures };
   }
 
   /** A trigger's figures over the last hour, oldest first (empty for a trigger never decided). */

@@ -7,7 +7,7 @@ import { InvalidMetadataError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import { strategyByName } from '../lag/registry.ts';
 import type { LagStrategy } from '../lag/strategy.ts';
-import { type ClusterTarget, clusterKey } from '../poller/pollerRegistry.ts';
+import { type ClusterTarget, clusterTargetKey } from '../poller/pollerRegistry.ts';
 import type { PollerKey } from '../poller/poller.ts';
 import { metadataHash, metricName } from './metricName.ts';
 import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from './triggerMetadata.ts';
@@ -52,7 +52,7 @@ function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObje
     metadata,
     target: { brokers: metadata.bootstrapServers },
     pollerKey: {
-      cluster: clusterKey(metadata.bootstrapServers),
+      cluster: clusterTargetKey({ brokers: metadata.bootstrapServers }),
       groupId: metadata.consumerGroup,
       topics: topics.length > 0 ? topics : undefined,
     },

@@ -86,6 +86,8 @@ describe('the container image, its stages replayed without Docker', function () 
     assert.deepEqual(dev, [], 'no development dependency is');
     assert.ok(installed.filter(([, info]) => info.dev).length > 100, 'the lock file marks development dependencies');
     assert.equal(runtime.user, 'nonroot');
+    // The base image's entrypoint (node) runs the CMD; the start below relies on that.
+    assert.equal(runtime.entrypoint, undefined);
     assert.equal(runtime.env['NODE_ENV'], 'production');
   });
 

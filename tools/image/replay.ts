@@ -56,6 +56,8 @@ export interface ReplayOptions {
   readonly workDir: string;
   /** Environment for RUN steps (PATH with the Node and npm to use). */
   readonly env: NodeJS.ProcessEnv;
+  /** Longest a RUN step may take (default 5 minutes). */
+  readonly stepTimeoutMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -68,8 +70,6 @@ export interface ReplayedStage {
   /** The base image's entrypoint runs these (distroless Node's is node itself). */
   readonly cmd: readonly string[];
   readonly entrypoint?: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-  readonly exposed: readonly number[];
 }
 
 /** Replays `target` and, first, every stage it copies from. */
@@ -105,8 +105,6 @@ function replayOne(
   let cmd: readonly string[] = [];
   let entrypoint: readonly string[] | undefined;
   const env: Record<string, string> = {};
-  const labels: Record<string, string> = {};
-  const exposed: number[] = [];
   const inRoot = (p: string): string => (path.isAbsolute(p) ? path.join(root, p) : path.join(workdir, p));
   for (const step of stage.instructions) {
     switch (step.kind) {
@@ -139,6 +137,9 @@ function replayOne(
           cwd: workdir,
           env: { ...options.env, ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
+          // A stalled registry must not hang the run: execFileSync blocks mocha's own timeout.
+          timeout: options.stepTimeoutMs ?? 300_000,
+          killSignal: 'SIGKILL',
         });
         break;
       case 'ENV':
@@ -148,10 +149,8 @@ function replayOne(
         user = step.user;
         break;
       case 'LABEL':
-        Object.assign(labels, step.labels);
-        break;
       case 'EXPOSE':
-        exposed.push(...step.ports);
+        // Metadata of the image; nothing to replay.
         break;
       case 'CMD':
         cmd = step.exec;
@@ -166,8 +165,6 @@ function replayOne(
     workdir,
     env,
     cmd,
-    labels,
-    exposed,
     ...(user === undefined ? {} : { user }),
     ...(entrypoint === undefined ? {} : { entrypoint }),
   };

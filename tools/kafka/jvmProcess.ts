@@ -34,10 +34,10 @@ export class JvmProcess {
     const child = this.#child;
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     if (child.pid !== undefined) writeFileSync(pidFile, String(child.pid));
-    void this.#exited.then(() => {
-      rmSync(pidFile, { force: true });
-      log.end();
-    });
+    void this.#exited.then(() => rmSync(pidFile, { force: true }));
+    // 'close' comes after the last output ('exit' may come before it): only then is the log complete.
+    log.on('error', () => {});
+    child.once('close', () => log.end());
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
       stream?.on('data', (chunk: Buffer) => {

@@ -12,7 +12,7 @@ import type { Decision } from '../lag/strategy.ts';
 import type { TriggerFigures } from '../observe/figures.ts';
 import type { GroupInfo } from '../poller/sample.ts';
 import type { Trigger } from '../scaler/trigger.ts';
-import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { type HistoryWindowName, historyWindows, type TriggerMetadata } from '../scaler/triggerMetadata.ts';
 
 /** A history-based setting whose window the polls did not span, and what that leaves out. */
 export interface ShortWindow {
@@ -61,44 +61,21 @@ export interface Explanation {
  * out: nothing is missed.
  */
 export function shortWindows(m: TriggerMetadata, spanMs: number, members: number): ShortWindow[] {
-  const windows: Array<ShortWindow & { readonly applies: boolean }> = [
-    {
-      parameter: 'stallWindow',
-      ms: m.stallWindow,
-      applies: members > 0,
-      effect: 'no partition can show as stalled',
-    },
-    {
-      parameter: 'persistentLagWindow',
-      ms: m.persistentLagWindow,
-      applies: m.excludePersistentLag,
-      effect: 'no lag counts as persistent',
-    },
-    {
-      parameter: 'rebalanceCooldown',
-      ms: m.rebalanceCooldown,
-      applies: m.rebalanceCooldown > 0 && members > 0,
-      effect: 'a member change before the first poll is not seen, so no rebalance hold follows from it',
-    },
-    {
-      parameter: 'rateWindow',
-      ms: m.rateWindow,
-      applies: m.lagStrategy === 'rate',
-      effect:
-        m.replicaThroughput === undefined
-          ? `arrival rates cover only ${formatDuration(spanMs)}, and throughput is learned only from ${formatDuration(m.rateWindow)} of busy time`
-          : `arrival rates cover only ${formatDuration(spanMs)}`,
-    },
-    {
-      parameter: 'scaleDownDelay',
-      ms: m.scaleDownDelay,
-      applies: m.lagStrategy === 'rate' && m.scaleDownDelay > 0,
-      effect: 'higher counts recommended before the first poll cannot hold a lower one back',
-    },
-  ];
-  return windows
-    .filter((w) => w.applies && spanMs < w.ms)
-    .map(({ parameter, ms, effect }) => ({ parameter, ms, effect }));
+  const effects: Record<HistoryWindowName, string> = {
+    stallWindow: 'no partition can show as stalled',
+    persistentLagWindow: 'no lag counts as persistent',
+    rebalanceCooldown: 'a member change before the first poll is not seen, so no rebalance hold follows from it',
+    rateWindow:
+      m.replicaThroughput === undefined
+        ? `arrival rates cover only ${formatDuration(spanMs)}, and throughput is learned only from ${formatDuration(m.rateWindow)} of busy time`
+        : `arrival rates cover only ${formatDuration(spanMs)}`,
+    scaleDownDelay: 'higher counts recommended before the first poll cannot hold a lower one back',
+  };
+  // Stalls and rebalance holds need members: with none, nothing is missed.
+  const needsMembers = new Set<HistoryWindowName>(['stallWindow', 'rebalanceCooldown']);
+  return historyWindows(m)
+    .filter((w) => w.used && spanMs < w.ms && (members > 0 || !needsMembers.has(w.parameter)))
+    .map(({ parameter, ms }) => ({ parameter, ms, effect: effects[parameter] }));
 }
 
 /** The cluster a trigger reads, without credentials. */

@@ -20,6 +20,7 @@ import type { Poller } from '../poller/poller.ts';
 import type { Sample } from '../poller/sample.ts';
 import { clusterTargetKey, type PollerRegistry } from '../poller/pollerRegistry.ts';
 import { parseTrigger, type Trigger } from './trigger.ts';
+import { historyWindows } from './triggerMetadata.ts';
 
 export interface Evaluation {
   readonly trigger: Trigger;
@@ -124,20 +125,12 @@ export class ScalerService {
 
   /** History-based settings must fit in the history pollers keep (SCALER_HISTORY). */
   #windowProblems(trigger: Trigger): string[] {
-    const m = trigger.metadata;
     const limit = this.#config.historyMs;
-    const windows: Array<[string, number, boolean]> = [
-      ['persistentLagWindow', m.persistentLagWindow, m.excludePersistentLag],
-      ['stallWindow', m.stallWindow, true],
-      ['rebalanceCooldown', m.rebalanceCooldown, true],
-      ['rateWindow', m.rateWindow, m.lagStrategy === 'rate'],
-      ['scaleDownDelay', m.scaleDownDelay, m.lagStrategy === 'rate'],
-    ];
-    return windows
-      .filter(([, ms, used]) => used && ms > limit)
+    return historyWindows(trigger.metadata)
+      .filter((w) => w.used && w.ms > limit)
       .map(
-        ([name, ms]) =>
-          `parameter "${name}" value "${formatDuration(ms)}" must be at most ${formatDuration(limit)} (SCALER_HISTORY)`,
+        (w) =>
+          `parameter "${w.parameter}" value "${formatDuration(w.ms)}" must be at most ${formatDuration(limit)} (SCALER_HISTORY)`,
       );
   }
 

@@ -206,3 +206,23 @@ function crossFieldProblems(m: TriggerMetadata): string[] {
   }
   return problems;
 }
+
+export type HistoryWindowName =
+  'stallWindow' | 'persistentLagWindow' | 'rebalanceCooldown' | 'rateWindow' | 'scaleDownDelay';
+
+/**
+ * The settings that look back over the poll history, with whether `m` uses
+ * them: the server checks they fit in SCALER_HISTORY, and `explain` says
+ * which ones its watch did not cover.
+ */
+export function historyWindows(
+  m: TriggerMetadata,
+): Array<{ readonly parameter: HistoryWindowName; readonly ms: number; readonly used: boolean }> {
+  return [
+    { parameter: 'stallWindow', ms: m.stallWindow, used: true },
+    { parameter: 'persistentLagWindow', ms: m.persistentLagWindow, used: m.excludePersistentLag },
+    { parameter: 'rebalanceCooldown', ms: m.rebalanceCooldown, used: m.rebalanceCooldown > 0 },
+    { parameter: 'rateWindow', ms: m.rateWindow, used: m.lagStrategy === 'rate' },
+    { parameter: 'scaleDownDelay', ms: m.scaleDownDelay, used: m.lagStrategy === 'rate' && m.scaleDownDelay > 0 },
+  ];
+}

@@ -39,10 +39,16 @@ export class ScalerMetrics {
   readonly #pollSeconds: Histogram<'cluster'>;
   readonly #pollErrors: Counter<'cluster' | 'reason'>;
   readonly #kafkaRequests: Counter<'cluster' | 'api'>;
+  readonly #sources: MetricsSources;
+  /** What one scrape reads, taken once at its start (the gauges' collect() run one by one). */
+  #snapshot: { statuses: readonly TriggerStatus[]; pollers: readonly Poller[] } | undefined;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     const now = sources.now ?? Date.now;
+    this.#sources = sources;
+    const snapshot = (): { statuses: readonly TriggerStatus[]; pollers: readonly Poller[] } =>
+      this.#snapshot ?? { statuses: sources.statuses(), pollers: sources.pollers() };
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
 
     this.#rpcHandled = new Counter({
@@ -94,7 +100,7 @@ export class ScalerMetrics {
       collect() {
         this.reset();
         const oldest = new Map<string, number>();
-        for (const poller of sources.pollers()) {
+        for (const poller of snapshot().pollers) {
           const latest = poller.state().latest;
           if (!latest) continue;
           const age = (now() - latest.at) / 1000;
@@ -111,7 +117,7 @@ export class ScalerMetrics {
       collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const poller of sources.pollers())
+        for (const poller of snapshot().pollers)
           counts.set(poller.key.cluster, (counts.get(poller.key.cluster) ?? 0) + 1);
         for (const [cluster, count] of counts) this.set({ cluster }, count);
       },
@@ -147,7 +153,7 @@ export class ScalerMetrics {
         collect(this: TriggerGauge) {
           this.reset();
           const cutoff = now() - sources.triggerIdleMs;
-          for (const status of sources.statuses()) {
+          for (const status of snapshot().statuses) {
             if (status.evaluatedAt < cutoff) continue;
             const value = pick(status.figures);
             if (value !== undefined && Number.isFinite(value)) this.set(triggerLabels(status), value);
@@ -176,7 +182,12 @@ export class ScalerMetrics {
 
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    this.#snapshot = { statuses: this.#sources.statuses(), pollers: this.#sources.pollers() };
+    try {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    } finally {
+      this.#snapshot = undefined;
+    }
   }
 }
 

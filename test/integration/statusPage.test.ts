@@ -225,9 +225,9 @@ describe('the status page in headless Chromium', function () {
     // No more calls from here: the API and the page show the same decision.
     const base = `http://127.0.0.1:${app.httpPort}`;
     const { triggers } = await getJson<{ triggers: ApiTrigger[] }>(`${base}/api/triggers`);
-    const history = await getJson<{ triggers: Array<{ id: string; points: Array<{ lag: number }> }> }>(
-      `${base}/api/history`,
-    );
+    const history = await getJson<{
+      triggers: Array<{ id: string; points: Array<{ lag: number; arrivalRate?: number; drainRate?: number }> }>;
+    }>(`${base}/api/history`);
     assert.equal(triggers.length, 1);
     const api = triggers[0]!;
     assert.equal(api.scaledObject, 'shop/orders-app');
@@ -244,6 +244,12 @@ describe('the status page in headless Chromium', function () {
       found,
       levels.length,
       `levels ${levels.join(' → ')} in ${JSON.stringify(history.triggers[0]!.points.map((p) => p.lag))}`,
+    );
+
+    // Records arrived and commits moved between rounds: both rates were measured, so both lines have something to draw.
+    assert.ok(
+      history.triggers[0]!.points.some((p) => (p.arrivalRate ?? 0) > 0 && (p.drainRate ?? 0) > 0),
+      'arrival and drain rates measured',
     );
 
     const { page, problems } = await open(app);
@@ -310,6 +316,7 @@ describe('the status page in headless Chromium', function () {
     }
     assert.ok((await pixelsOfColour(page, 'lag', [37, 99, 235])) > 50, 'the lag line is drawn');
     assert.ok((await pixelsOfColour(page, 'rates', [234, 88, 12])) > 20, 'the arrival line is drawn');
+    assert.ok((await pixelsOfColour(page, 'rates', [22, 163, 74])) > 20, 'the drain line is drawn');
     assert.ok((await pixelsOfColour(page, 'replicas', [15, 118, 110])) > 50, 'the replicas line is drawn');
     assert.equal(api.figures.timeLagSeconds, undefined);
     assert.equal(await card.locator('figure.plot[data-plot="timeLag"]').isVisible(), false);

@@ -42,7 +42,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     log.warn({ missing: files.missing }, 'status page files missing; the page will not load');
   }
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      route(req, res);
+    } catch (err) {
+      // A bug of ours, not the caller's: log it, answer 500, keep serving.
+      log.error({ err, method: req.method }, 'HTTP handler failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error\n');
+    }
+  });
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if ((req.url ?? '').length > MAX_TARGET_LENGTH) {
+      res.writeHead(414, { 'content-type': 'text/plain', connection: 'close' }).end('request target too long\n');
+      return;
+    }
+    const url = requestTarget(req.url);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request target\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
       return;
@@ -80,8 +98,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     res
       .writeHead(serving ? 200 : 503, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
       .end(serving ? 'ok\n' : 'shutting down\n');
-  });
+  };
   server.keepAliveTimeout = 5_000;
+  // Bounds for clients that send slowly or open many connections.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxConnections = MAX_CONNECTIONS;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP (bad request line, oversized headers): 400 and close, as Node does, without an unhandled error.
+    if (socket.writable && !socket.writableEnded) {
+      socket.end(
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\r\n'
+          : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n',
+      );
+    } else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(new Error(`cannot listen for HTTP on ${options.host}:${options.port}: ${err.message}`, { cause: err })),
@@ -98,6 +130,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         server.closeAllConnections();
       }),
   };
+}
+
+/** Open connections at most; more are refused until some close. */
+const MAX_CONNECTIONS = 256;
+/** Longer request targets answer 414. */
+export const MAX_TARGET_LENGTH = 2_048;
+
+/**
+ * The path and query of a request target, or undefined when it is not one
+ * this server answers: origin-form (`/path?query`) or absolute-form
+ * (`http://host/path`), at most MAX_TARGET_LENGTH characters. Never throws,
+ * whatever the bytes.
+ */
+export function requestTarget(raw: string | undefined): URL | undefined {
+  if (raw === undefined || raw.length === 0 || raw.length > MAX_TARGET_LENGTH) return undefined;
+  // Origin-form is parsed against a fixed base, so `//host` cannot name another authority.
+  const text = raw.startsWith('/') ? `http://localhost${raw}` : raw;
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
 }
 
 /** A trigger status as JSON: identity (with the bootstrap servers), strategy and decision; no other metadata, never credentials. */

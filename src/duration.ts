@@ -9,7 +9,7 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
 /** Parses a duration into milliseconds, or returns undefined if it is not one. */
 export function parseDurationMs(text: string): number | undefined {
   const value = text.trim();
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) return Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
   if (value === '') return undefined;
   PART.lastIndex = 0;
   let total = 0;
@@ -18,12 +18,21 @@ export function parseDurationMs(text: string): number | undefined {
     total += Number(m[1]) * UNIT_MS[m[2]!]!;
     consumed = PART.lastIndex;
   }
-  return consumed === value.length ? Math.round(total) : undefined;
+  return consumed === value.length && Number.isSafeInteger(Math.round(total)) ? Math.round(total) : undefined;
 }
 
 /** The problem sentence for a value that is not a duration (KEDA's wording). */
 export function durationProblem(name: string, value: string): string {
-  return `unable to parse duration value "${value}" for "${name}": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`;
+  return `unable to parse duration value "${shown(value)}" for "${name}": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`;
+}
+
+/**
+ * A value as problem messages quote it: whole when short, else its first
+ * characters and its length, so a huge value never makes a huge message.
+ */
+export function shown(value: string): string {
+  const limit = 64;
+  return value.length <= limit ? value : `${value.slice(0, limit)}…(${value.length} characters)`;
 }
 
 /** "2s", "1m30s", "250ms": the shortest readable form of a millisecond count. */

@@ -11,6 +11,8 @@ import { status } from '@grpc/grpc-js';
 export type ScalerErrorCode =
   | 'INVALID_METADATA'
   | 'TOPIC_NOT_FOUND'
+  | 'PARTITION_NOT_FOUND'
+  | 'LIMIT_REACHED'
   | 'KAFKA_UNAVAILABLE'
   | 'KAFKA_PERMISSION_DENIED'
   | 'CLUSTER_NOT_ALLOWED'
@@ -24,6 +26,8 @@ export type ScalerErrorCode =
 const STATUS_BY_CODE: Readonly<Record<ScalerErrorCode, status>> = {
   INVALID_METADATA: status.INVALID_ARGUMENT,
   TOPIC_NOT_FOUND: status.NOT_FOUND,
+  PARTITION_NOT_FOUND: status.NOT_FOUND,
+  LIMIT_REACHED: status.RESOURCE_EXHAUSTED,
   KAFKA_UNAVAILABLE: status.UNAVAILABLE,
   KAFKA_PERMISSION_DENIED: status.PERMISSION_DENIED,
   CLUSTER_NOT_ALLOWED: status.PERMISSION_DENIED,

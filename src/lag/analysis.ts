@@ -3,7 +3,9 @@
  * KEDA's lag rules and the transaction-marker fix applied, their Kafka
  * Streams role and sub-topology, stalls, and KEDA's totals and activation.
  */
+import { ScalerError } from '../errors.ts';
 import { partitionKey, type Sample } from '../poller/sample.ts';
+import { PartitionRanges } from '../scaler/partitionList.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
 import { buildTopology, type Topology } from '../streams/topology.ts';
 import { partitionLag, totalLag, type TotalLag } from './kedaLag.ts';
@@ -22,10 +24,27 @@ export interface Analysis {
   readonly stalled: readonly string[];
 }
 
-/** Partitions of a sample that a trigger counts (partitionLimitation). */
+/**
+ * Partitions of a sample that a trigger counts (partitionLimitation). A
+ * limitation that matches no partition at all is an error naming the
+ * partitions there are, as in KEDA, never a 0 that scales the workload away.
+ */
 export function countedPartitions(sample: Sample, metadata: TriggerMetadata): Sample['partitions'] {
   const limit = metadata.partitionLimitation;
-  return limit ? sample.partitions.filter((p) => limit.has(p.partition)) : sample.partitions;
+  if (!limit) return sample.partitions;
+  const counted = sample.partitions.filter((p) => limit.has(p.partition));
+  if (counted.length === 0 && sample.partitions.length > 0) {
+    const byTopic = new Map<string, number[]>();
+    for (const p of sample.partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const have = [...byTopic].map(
+      ([topic, ids]) => `topic "${topic}" has partitions ${new PartitionRanges(ids.map((id) => [id, id])).toString()}`,
+    );
+    throw new ScalerError(
+      'PARTITION_NOT_FOUND',
+      `parameter "partitionLimitation" value "${limit.toString()}" matches no partition: ${have.join('; ')}`,
+    );
+  }
+  return counted;
 }
 
 export function analyze({ metadata: m, latest, history }: StrategyInput): Analysis {

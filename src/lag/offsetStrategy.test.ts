@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { row, sample as build, topicSample } from '../../test/support/samples.ts';
 import { NO_COMMIT, type Sample } from '../poller/sample.ts';
 import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { status } from '@grpc/grpc-js';
+import { ScalerError } from '../errors.ts';
 import { offsetStrategy, toMetricNumber } from './offsetStrategy.ts';
+import { strategyByName, strategyNames } from './registry.ts';
 
 function meta(extra: Record<string, string>) {
   const parsed = parseTriggerMetadata({ bootstrapServers: 'k:9092', consumerGroup: 'g', ...extra });
@@ -167,6 +170,34 @@ describe('offset strategy', () => {
     });
     assert.equal(decision.metricValue, 5);
     assert.equal(decision.partitions.find((p) => p.topic === 'g-store-changelog')?.role, 'changelog');
+  });
+
+  it('a partitionLimitation that matches no partition is NOT_FOUND naming the partitions there are, never 0', () => {
+    const latest = sample(0, [
+      [0n, 5n],
+      [0n, 5n],
+      [0n, 5n],
+      [0n, 5n],
+      [0n, 5n],
+      [0n, 5n],
+    ]);
+    for (const strategy of strategyNames()) {
+      assert.throws(
+        () =>
+          strategyByName(strategy).decide({
+            metadata: meta({ topic: 't', partitionLimitation: '9,12-20', lagStrategy: strategy }),
+            latest,
+            history: [latest],
+            now: 0,
+          }),
+        (err: unknown) =>
+          err instanceof ScalerError &&
+          err.grpcStatus === status.NOT_FOUND &&
+          err.message ===
+            'parameter "partitionLimitation" value "9,12-20" matches no partition: topic "t" has partitions 0-5',
+        strategy,
+      );
+    }
   });
 
   it('target is lagThreshold, from the metadata alone', () => {

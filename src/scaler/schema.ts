@@ -7,7 +7,14 @@
  * Messages follow KEDA's grammar, e.g. `missing required parameter "x"` and
  * `parameter "x" value "y" must be one of [a b]`.
  */
-import { durationProblem, formatDuration, parseDurationMs } from '../duration.ts';
+import { durationProblem, formatDuration, parseDurationMs, shown } from '../duration.ts';
+
+/** Characters in one metadata value, at most (a field may allow fewer). */
+export const MAX_VALUE_LENGTH = 4_096;
+/** Characters in one metadata key, at most. */
+export const MAX_KEY_LENGTH = 256;
+/** Keys in one metadata map, at most. */
+export const MAX_KEYS = 128;
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -19,6 +26,8 @@ export interface Field<T> {
   readonly fallback: T;
   /** Also read `<name>FromEnv`, whose value KEDA resolves from the workload's env (it wins when set). */
   readonly fromEnv: boolean;
+  /** Characters allowed in the value, at most. */
+  readonly maxLength: number;
   parse(name: string, raw: string): Outcome<T>;
 }
 
@@ -40,6 +49,7 @@ interface Common<T> {
   readonly required?: boolean;
   readonly fallback: T;
   readonly fromEnv?: boolean;
+  readonly maxLength?: number;
 }
 
 function make<T>(kind: string, common: Common<T>, parse: (name: string, raw: string) => Outcome<T>): Field<T> {
@@ -49,9 +59,13 @@ function make<T>(kind: string, common: Common<T>, parse: (name: string, raw: str
     required: common.required ?? false,
     fallback: common.fallback,
     fromEnv: common.fromEnv ?? false,
+    maxLength: Math.min(common.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH),
     parse,
   };
 }
+
+/** A JSON number: KEDA's typed config decodes numbers with encoding/json. */
+export const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /** Go's strconv.ParseBool spellings, which KEDA accepts. */
 const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
@@ -62,18 +76,26 @@ export const field = {
     return make('string', common, (_name, raw) => ok(raw));
   },
 
-  /** A comma-separated list; blanks around items are trimmed, empty items dropped. */
+  /**
+   * A comma-separated list; blanks around items are trimmed, empty items
+   * dropped. A value with no item at all (",") is a problem, not an absent value.
+   */
   list(
-    common: Common<readonly string[]> & { readonly item?: (item: string) => string | undefined },
+    common: Common<readonly string[]> & {
+      readonly item?: (item: string) => string | undefined;
+      /** The phrase for a value without items, e.g. "must name at least one topic". */
+      readonly empty: string;
+    },
   ): Field<readonly string[]> {
     return make('list', common, (name, raw) => {
       const items = raw
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
+      if (items.length === 0) return bad(`parameter "${name}" value "${shown(raw)}" ${common.empty}`);
       for (const item of items) {
         const problem = common.item?.(item);
-        if (problem) return bad(`parameter "${name}" value "${raw}" ${problem}`);
+        if (problem) return bad(`parameter "${name}" value "${shown(raw)}" ${problem}`);
       }
       return ok(items);
     });
@@ -83,41 +105,44 @@ export const field = {
     return make('bool', common, (name, raw) => {
       if (TRUE.has(raw)) return ok(true);
       if (FALSE.has(raw)) return ok(false);
-      return bad(`parameter "${name}" value "${raw}" must be a boolean (true or false)`);
+      return bad(`parameter "${name}" value "${shown(raw)}" must be a boolean (true or false)`);
     });
   },
 
-  /** A whole number with an optional lower bound. */
+  /**
+   * A whole number with an optional lower bound, written as JSON writes it
+   * (KEDA decodes integers as JSON): no "+", no leading zeros.
+   */
   int(common: Common<number> & { readonly min?: number }): Field<number> {
     return make('int', common, (name, raw) => {
-      if (!/^[+-]?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-        return bad(`parameter "${name}" value "${raw}" must be an integer`);
+      if (!/^-?(0|[1-9]\d*)$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+        return bad(`parameter "${name}" value "${shown(raw)}" must be an integer`);
       }
       const value = Number(raw);
       if (common.min !== undefined && value < common.min) {
         return bad(
-          `parameter "${name}" value "${raw}" must be ${common.min === 1 ? 'greater than 0' : `at least ${common.min}`}`,
+          `parameter "${name}" value "${shown(raw)}" must be ${common.min === 1 ? 'greater than 0' : `at least ${common.min}`}`,
         );
       }
       return ok(value);
     });
   },
 
-  /** A decimal number above `greaterThan` (or at least `min`). */
+  /** A decimal number above `greaterThan` (or at least `min`), written as a JSON number, as KEDA reads them. */
   number(
     common: Common<number> & { readonly greaterThan?: number; readonly min?: number; readonly max?: number },
   ): Field<number> {
     return make('number', common, (name, raw) => {
-      const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isFinite(value)) return bad(`parameter "${name}" value "${raw}" must be a number`);
+      const value = JSON_NUMBER.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(value)) return bad(`parameter "${name}" value "${shown(raw)}" must be a number`);
       if (common.greaterThan !== undefined && !(value > common.greaterThan)) {
-        return bad(`parameter "${name}" value "${raw}" must be greater than ${common.greaterThan}`);
+        return bad(`parameter "${name}" value "${shown(raw)}" must be greater than ${common.greaterThan}`);
       }
       if (common.min !== undefined && value < common.min) {
-        return bad(`parameter "${name}" value "${raw}" must be at least ${common.min}`);
+        return bad(`parameter "${name}" value "${shown(raw)}" must be at least ${common.min}`);
       }
       if (common.max !== undefined && value > common.max) {
-        return bad(`parameter "${name}" value "${raw}" must be at most ${common.max}`);
+        return bad(`parameter "${name}" value "${shown(raw)}" must be at most ${common.max}`);
       }
       return ok(value);
     });
@@ -128,7 +153,7 @@ export const field = {
       const allowed = common.values();
       return (allowed as readonly string[]).includes(raw)
         ? ok(raw as V)
-        : bad(`parameter "${name}" value "${raw}" must be one of [${allowed.join(' ')}]`);
+        : bad(`parameter "${name}" value "${shown(raw)}" must be one of [${allowed.join(' ')}]`);
     });
   },
 
@@ -138,7 +163,7 @@ export const field = {
       const ms = parseDurationMs(raw);
       if (ms === undefined) return bad(durationProblem(name, raw));
       if (common.minMs !== undefined && ms < common.minMs) {
-        return bad(`parameter "${name}" value "${raw}" must be at least ${formatDuration(common.minMs)}`);
+        return bad(`parameter "${name}" value "${shown(raw)}" must be at least ${formatDuration(common.minMs)}`);
       }
       return ok(ms);
     });
@@ -148,15 +173,46 @@ export const field = {
   custom<T>(common: Common<T>, parse: (raw: string) => { value: T } | { problem: string }): Field<T> {
     return make('custom', common, (name, raw) => {
       const result = parse(raw);
-      return 'problem' in result ? bad(`parameter "${name}" value "${raw}" ${result.problem}`) : ok(result.value);
+      return 'problem' in result
+        ? bad(`parameter "${name}" value "${shown(raw)}" ${result.problem}`)
+        : ok(result.value);
     });
   },
 };
 
 /**
+ * Problems with the map itself, whatever the schema: too many keys, or a key
+ * or value too long to be anything but a mistake or an attack. Checked before
+ * anything else, so an oversized map costs no parsing.
+ */
+export function sizeProblems(metadata: Readonly<Record<string, string>>): string[] {
+  const keys = Object.keys(metadata);
+  const problems: string[] = [];
+  if (keys.length > MAX_KEYS) problems.push(`metadata has ${keys.length} keys; at most ${MAX_KEYS} are allowed`);
+  for (const key of keys.slice(0, MAX_KEYS + 1)) {
+    if (key.length > MAX_KEY_LENGTH) {
+      problems.push(
+        `metadata key "${shown(key)}" is ${key.length} characters long; at most ${MAX_KEY_LENGTH} are allowed`,
+      );
+      continue;
+    }
+    const value = metadata[key] ?? '';
+    if (value.length > MAX_VALUE_LENGTH) {
+      problems.push(
+        `parameter "${key}" value is ${value.length} characters long; at most ${MAX_VALUE_LENGTH} are allowed`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
  * Parses `metadata` against `schema`. A value that is empty or only blanks
- * counts as absent, as in KEDA. Keys in `ignored` (KEDA's own, such as
- * scalerAddress) are neither parsed nor reported as unknown.
+ * counts as absent, as in KEDA. For a field with a `<name>FromEnv` variant the
+ * trigger's own `<name>` comes first and the resolved environment value second,
+ * as KEDA's typed config orders them (triggerMetadata, then resolvedEnv).
+ * Keys in `ignored` (KEDA's own, such as scalerAddress) are neither parsed
+ * nor reported as unknown. Callers check `sizeProblems` first.
  */
 export function parseMetadata<S extends Schema>(
   schema: S,
@@ -170,19 +226,21 @@ export function parseMetadata<S extends Schema>(
     read.add(name);
     const envName = `${name}FromEnv`;
     if (spec.fromEnv) read.add(envName);
+    const own = metadata[name]?.trim();
     const fromEnv = spec.fromEnv ? metadata[envName]?.trim() : undefined;
-    const raw = fromEnv || metadata[name]?.trim();
+    const [key, raw] = own ? [name, own] : [envName, fromEnv];
+    values[name] = spec.fallback;
     if (!raw) {
       if (spec.required) problems.push(`missing required parameter "${name}"`);
-      values[name] = spec.fallback;
       continue;
     }
-    const outcome = spec.parse(fromEnv ? envName : name, raw);
-    if (outcome.ok) values[name] = outcome.value;
-    else {
-      problems.push(outcome.problem);
-      values[name] = spec.fallback;
+    if (raw.length > spec.maxLength) {
+      problems.push(`parameter "${key}" value is ${raw.length} characters long; at most ${spec.maxLength} are allowed`);
+      continue;
     }
+    const outcome = spec.parse(key, raw);
+    if (outcome.ok) values[name] = outcome.value;
+    else problems.push(outcome.problem);
   }
   const unknownKeys = Object.keys(metadata)
     .filter((key) => !read.has(key) && !ignored.has(key))

@@ -9,7 +9,10 @@ import { strategyByName } from '../lag/registry.ts';
 import type { LagStrategy } from '../lag/strategy.ts';
 import { type ClusterTarget, clusterTargetKey } from '../poller/pollerRegistry.ts';
 import type { PollerKey } from '../poller/poller.ts';
+import { shown } from '../duration.ts';
 import { metadataHash, metricName } from './metricName.ts';
+import { CACHE_BYTES, ParseCache } from './parseCache.ts';
+import { sizeProblems } from './schema.ts';
 import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from './triggerMetadata.ts';
 
 export interface Trigger {
@@ -25,21 +28,46 @@ export interface Trigger {
   readonly notes: readonly string[];
 }
 
-const CACHE_LIMIT = 2_000;
-const cache = new Map<string, Omit<Trigger, 'scaledObject'> | InvalidMetadataError>();
+type Parsed = Omit<Trigger, 'scaledObject'> | InvalidMetadataError;
+
+/** Parsed metadata, by the metadata itself, bounded by bytes (see ParseCache). */
+const cache = new ParseCache<Parsed>(CACHE_BYTES);
+
+/** Kubernetes' limits: a namespace is a DNS label, an object name a DNS subdomain. */
+const NAME_LIMITS = { namespace: 63, name: 253 } as const;
 
 /** Parses a ScaledObjectRef; throws InvalidMetadataError listing every problem. */
 export function parseTrigger(ref: ScaledObjectRef): Trigger {
+  const names = nameProblems(ref);
+  const tooLarge = sizeProblems(ref.scalerMetadata);
+  // An oversized map is refused before it is copied, hashed or kept.
+  if (names.length > 0 || tooLarge.length > 0) throw new InvalidMetadataError([...names, ...tooLarge]);
   const raw = ref.scalerMetadata;
   const cacheKey = JSON.stringify(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   let parsed = cache.get(cacheKey);
   if (!parsed) {
     parsed = build(raw);
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(cacheKey, parsed);
+    cache.set(cacheKey, parsed, parsedBytes(cacheKey));
   }
   if (parsed instanceof InvalidMetadataError) throw parsed;
   return { ...parsed, scaledObject: `${ref.namespace}/${ref.name}` };
+}
+
+function nameProblems(ref: ScaledObjectRef): string[] {
+  return (['namespace', 'name'] as const)
+    .filter((field) => ref[field].length > NAME_LIMITS[field])
+    .map(
+      (field) =>
+        `ScaledObject ${field} "${shown(ref[field])}" is ${ref[field].length} characters long; Kubernetes allows at most ${NAME_LIMITS[field]}`,
+    );
+}
+
+/**
+ * What one cached entry keeps, estimated: its key (UTF-16) and the parsed
+ * trigger, which holds the values once more plus a fixed overhead.
+ */
+function parsedBytes(cacheKey: string): number {
+  return cacheKey.length * 4 + 2_048;
 }
 
 function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObject'> | InvalidMetadataError {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { PartitionRanges } from './partitionList.ts';
+import { MAX_KEYS, MAX_VALUE_LENGTH } from './schema.ts';
 import { parseTriggerMetadata } from './triggerMetadata.ts';
 
 const BASE = { bootstrapServers: 'kafka:9092', consumerGroup: 'g' };
@@ -46,9 +48,24 @@ describe('trigger metadata: parsing', () => {
       expect: { bootstrapServers: ['k0:9092', 'k1:9093'], topic: ['a', 'b', 'c'] },
     },
     {
-      name: '<name>FromEnv wins over <name> (KEDA resolves it from the workload env)',
+      name: '<name> wins over <name>FromEnv, as in KEDA (trigger metadata first, then the resolved env)',
       metadata: { consumerGroupFromEnv: 'from-env', topicFromEnv: 'env-topic', topic: 'plain' },
+      expect: { consumerGroup: 'g', topic: ['plain'] },
+    },
+    {
+      name: '<name>FromEnv is read when <name> is absent',
+      metadata: { consumerGroup: '', consumerGroupFromEnv: 'from-env', topicFromEnv: 'env-topic' },
       expect: { consumerGroup: 'from-env', topic: ['env-topic'] },
+    },
+    {
+      name: 'a topic of 249 characters, the most Kafka allows',
+      metadata: { topic: 'a'.repeat(249) },
+      expect: { topic: ['a'.repeat(249)] },
+    },
+    {
+      name: 'negative and zero integers as JSON writes them',
+      metadata: { activationLagThreshold: '0', lagThreshold: '7' },
+      expect: { activationLagThreshold: 0, lagThreshold: 7 },
     },
     {
       name: 'an empty <name>FromEnv falls back to <name>',
@@ -73,7 +90,12 @@ describe('trigger metadata: parsing', () => {
     {
       name: 'partitionLimitation with a topic',
       metadata: { topic: 't', partitionLimitation: '0, 2-4' },
-      expect: { partitionLimitation: new Set([0, 2, 3, 4]) },
+      expect: {
+        partitionLimitation: new PartitionRanges([
+          [0, 0],
+          [2, 4],
+        ]),
+      },
     },
     {
       name: 'partitionLimitation without a topic is ignored, as in KEDA',
@@ -101,17 +123,18 @@ describe('trigger metadata: parsing', () => {
     });
   }
 
-  it("ignores KEDA's own keys and reports other unknown keys", () => {
+  it("ignores KEDA's own keys and the kafka scaler's keys without effect here, and reports other unknown keys", () => {
     const { unknownKeys, problems } = parseTriggerMetadata({
       ...BASE,
       scalerAddress: 'scaler:9090',
       enableTLS: 'true',
       unsafeSsl: 'false',
-      sasl: 'plaintext',
+      fullMetadata: 'false',
       version: '1.0.0',
+      sasl: 'plaintext',
     });
     assert.deepEqual(problems, []);
-    assert.deepEqual(unknownKeys, ['sasl', 'version']);
+    assert.deepEqual(unknownKeys, ['sasl']);
   });
 
   it('notes a setting without effect', () => {
@@ -174,7 +197,87 @@ describe('trigger metadata: every problem at once, in KEDA grammar', () => {
     {
       name: 'a replicaThroughput too large to be a finite number',
       metadata: { ...BASE, replicaThroughput: '9'.repeat(400) },
-      problems: [`parameter "replicaThroughput" value "${'9'.repeat(400)}" must be a finite number greater than 0`],
+      problems: [
+        `parameter "replicaThroughput" value "${'9'.repeat(64)}…(400 characters)" must be a finite number greater than 0`,
+      ],
+    },
+    {
+      name: 'integers KEDA refuses: a plus sign, leading zeros, exponents (KEDA decodes them as JSON)',
+      metadata: { ...BASE, lagThreshold: '+10', activationLagThreshold: '010', streamThreads: '1e1' },
+      problems: [
+        'parameter "lagThreshold" value "+10" must be an integer',
+        'parameter "activationLagThreshold" value "010" must be an integer',
+        'parameter "streamThreads" value "1e1" must be an integer',
+      ],
+    },
+    {
+      name: 'numbers that are not JSON numbers',
+      metadata: { ...BASE, timeLagThreshold: '.5', targetUtilization: '+0.5', catchUpSeconds: '05' },
+      problems: [
+        'parameter "timeLagThreshold" value ".5" must be a number',
+        'parameter "targetUtilization" value "+0.5" must be a number',
+        'parameter "catchUpSeconds" value "05" must be a number',
+      ],
+    },
+    {
+      name: 'bootstrap lists without a server',
+      metadata: { consumerGroup: 'g', bootstrapServers: ',' },
+      problems: [
+        'parameter "bootstrapServers" value "," must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
+      ],
+    },
+    {
+      name: 'bootstrapServersFromEnv without a server',
+      metadata: { consumerGroup: 'g', bootstrapServersFromEnv: ',,,' },
+      problems: [
+        'parameter "bootstrapServersFromEnv" value ",,," must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
+      ],
+    },
+    {
+      name: 'a topic list without a topic',
+      metadata: { ...BASE, topic: ' , ' },
+      problems: [
+        'parameter "topic" value "," must name at least one topic; leave it out for every topic the group commits to',
+      ],
+    },
+    {
+      name: "topic names outside Kafka's rules",
+      metadata: { ...BASE, topic: `ok,a/b,..,${'t'.repeat(250)}` },
+      problems: [
+        `parameter "topic" value "ok,a/b,..,${'t'.repeat(54)}…(260 characters)" must be topic names of 1 to 249 characters from [a-zA-Z0-9._-], separated by commas`,
+      ],
+    },
+    {
+      name: 'a 40,000-character topic',
+      metadata: { ...BASE, topic: 't'.repeat(40_000) },
+      problems: [`parameter "topic" value is 40000 characters long; at most ${MAX_VALUE_LENGTH} are allowed`],
+    },
+    {
+      name: 'a consumer group over 1000 characters',
+      metadata: { ...BASE, consumerGroup: 'g'.repeat(1_001) },
+      problems: ['parameter "consumerGroup" value is 1001 characters long; at most 1000 are allowed'],
+    },
+    {
+      name: 'a 1 MB value of a key this scaler does not read: refused before any parsing',
+      metadata: { ...BASE, lagThreshold: 'x', annotation: 'v'.repeat(1_000_000) },
+      problems: [`parameter "annotation" value is 1000000 characters long; at most ${MAX_VALUE_LENGTH} are allowed`],
+    },
+    {
+      name: 'too many keys',
+      metadata: { ...BASE, ...Object.fromEntries(Array.from({ length: MAX_KEYS }, (_, i) => [`k${i}`, 'v'])) },
+      problems: [`metadata has ${MAX_KEYS + 2} keys; at most ${MAX_KEYS} are allowed`],
+    },
+    {
+      name: 'a key over 256 characters',
+      metadata: { ...BASE, ['k'.repeat(300)]: 'v' },
+      problems: [`metadata key "${'k'.repeat(64)}…(300 characters)" is 300 characters long; at most 256 are allowed`],
+    },
+    {
+      name: 'a duration too large to be a number of milliseconds',
+      metadata: { ...BASE, stallWindow: '9'.repeat(400) },
+      problems: [
+        `unable to parse duration value "${'9'.repeat(64)}…(400 characters)" for "stallWindow": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`,
+      ],
     },
     {
       name: 'a backwards partition range',

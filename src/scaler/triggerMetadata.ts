@@ -5,14 +5,36 @@
  */
 import { strategyNames } from '../lag/registry.ts';
 import { parseTopology, type SubTopologySpec } from '../streams/topology.ts';
-import { parsePartitionList } from './partitionList.ts';
-import { field, type Parsed, parseMetadata } from './schema.ts';
+import { parsePartitionList, type PartitionRanges } from './partitionList.ts';
+import { field, JSON_NUMBER, type Parsed, parseMetadata, sizeProblems } from './schema.ts';
 
-/** Keys KEDA itself reads from the trigger metadata (they reach us too); never ours to parse. */
-export const KEDA_KEYS: ReadonlySet<string> = new Set(['scalerAddress', 'enableTLS', 'unsafeSsl']);
+/**
+ * Keys that reach us but are not ours to parse: those KEDA itself reads for
+ * its gRPC connection, and those of KEDA's `kafka` scaler that have no effect
+ * here (`fullMetadata`, v2.21.0: this scaler only ever asks for the metadata of
+ * the topics it reads; `version`: protocol versions are negotiated). They are
+ * neither parsed, nor logged as unknown, nor part of the metric name's hash.
+ */
+export const KEDA_KEYS: ReadonlySet<string> = new Set([
+  'scalerAddress',
+  'enableTLS',
+  'unsafeSsl',
+  'fullMetadata',
+  'version',
+]);
+
+/** Kafka's own rule for topic names: 1 to 249 of [a-zA-Z0-9._-], and neither "." nor "..". */
+export function topicNameProblem(item: string): string | undefined {
+  return /^[a-zA-Z0-9._-]{1,249}$/.test(item) && item !== '.' && item !== '..'
+    ? undefined
+    : 'must be topic names of 1 to 249 characters from [a-zA-Z0-9._-], separated by commas';
+}
+
+/** Characters in a consumer group id, at most (Kafka sets no limit; Kafka Streams' must fit in topic names). */
+export const MAX_GROUP_ID_LENGTH = 1_000;
 
 function hostPortProblem(item: string): string | undefined {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
+  const match = /^(\[[0-9a-fA-F:.]{2,45}\]|[A-Za-z0-9._-]{1,253}):(\d{1,5})$/.exec(item);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
     return 'must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"';
   }
@@ -25,6 +47,7 @@ export const TRIGGER_SCHEMA = {
     fromEnv: true,
     fallback: [],
     item: hostPortProblem,
+    empty: 'must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
   }),
   cluster: field.string({
     doc: 'the Kafka cluster profile to connect with (its addresses, TLS and SASL; see Kafka clusters and credentials)',
@@ -35,13 +58,16 @@ export const TRIGGER_SCHEMA = {
     required: true,
     fromEnv: true,
     fallback: '',
+    maxLength: MAX_GROUP_ID_LENGTH,
   }),
   topic: field.list({
     doc: 'one topic or a comma list; empty means every topic the group has committed offsets for',
     fromEnv: true,
     fallback: [],
+    item: topicNameProblem,
+    empty: 'must name at least one topic; leave it out for every topic the group commits to',
   }),
-  partitionLimitation: field.custom<ReadonlySet<number> | undefined>(
+  partitionLimitation: field.custom<PartitionRanges | undefined>(
     { doc: 'only these partitions count, e.g. `1,2,10-20`; ignored without `topic`', fallback: undefined },
     (raw) => parsePartitionList(raw),
   ),
@@ -119,7 +145,7 @@ export const TRIGGER_SCHEMA = {
     },
     (raw) => {
       const value = Number(raw);
-      return /^\d+(\.\d+)?$/.test(raw) && value > 0 && Number.isFinite(value)
+      return JSON_NUMBER.test(raw) && value > 0 && Number.isFinite(value)
         ? { value }
         : { problem: 'must be a finite number greater than 0' };
     },
@@ -158,7 +184,13 @@ export interface ParsedTriggerMetadata {
 
 /** Parses and validates trigger metadata; never throws. */
 export function parseTriggerMetadata(raw: Readonly<Record<string, string>>): ParsedTriggerMetadata {
+  const tooLarge = sizeProblems(raw);
+  if (tooLarge.length > 0) {
+    const { values } = parseMetadata(TRIGGER_SCHEMA, {}, KEDA_KEYS);
+    return { metadata: values, problems: tooLarge, unknownKeys: [], notes: [] };
+  }
   const { values, problems, unknownKeys } = parseMetadata(TRIGGER_SCHEMA, raw, KEDA_KEYS);
+  const given = (name: string): boolean => !!raw[name]?.trim() || !!raw[`${name}FromEnv`]?.trim();
   const notes: string[] = [];
   if (values.partitionLimitation && values.topic.length === 0) {
     notes.push('partitionLimitation is ignored without topic');
@@ -167,9 +199,7 @@ export function parseTriggerMetadata(raw: Readonly<Record<string, string>>): Par
     metadata: values.topic.length === 0 ? { ...values, partitionLimitation: undefined } : values,
     problems: [
       // Required unless a cluster profile names the servers; KEDA's words, in the schema's order.
-      ...(values.bootstrapServers.length === 0 && values.cluster === '' && !raw['bootstrapServers']?.trim()
-        ? ['missing required parameter "bootstrapServers"']
-        : []),
+      ...(values.cluster === '' && !given('bootstrapServers') ? ['missing required parameter "bootstrapServers"'] : []),
       ...problems,
       ...crossFieldProblems(values),
     ],

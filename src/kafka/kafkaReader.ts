@@ -48,6 +48,12 @@ export interface KafkaReader {
   describeGroup(groupId: string): Promise<GroupDescription>;
   /** End offsets (last stable offsets), one ListOffsets request per partition leader. */
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
+  /**
+   * High watermarks (read-uncommitted end offsets), one ListOffsets request per
+   * partition leader: asked only for partitions whose committed offset lies
+   * beyond the last stable offset.
+   */
+  highWatermarks(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /** Log start offsets, one ListOffsets request per partition leader. */
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /**

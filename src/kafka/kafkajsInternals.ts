@@ -13,6 +13,7 @@
  */
 import type { Kafka } from 'kafkajs';
 
+export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
 /** ListOffsets timestamps for "latest" and "earliest". */
 export const LATEST_TIMESTAMP = -1;

@@ -40,6 +40,7 @@ import {
   LATEST_TIMESTAMP,
   type MetadataResponse,
   READ_COMMITTED,
+  READ_UNCOMMITTED,
 } from './kafkajsInternals.ts';
 import type {
   GroupDescription,
@@ -312,11 +313,15 @@ export class KafkajsReader implements KafkaReader {
   }
 
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
-    return this.#guard(() => this.#listOffsets(partitions, LATEST_TIMESTAMP));
+    return this.#guard(() => this.#listOffsets(partitions, LATEST_TIMESTAMP, READ_COMMITTED));
+  }
+
+  highWatermarks(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
+    return this.#guard(() => this.#listOffsets(partitions, LATEST_TIMESTAMP, READ_UNCOMMITTED));
   }
 
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
-    return this.#guard(() => this.#listOffsets(partitions, EARLIEST_TIMESTAMP));
+    return this.#guard(() => this.#listOffsets(partitions, EARLIEST_TIMESTAMP, READ_COMMITTED));
   }
 
   invalidate(groupId?: string): void {
@@ -334,7 +339,11 @@ export class KafkajsReader implements KafkaReader {
     await this.#disconnect(client, brokers);
   }
 
-  async #listOffsets(partitions: readonly TopicPartition[], timestamp: number): Promise<PartitionOffset[]> {
+  async #listOffsets(
+    partitions: readonly TopicPartition[],
+    timestamp: number,
+    isolationLevel: number,
+  ): Promise<PartitionOffset[]> {
     if (partitions.length === 0) return [];
     const topics = [...new Set(partitions.map((p) => p.topic))];
     const read = async (): Promise<PartitionOffset[]> => {
@@ -343,7 +352,7 @@ export class KafkajsReader implements KafkaReader {
         [...this.#byLeader(partitions)].map(async ([leader, list]) =>
           (await this.#node(leader)).listOffsets({
             replicaId: -1,
-            isolationLevel: READ_COMMITTED,
+            isolationLevel,
             topics: groupByTopic(list, () => ({ timestamp })),
           }),
         ),

@@ -169,6 +169,13 @@ export class MemoryKafka implements KafkaReader {
     );
   }
 
+  /** No transaction stays open here: the high watermark is the end. */
+  highWatermarks(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
+    return this.#answer('ListOffsets(latest, uncommitted)', () =>
+      partitions.map((p) => ({ ...p, offset: this.#log(p.topic, p.partition).end })),
+    );
+  }
+
   startOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
     return this.#answer('ListOffsets(earliest)', () =>
       partitions.map((p) => ({ ...p, offset: this.#log(p.topic, p.partition).start })),

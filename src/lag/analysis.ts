@@ -112,6 +112,12 @@ export function commonNotes(analysis: Analysis): string[] {
   const notes: string[] = [];
   const markers = analysis.partitions.filter((p) => p.note === 'transaction-markers').length;
   if (markers > 0) notes.push(`${markers} partition(s) with only transaction markers left`);
+  const beyond = analysis.partitions.filter((p) => p.note === 'out-of-range');
+  if (beyond.length > 0) {
+    notes.push(
+      `committed beyond the log end (truncated log?), counted as uncommitted: ${beyond.map((p) => `${p.topic}-${p.partition}`).join(', ')}`,
+    );
+  }
   if (analysis.stalled.length > 0) notes.push(`stalled: ${analysis.stalled.join(', ')}`);
   return notes;
 }

@@ -2,8 +2,11 @@
  * Lag as KEDA's `kafka` scaler computes it (pkg/scalers/kafka_scaler.go), as
  * pure functions, with the places where KEDA is known to be wrong done right:
  *
- * - lag per partition never goes below 0 (a commit racing the end-offset read
- *   made KEDA's go negative);
+ * - lag per partition never goes below 0 (a consumer reading uncommitted
+ *   records past an open transaction commits beyond the last stable offset);
+ * - a committed offset beyond the log end (a truncated log, restored offsets)
+ *   counts like no committed offset, under offsetResetPolicy, because that is
+ *   where the consumer resets to; KEDA clamps it to 0 and scales to zero;
  * - the partition cap compares with real division, so the HPA never asks for
  *   more replicas than partitions (KEDA's integer division lets
  *   `cap×T < lag < (cap+1)×T` through);
@@ -34,6 +37,7 @@ const max0 = (n: bigint): bigint => (n > 0n ? n : 0n);
  *   (kedacore/keda#2612), 0 with scaleToZeroOnInvalidOffset;
  * - nothing committed, `earliest`: the records in the log (end − start),
  *   0 with scaleToZeroOnInvalidOffset;
+ * - committed beyond the log end (`outOfRange`): the same, noted 'out-of-range';
  * - no end offset from the broker: 0 (kedacore/keda#7324);
  * - only transaction markers between committed and end (a read-committed
  *   peek found no data): 0;
@@ -48,7 +52,7 @@ export function partitionLag(p: PartitionOffsets, rules: LagRules, persistent: b
     if (rules.scaleToZeroOnInvalidOffset) lag = 0n;
     else if (rules.offsetResetPolicy === 'latest') lag = 1n;
     else lag = p.end === undefined ? 0n : max0(p.end - (p.start ?? 0n));
-    return { ...base, lag, activationLag: lag, note: 'uncommitted' };
+    return { ...base, lag, activationLag: lag, note: p.outOfRange === undefined ? 'uncommitted' : 'out-of-range' };
   }
   if (p.end === undefined) return { ...base, lag: 0n, activationLag: 0n, note: 'no-end-offset' };
   if (p.dataPending === false && p.end > p.committed) {

@@ -32,7 +32,7 @@ export interface PartitionDecision {
   /** What it adds to the activation check (differs only for persistent lag). */
   readonly activationLag: bigint;
   /** Why the partition counts as it does, when not plain end − committed. */
-  readonly note?: 'uncommitted' | 'persistent' | 'no-end-offset' | 'transaction-markers';
+  readonly note?: 'uncommitted' | 'out-of-range' | 'persistent' | 'no-end-offset' | 'transaction-markers';
   /** Kafka Streams role of its topic. */
   readonly role?: 'source' | 'repartition' | 'changelog';
   /** The sub-topology it feeds. */

@@ -38,6 +38,32 @@ describe('reading one sample', () => {
     assert.deepEqual(kafka.requests, ['Metadata', 'OffsetFetch', 'DescribeGroups', 'ListOffsets(latest)']);
   });
 
+  it('a committed offset beyond the log end (truncated log) reads as uncommitted, keeping the offset it had', async () => {
+    const kafka = new MemoryKafka()
+      .createTopic('t', 2)
+      .produce('t', 0, 100)
+      .produce('t', 1, 100)
+      .commit('g', 't', 0, 1100)
+      .commit('g', 't', 1, 40);
+    kafka.truncate('t', 0, 30);
+    const sample = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0);
+    assert.deepEqual(kafka.requests, [
+      'Metadata',
+      'OffsetFetch',
+      'DescribeGroups',
+      'ListOffsets(latest)',
+      'ListOffsets(latest, uncommitted)',
+      'ListOffsets(earliest)',
+    ]);
+    assert.deepEqual(
+      sample.partitions.map((p) => [p.partition, p.committed, p.end, p.start, p.outOfRange]),
+      [
+        [0, NO_COMMIT, 100n, 30n, 1100n],
+        [1, 40n, 100n, undefined, undefined],
+      ],
+    );
+  });
+
   it('topic-less: only topics the group committed to, with all their partitions', async () => {
     const kafka = new MemoryKafka()
       .createTopic('a', 2)

@@ -4,6 +4,14 @@
  * for, then a read-committed peek where the gap needs one. Reading the end
  * after the commits means records produced in between can only make lag look
  * a little larger, and a commit racing the reads can never make it negative.
+ *
+ * A committed offset can still lie beyond the end. Beyond the last stable
+ * offset but within the high watermark, it is a consumer that reads
+ * uncommitted records past an open transaction: it is caught up (lag 0).
+ * Beyond the high watermark, no consumer can resume there (the log was
+ * truncated or the offset restored from elsewhere): Kafka answers
+ * OFFSET_OUT_OF_RANGE and the consumer resets by its `auto.offset.reset`, so
+ * the partition counts as uncommitted (see PartitionOffsets.outOfRange).
  */
 import type {
   GroupDescription,
@@ -73,6 +81,8 @@ export async function readSample(
 
   const committedBy = indexOffsets(committed);
   const endBy = indexOffsets(ends);
+  const outOfRange = await beyondHighWatermark(reader, partitions, committedBy, endBy);
+  for (const key of outOfRange.keys()) committedBy.set(key, NO_COMMIT);
   const uncommitted = partitions.filter(
     (p) => (committedBy.get(partitionKey(p.topic, p.partition)) ?? NO_COMMIT) === NO_COMMIT,
   );
@@ -86,12 +96,14 @@ export async function readSample(
     const peek = peekBy.get(key);
     const anchor = context?.timestamps ? context.peeks.anchor(key) : undefined;
     const committedOffset = committedBy.get(key) ?? NO_COMMIT;
+    const beyond = outOfRange.get(key);
     return {
       topic,
       partition,
       committed: committedOffset,
       end: endBy.get(key),
       start: startBy.get(key),
+      ...(beyond === undefined ? {} : { outOfRange: beyond }),
       ...(peek?.dataPending === undefined ? {} : { dataPending: peek.dataPending }),
       ...(peek?.firstDataTimestamp === undefined ? {} : { committedTimestamp: peek.firstDataTimestamp }),
       ...(anchor && peek?.firstDataTimestamp === undefined && anchor.offset <= committedOffset
@@ -100,6 +112,33 @@ export async function readSample(
     };
   });
   return { seq, at, partitions: rows, group };
+}
+
+/**
+ * The committed offsets that lie beyond their partition's high watermark, by
+ * partition key. Only partitions committed beyond the last stable offset are
+ * asked about (one ListOffsets per leader, and usually none at all).
+ */
+async function beyondHighWatermark(
+  reader: KafkaReader,
+  partitions: readonly TopicPartition[],
+  committedBy: ReadonlyMap<string, bigint>,
+  endBy: ReadonlyMap<string, bigint>,
+): Promise<Map<string, bigint>> {
+  const ahead = partitions.filter((p) => {
+    const key = partitionKey(p.topic, p.partition);
+    const committed = committedBy.get(key) ?? NO_COMMIT;
+    const end = endBy.get(key);
+    return committed !== NO_COMMIT && end !== undefined && committed > end;
+  });
+  const beyond = new Map<string, bigint>();
+  if (ahead.length === 0) return beyond;
+  for (const hw of await reader.highWatermarks(ahead)) {
+    const key = partitionKey(hw.topic, hw.partition);
+    const committed = committedBy.get(key)!;
+    if (committed > hw.offset) beyond.set(key, committed);
+  }
+  return beyond;
 }
 
 async function peekWhereNeeded(

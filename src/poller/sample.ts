@@ -17,8 +17,16 @@ export interface PartitionOffsets {
    * Undefined when the broker returned none for this partition.
    */
   readonly end: bigint | undefined;
-  /** The log start offset; read only for partitions without a committed offset. */
+  /** The log start offset; read only for partitions without a (valid) committed offset. */
   readonly start: bigint | undefined;
+  /**
+   * A committed offset beyond the partition's log end (its high watermark):
+   * the log was truncated (unclean leader election, a recreated topic) or
+   * offsets were restored from elsewhere. A consumer cannot resume there and
+   * resets by its `auto.offset.reset`, so `committed` is NO_COMMIT and this
+   * keeps the offset the group had committed.
+   */
+  readonly outOfRange?: bigint;
   /**
    * From a read-committed look at the records from the committed offset, when
    * one was taken: whether any data record (not a transaction marker, not

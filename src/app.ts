@@ -59,7 +59,11 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     createReader:
       createReader ??
       ((target) => {
-        const reader = clusterReader(target, { kafkaTimeoutMs: config.kafkaTimeoutMs, logger });
+        const reader = clusterReader(target, {
+          kafkaTimeoutMs: config.kafkaTimeoutMs,
+          maxStalenessMs: config.maxStalenessMs,
+          logger,
+        });
         const cluster = clusterTargetKey(target);
         reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
         return reader;

@@ -52,6 +52,7 @@ import type {
 } from './kafkaReader.ts';
 import type { KafkaSecurity } from './kafkaSecurity.ts';
 import { analyzePeek } from './peekAnalysis.ts';
+import { withDeadline } from '../deadline.ts';
 
 /**
  * Bytes asked for per partition by peek(): a few batches. Kafka still returns
@@ -68,6 +69,8 @@ export interface KafkajsReaderOptions {
   /** Per request; the socket connect timeout is a third of it. */
   readonly requestTimeoutMs: number;
   readonly metadataMaxAgeMs?: number;
+  /** While no bootstrap server answers, the longest wait between attempts (default 30 s). */
+  readonly retryBackoffMaxMs?: number;
   /**
    * TLS and SASL settings, passed to kafkajs as they are. Called when the
    * kafkajs client is built: on first use and after the brokers refused the
@@ -102,12 +105,21 @@ export class KafkajsReader implements KafkaReader {
   readonly #addresses = new Map<number, BrokerAddress>();
   readonly #brokers = new Map<number, { readonly address: string; readonly broker: Promise<InternalBroker> }>();
   readonly #coordinators = new Map<string, number>();
+  /** The bootstrap broker in use, and the index in `brokers` of the last seed that answered. */
+  #seedBroker: { readonly address: string; readonly broker: Promise<InternalBroker> } | undefined;
+  #seedIndex = 0;
+  /** While no seed answers: when to try again, how many rounds failed, and the error calls get meanwhile. */
+  #backoff: { readonly until: number; readonly failures: number; readonly error: ScalerError } | undefined;
+  readonly #retryBackoffMaxMs: number;
+  readonly #connectionTimeoutMs: number;
 
   constructor(options: KafkajsReaderOptions) {
     this.cluster = options.name ?? options.brokers.join(',');
     this.#options = options;
     this.#log = options.logger.child({ component: 'kafka', cluster: this.cluster });
     this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 30_000;
+    this.#retryBackoffMaxMs = options.retryBackoffMaxMs ?? 30_000;
+    this.#connectionTimeoutMs = Math.max(1000, Math.round(options.requestTimeoutMs / 3));
   }
 
   /** The kafkajs client, built now if there is none. */
@@ -120,7 +132,7 @@ export class KafkajsReader implements KafkaReader {
       clientId: options.clientId ?? 'kstreams-scaler',
       brokers: [...options.brokers],
       logLevel: logLevel.NOTHING,
-      connectionTimeout: Math.max(1000, Math.round(options.requestTimeoutMs / 3)),
+      connectionTimeout: this.#connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
       enforceRequestTimeout: true,
       // Each poll has its own deadline and the next is seconds away: retry briefly, then report.
@@ -161,6 +173,7 @@ export class KafkajsReader implements KafkaReader {
     this.#kafkaCluster = undefined;
     this.#brokers.clear();
     this.#coordinators.clear();
+    this.#dropSeed();
     void this.#disconnect(client, brokers);
   }
 
@@ -336,7 +349,9 @@ export class KafkajsReader implements KafkaReader {
     this.#kafkaCluster = undefined;
     this.#brokers.clear();
     this.#coordinators.clear();
-    await this.#disconnect(client, brokers);
+    const seed = this.#seedBroker;
+    this.#seedBroker = undefined;
+    await this.#disconnect(client, seed ? [...brokers, seed] : brokers);
   }
 
   async #listOffsets(
@@ -455,11 +470,84 @@ export class KafkajsReader implements KafkaReader {
     return coordinator.nodeId;
   }
 
-  /** A connected bootstrap broker (kafkajs rotates through the list). */
+  /**
+   * A connected bootstrap broker. The seeds are tried in order, starting with
+   * the last one that answered, each within one connect and one request
+   * timeout, so a seed that accepts connections and never answers costs one
+   * timeout, not every call. When none answers, the cluster backs off: calls
+   * fail at once with the same error until the backoff (doubling from one
+   * second up to `retryBackoffMaxMs`) has passed, then the seeds are tried again.
+   */
   async #seed(): Promise<InternalBroker> {
-    const client = this.#client();
-    await client.connect();
-    return client.brokerPool.findConnectedBroker();
+    const current = this.#seedBroker;
+    if (current) {
+      const broker = await current.broker.catch(() => undefined);
+      if (broker?.isConnected()) return broker;
+      this.#dropSeed();
+    }
+    const backoff = this.#backoff;
+    if (backoff && Date.now() < backoff.until) throw backoff.error;
+    const failures: string[] = [];
+    const seeds = this.#options.brokers;
+    for (let i = 0; i < seeds.length; i++) {
+      const index = (this.#seedIndex + i) % seeds.length;
+      const address = seeds[index]!;
+      const entry = { address, broker: this.#connectSeed(address) };
+      this.#seedBroker = entry;
+      try {
+        const broker = await entry.broker;
+        this.#seedIndex = index;
+        this.#backoff = undefined;
+        return broker;
+      } catch (err) {
+        if (this.#seedBroker === entry) this.#dropSeed();
+        // Refused credentials are the cluster's answer, not a dead seed: report them as they are.
+        if (isCredentialError(err)) throw err;
+        failures.push(
+          `${address} (${toKafkaError(err, this.cluster).message.replace(`kafka cluster ${this.cluster}: `, '')})`,
+        );
+      }
+    }
+    const failed = (backoff?.failures ?? 0) + 1;
+    const waitMs = Math.min(this.#retryBackoffMaxMs, 1_000 * 2 ** Math.min(failed - 1, 20));
+    const error = new ScalerError(
+      'KAFKA_UNAVAILABLE',
+      `kafka cluster ${this.cluster}: no bootstrap server answered: ${failures.join('; ')}`,
+    );
+    this.#backoff = { until: Date.now() + waitMs, failures: failed, error };
+    this.#log.debug({ failures: failed, waitMs }, 'no bootstrap server answered; backing off');
+    throw error;
+  }
+
+  /** Connects to one seed within a connect and a request timeout; disconnects it on failure. */
+  async #connectSeed(address: string): Promise<InternalBroker> {
+    const { host, port } = splitHostPort(address);
+    const { brokerPool, connectionPoolBuilder } = this.#client();
+    const connectionPool = await connectionPoolBuilder.build({ host, port, rack: null });
+    const broker = assertBroker(
+      brokerPool.createBroker({ nodeId: -1, logger: brokerPool.rootLogger, versions: null, connectionPool }),
+    );
+    const limitMs = this.#connectionTimeoutMs + this.#options.requestTimeoutMs;
+    try {
+      await withDeadline(
+        broker.connect(),
+        limitMs,
+        () => new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${this.cluster}: no answer within ${limitMs}ms`),
+      );
+      return broker;
+    } catch (err) {
+      void broker.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  #dropSeed(): void {
+    const entry = this.#seedBroker;
+    this.#seedBroker = undefined;
+    void entry?.broker.then(
+      (broker) => broker.disconnect(),
+      () => undefined,
+    );
   }
 
   /** The connected broker for a node id, created from the last metadata seen. */
@@ -485,7 +573,7 @@ export class KafkajsReader implements KafkaReader {
             brokerPool.createBroker({
               nodeId,
               logger: brokerPool.rootLogger,
-              versions: brokerPool.versions,
+              versions: null,
               connectionPool,
             }),
           ),
@@ -562,6 +650,12 @@ function topicFailure(err: unknown, topic: string, cluster: string): TopicFailur
       cause: err,
     },
   );
+}
+
+/** "host:port" or "[v6]:port" (validated by the trigger schema or the cluster profile). */
+function splitHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(colon + 1)) };
 }
 
 function groupByTopic<T extends object>(

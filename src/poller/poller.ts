@@ -6,6 +6,7 @@
  * an error, not as silence; a read that outlives its deadline is not
  * abandoned but waited for, so reads of one poller never overlap.
  */
+import { withDeadline } from '../deadline.ts';
 import { ScalerError } from '../errors.ts';
 import { toKafkaError } from '../kafka/kafkaErrors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
@@ -225,13 +226,4 @@ export class Poller {
       });
     }, delayMs);
   }
-}
-
-/** Resolves with `promise`, or rejects with `onTimeout()` after `ms`. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

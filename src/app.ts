@@ -56,6 +56,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     config,
     logger,
     onPolled: (key, seconds, errorCode) => metrics.poll(key.cluster, seconds, errorCode),
+    onClusterClosed: (cluster) => metrics.forgetCluster(cluster),
     createReader:
       createReader ??
       ((target) => {

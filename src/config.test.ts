@@ -13,11 +13,31 @@ describe('configuration', () => {
       pollerIdleTimeoutMs: 600_000,
       historyMs: 900_000,
       firstPollWaitMs: 2_000,
+      maxPollers: 500,
+      maxClusters: 50,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
       clusters: [],
     });
   });
+
+  const counts = [
+    { text: '1', want: 1 },
+    { text: '2000', want: 2000 },
+    { text: '0', problem: 'SCALER_MAX_POLLERS value "0" must be a whole number from 1 to 9999999' },
+    { text: '+5', problem: 'SCALER_MAX_POLLERS value "+5" must be a whole number from 1 to 9999999' },
+    { text: '1e3', problem: 'SCALER_MAX_POLLERS value "1e3" must be a whole number from 1 to 9999999' },
+  ];
+  for (const c of counts) {
+    it(`SCALER_MAX_POLLERS "${c.text}": ${c.problem ?? c.want}`, () => {
+      if (c.problem === undefined) assert.equal(loadConfig({ SCALER_MAX_POLLERS: c.text }).maxPollers, c.want);
+      else
+        assert.throws(
+          () => loadConfig({ SCALER_MAX_POLLERS: c.text }),
+          (err: ConfigError) => err.problems[0] === c.problem,
+        );
+    });
+  }
 
   it('is frozen', () => {
     assert.ok(Object.isFrozen(loadConfig({})));
@@ -56,7 +76,7 @@ describe('configuration', () => {
           'SCALER_HTTP_PORT value "70000" must be a port number from 0 to 65535',
           `unable to parse duration value "often" for "SCALER_POLL_INTERVAL": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`,
           'SCALER_LOG_LEVEL value "loud" must be one of [fatal error warn info debug trace silent]',
-          'unknown variable SCALER_POLL_INTERVALL; known: SCALER_HOST, SCALER_GRPC_PORT, SCALER_HTTP_PORT, SCALER_POLL_INTERVAL, SCALER_MAX_STALENESS, SCALER_KAFKA_TIMEOUT, SCALER_POLLER_IDLE_TIMEOUT, SCALER_HISTORY, SCALER_FIRST_POLL_WAIT, SCALER_SHUTDOWN_TIMEOUT, SCALER_LOG_LEVEL, SCALER_CLUSTERS_FILE, SCALER_TLS_CERT_FILE, SCALER_TLS_KEY_FILE, SCALER_TLS_CLIENT_CA_FILE',
+          'unknown variable SCALER_POLL_INTERVALL; known: SCALER_HOST, SCALER_GRPC_PORT, SCALER_HTTP_PORT, SCALER_POLL_INTERVAL, SCALER_MAX_STALENESS, SCALER_KAFKA_TIMEOUT, SCALER_POLLER_IDLE_TIMEOUT, SCALER_HISTORY, SCALER_FIRST_POLL_WAIT, SCALER_MAX_POLLERS, SCALER_MAX_CLUSTERS, SCALER_SHUTDOWN_TIMEOUT, SCALER_LOG_LEVEL, SCALER_CLUSTERS_FILE, SCALER_TLS_CERT_FILE, SCALER_TLS_KEY_FILE, SCALER_TLS_CLIENT_CA_FILE',
         ]);
         return true;
       },

@@ -28,6 +28,10 @@ export interface Config {
   readonly historyMs: number;
   /** How long the first request for a new trigger may wait for its first poll. */
   readonly firstPollWaitMs: number;
+  /** Pollers (consumer group + topics on one cluster) alive at once, at most; more are RESOURCE_EXHAUSTED. */
+  readonly maxPollers: number;
+  /** Kafka clusters read at once, at most; more are RESOURCE_EXHAUSTED. */
+  readonly maxClusters: number;
   /** SIGTERM to exit, at most. */
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -55,9 +59,13 @@ export const NODE_FILES: ConfigFiles = {
   read: (path) => readFileSync(path, 'utf8'),
 };
 
+/** Defaults that fit the shipped Deployment's memory limit (see the README's sizing section). */
+export const DEFAULT_MAX_POLLERS = 500;
+export const DEFAULT_MAX_CLUSTERS = 50;
+
 interface Variable {
   readonly name: string;
-  readonly kind: 'port' | 'duration' | 'host' | 'logLevel' | 'file';
+  readonly kind: 'port' | 'duration' | 'host' | 'logLevel' | 'file' | 'count';
   readonly fallback: string;
   readonly doc: string;
 }
@@ -83,6 +91,18 @@ export const VARIABLES: readonly Variable[] = [
   },
   { name: 'SCALER_HISTORY', kind: 'duration', fallback: '15m', doc: 'poll history kept per poller' },
   { name: 'SCALER_FIRST_POLL_WAIT', kind: 'duration', fallback: '2s', doc: 'how long a new trigger waits for data' },
+  {
+    name: 'SCALER_MAX_POLLERS',
+    kind: 'count',
+    fallback: String(DEFAULT_MAX_POLLERS),
+    doc: 'consumer groups (with their topics, on one cluster) polled at once, at most; a new one beyond it is RESOURCE_EXHAUSTED',
+  },
+  {
+    name: 'SCALER_MAX_CLUSTERS',
+    kind: 'count',
+    fallback: String(DEFAULT_MAX_CLUSTERS),
+    doc: 'Kafka clusters read at once, at most; a new one beyond it is RESOURCE_EXHAUSTED',
+  },
   { name: 'SCALER_SHUTDOWN_TIMEOUT', kind: 'duration', fallback: '10s', doc: 'SIGTERM to exit, at most' },
   {
     name: 'SCALER_LOG_LEVEL',
@@ -184,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
     pollerIdleTimeoutMs: ms('SCALER_POLLER_IDLE_TIMEOUT'),
     historyMs: ms('SCALER_HISTORY'),
     firstPollWaitMs: ms('SCALER_FIRST_POLL_WAIT'),
+    maxPollers: values.get('SCALER_MAX_POLLERS') as number,
+    maxClusters: values.get('SCALER_MAX_CLUSTERS') as number,
     shutdownTimeoutMs: ms('SCALER_SHUTDOWN_TIMEOUT'),
     logLevel: values.get('SCALER_LOG_LEVEL') as LogLevel,
     clusters,
@@ -204,6 +226,12 @@ function parseVariable(variable: Variable, text: string, files: ConfigFiles): st
       return Number.isInteger(port) && port >= 0 && port <= 65535
         ? port
         : { problem: `${variable.name} value "${text}" must be a port number from 0 to 65535` };
+    }
+    case 'count': {
+      const count = /^[1-9]\d{0,6}$/.test(text) ? Number(text) : NaN;
+      return Number.isInteger(count)
+        ? count
+        : { problem: `${variable.name} value "${text}" must be a whole number from 1 to 9999999` };
     }
     case 'duration': {
       const ms = parseDurationMs(text);

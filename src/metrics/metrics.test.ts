@@ -152,4 +152,23 @@ describe('Prometheus metrics', () => {
     assert.ok(/^kstreams_scaler_process_cpu_seconds_total /m.test(text));
     assert.match((await metrics.scrape()).contentType, /^text\/plain; version=0\.0\.4/);
   });
+
+  it("a cluster whose last poller went loses every series, another cluster's stay", async () => {
+    const local = new ScalerMetrics({
+      statuses: () => [],
+      pollers: () => [],
+      openStreams: () => 0,
+      triggerIdleMs: 600_000,
+    });
+    for (const cluster of ['gone:9092', 'kept:9092']) {
+      local.poll(cluster, 0.1);
+      local.poll(cluster, 2, 'KAFKA_UNAVAILABLE');
+      local.kafkaRequest(cluster, 'Metadata');
+    }
+    local.forgetCluster('gone:9092');
+    const after = (await local.scrape()).body;
+    assert.equal(after.includes('gone:9092'), false, 'no series names the forgotten cluster');
+    assert.equal(value(after, 'kstreams_scaler_kafka_requests_total{cluster="kept:9092",api="Metadata"}'), 1);
+    assert.equal(value(after, 'kstreams_scaler_poll_errors_total{cluster="kept:9092",reason="KAFKA_UNAVAILABLE"}'), 1);
+  });
 });

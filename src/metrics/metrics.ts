@@ -40,6 +40,8 @@ export class ScalerMetrics {
   readonly #pollErrors: Counter<'cluster' | 'reason'>;
   readonly #kafkaRequests: Counter<'cluster' | 'api'>;
   readonly #sources: MetricsSources;
+  /** The label values each cluster's series were given, so they can be removed with the cluster. */
+  readonly #clusterLabels = new Map<string, { reasons: Set<string>; apis: Set<string> }>();
   /** What one scrape reads, taken once at its start (the gauges' collect() run one by one). */
   #snapshot: { statuses: readonly TriggerStatus[]; pollers: readonly Poller[] } | undefined;
 
@@ -173,11 +175,30 @@ export class ScalerMetrics {
   /** A poll of `cluster` ended after `seconds`; `reason` is the error code if it failed. */
   poll(cluster: string, seconds: number, reason?: string): void {
     this.#pollSeconds.observe({ cluster }, seconds);
-    if (reason !== undefined) this.#pollErrors.inc({ cluster, reason });
+    if (reason !== undefined) {
+      this.#pollErrors.inc({ cluster, reason });
+      this.#labelsOf(cluster).reasons.add(reason);
+    }
   }
 
   kafkaRequest(cluster: string, api: string): void {
     this.#kafkaRequests.inc({ cluster, api });
+    this.#labelsOf(cluster).apis.add(api);
+  }
+
+  /** Drops every series of a cluster nothing reads any more, so cluster labels stay bounded. */
+  forgetCluster(cluster: string): void {
+    const labels = this.#clusterLabels.get(cluster);
+    this.#clusterLabels.delete(cluster);
+    this.#pollSeconds.remove({ cluster });
+    for (const reason of labels?.reasons ?? []) this.#pollErrors.remove({ cluster, reason });
+    for (const api of labels?.apis ?? []) this.#kafkaRequests.remove({ cluster, api });
+  }
+
+  #labelsOf(cluster: string): { reasons: Set<string>; apis: Set<string> } {
+    let labels = this.#clusterLabels.get(cluster);
+    if (!labels) this.#clusterLabels.set(cluster, (labels = { reasons: new Set(), apis: new Set() }));
+    return labels;
   }
 
   /** The exposition text and its content type. */

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import { ScalerError } from '../errors.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
 import { clusterKey, type ManagedReader, PollerRegistry } from './pollerRegistry.ts';
@@ -59,5 +61,39 @@ describe('poller registry', () => {
     assert.throws(() => registry.acquire({ cluster: 'x:1', groupId: 'g', topics: undefined }, { brokers: ['x:1'] }), {
       code: 'SHUTTING_DOWN',
     });
+  });
+
+  it('refuses a poller beyond SCALER_MAX_POLLERS and a cluster beyond SCALER_MAX_CLUSTERS as RESOURCE_EXHAUSTED; idle ones free their place', async () => {
+    const clock = { now: 0 };
+    const closed: string[] = [];
+    const registry = new PollerRegistry({
+      config: { ...CONFIG, maxPollers: 3, maxClusters: 2 },
+      logger: createLogger('silent'),
+      polling: 'manual',
+      now: () => clock.now,
+      createReader: ({ brokers }) => new MemoryKafka(brokers.join(',')),
+      onClusterClosed: (cluster) => closed.push(cluster),
+    });
+    const acquire = (cluster: string, groupId: string) =>
+      registry.acquire({ cluster, groupId, topics: undefined }, { brokers: [cluster] });
+    const exhausted = (pattern: RegExp) => (err: unknown) =>
+      err instanceof ScalerError &&
+      err.code === 'LIMIT_REACHED' &&
+      err.grpcStatus === status.RESOURCE_EXHAUSTED &&
+      pattern.test(err.message);
+    acquire('a:1', 'g1');
+    acquire('a:1', 'g2');
+    acquire('b:1', 'g1');
+    assert.throws(() => acquire('b:1', 'g2'), exhausted(/already polls 3 consumer groups.*SCALER_MAX_POLLERS/));
+    assert.equal(acquire('a:1', 'g1').key.groupId, 'g1', 'a poller that exists is always served');
+
+    clock.now += 601_000;
+    acquire('a:1', 'g1');
+    await registry.sweep();
+    assert.deepEqual(closed, ['b:1'], 'the cluster whose last poller went is closed and reported');
+    assert.equal(registry.pollers().length, 1);
+    acquire('c:1', 'g1');
+    assert.throws(() => acquire('d:1', 'g1'), exhausted(/already reads 2 Kafka clusters.*SCALER_MAX_CLUSTERS.*d:1/));
+    await registry.close();
   });
 });

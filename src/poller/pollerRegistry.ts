@@ -21,7 +21,8 @@ export interface ClusterTarget {
 }
 
 export interface PollerRegistryOptions {
-  readonly config: Pick<Config, 'pollIntervalMs' | 'kafkaTimeoutMs' | 'historyMs' | 'pollerIdleTimeoutMs'>;
+  readonly config: Pick<Config, 'pollIntervalMs' | 'kafkaTimeoutMs' | 'historyMs' | 'pollerIdleTimeoutMs'> &
+    Partial<Pick<Config, 'maxPollers' | 'maxClusters'>>;
   /** Creates the reader for a cluster. */
   readonly createReader: (target: ClusterTarget) => ManagedReader;
   readonly logger: Logger;
@@ -34,6 +35,8 @@ export interface PollerRegistryOptions {
   readonly polling?: 'timer' | 'manual';
   /** Told of every finished poll (metrics). */
   readonly onPolled?: PollerOptions['onPolled'];
+  /** Told when a cluster's last poller has gone and its reader is closed (metrics drop its series). */
+  readonly onClusterClosed?: (cluster: string) => void;
 }
 
 /** The normalised form of a bootstrap server list, used as the cluster's key. */
@@ -74,8 +77,21 @@ export class PollerRegistry {
     const id = pollerId(key);
     let poller = this.#pollers.get(id);
     if (!poller) {
+      const { maxPollers = Infinity, maxClusters = Infinity } = this.#options.config;
+      if (this.#pollers.size >= maxPollers) {
+        throw new ScalerError(
+          'LIMIT_REACHED',
+          `this scaler already polls ${this.#pollers.size} consumer groups, its limit (SCALER_MAX_POLLERS); a group nobody asks about for SCALER_POLLER_IDLE_TIMEOUT frees its place`,
+        );
+      }
       let reader = this.#readers.get(key.cluster);
       if (!reader) {
+        if (this.#readers.size >= maxClusters) {
+          throw new ScalerError(
+            'LIMIT_REACHED',
+            `this scaler already reads ${this.#readers.size} Kafka clusters, its limit (SCALER_MAX_CLUSTERS); kafka cluster ${key.cluster} is not read`,
+          );
+        }
         reader = this.#options.createReader(target);
         this.#readers.set(key.cluster, reader);
       }
@@ -125,6 +141,9 @@ export class PollerRegistry {
     const unused = [...this.#readers].filter(([cluster]) => !used.has(cluster));
     for (const [cluster] of unused) this.#readers.delete(cluster);
     await Promise.all(unused.map(([, reader]) => reader.close()));
+    for (const [cluster] of unused) {
+      if (!this.#readers.has(cluster)) this.#options.onClusterClosed?.(cluster);
+    }
   }
 
   /** Stops every poller and closes every reader. */

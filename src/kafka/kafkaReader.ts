@@ -2,6 +2,16 @@
  * The port between the poller and Kafka. The kafkajs adapter implements it
  * against real brokers; the simulator and unit tests implement it in memory.
  */
+import type { ScalerError } from '../errors.ts';
+
+/** One item of a batched read: its value, or the error for that item alone. */
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ScalerError };
+
+/** One group's committed offsets to read: for these partitions, or for every partition it committed (undefined). */
+export interface GroupOffsetsQuery {
+  readonly groupId: string;
+  readonly partitions: readonly TopicPartition[] | undefined;
+}
 
 export interface TopicPartition {
   readonly topic: string;
@@ -46,6 +56,17 @@ export interface KafkaReader {
   committedOffsets(groupId: string, partitions: readonly TopicPartition[] | undefined): Promise<PartitionOffset[]>;
   /** The group's state and members (one DescribeGroups request). */
   describeGroup(groupId: string): Promise<GroupDescription>;
+  /**
+   * The batched forms, for a cycle that reads many groups at once: each item
+   * answers on its own (a missing topic, a group whose coordinator fails),
+   * so one bad item never fails the others. `topicPartitions` answers
+   * TOPIC_NOT_FOUND for a topic that does not exist. `groupOffsets` sends one
+   * OffsetFetch per coordinator where the brokers take many groups in one
+   * request (Kafka 3.0+), and `describeGroups` one DescribeGroups per coordinator.
+   */
+  topicPartitions(topics: readonly string[]): Promise<Map<string, Outcome<TopicPartition[]>>>;
+  groupOffsets(queries: readonly GroupOffsetsQuery[]): Promise<Array<Outcome<PartitionOffset[]>>>;
+  describeGroups(groupIds: readonly string[]): Promise<Map<string, Outcome<GroupDescription>>>;
   /** End offsets (last stable offsets), one ListOffsets request per partition leader. */
   endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /**

@@ -29,7 +29,15 @@ import networkEvents from 'kafkajs/src/network/instrumentationEvents.js';
 import { ScalerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { NO_COMMIT } from '../poller/sample.ts';
-import { isCredentialError, isRoutingError, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
+import { isCredentialError, isKafkaError, isRoutingError, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
+import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
+import {
+  decodeOffsetFetchBatch,
+  encodeOffsetFetchBatch,
+  OFFSET_FETCH_API_KEY,
+  OFFSET_FETCH_BATCH_VERSION,
+} from './protocol/offsetFetchBatch.ts';
+import { type RawBroker, sendRaw, supports } from './protocol/sendRaw.ts';
 import {
   assertBroker,
   type BrokerAddress,
@@ -44,7 +52,9 @@ import {
 } from './kafkajsInternals.ts';
 import type {
   GroupDescription,
+  GroupOffsetsQuery,
   KafkaReader,
+  Outcome,
   PartitionOffset,
   PeekRequest,
   PeekResult,
@@ -89,6 +99,13 @@ interface TopicRoute {
 }
 
 type TopicFailure = 'missing' | ScalerError;
+
+/** One group's answer from its coordinator: offsets, or the Kafka error for that group. */
+interface GroupAnswer {
+  readonly groupId: string;
+  readonly offsets: PartitionOffset[];
+  readonly error?: unknown;
+}
 
 export class KafkajsReader implements KafkaReader {
   readonly cluster: string;
@@ -243,6 +260,235 @@ export class KafkajsReader implements KafkaReader {
       state: group?.state ?? '',
       members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
     };
+  }
+
+  topicPartitions(topics: readonly string[]): Promise<Map<string, Outcome<TopicPartition[]>>> {
+    return this.#guard(async () => {
+      const failures = await this.#ensureRoutes(topics);
+      const results = new Map<string, Outcome<TopicPartition[]>>();
+      for (const topic of topics) {
+        const failure = failures.get(topic);
+        if (failure === undefined) {
+          const partitions = [...this.#routes.get(topic)!.leaders.keys()].sort((a, b) => a - b);
+          results.set(topic, { ok: true, value: partitions.map((partition) => ({ topic, partition })) });
+        } else {
+          results.set(topic, { ok: false, error: failure === 'missing' ? this.#missing([topic]) : failure });
+        }
+      }
+      return results;
+    });
+  }
+
+  groupOffsets(queries: readonly GroupOffsetsQuery[]): Promise<Array<Outcome<PartitionOffset[]>>> {
+    return this.#guard(async () => {
+      // One entry per group: the union of what its queries ask (every partition if any asks for all).
+      const wanted = new Map<string, Map<string, Set<number>> | null>();
+      for (const q of queries) {
+        const current = wanted.get(q.groupId);
+        if (current === null) continue;
+        if (q.partitions === undefined) {
+          wanted.set(q.groupId, null);
+          continue;
+        }
+        const byTopic = current ?? new Map<string, Set<number>>();
+        for (const p of q.partitions) {
+          let set = byTopic.get(p.topic);
+          if (!set) byTopic.set(p.topic, (set = new Set()));
+          set.add(p.partition);
+        }
+        wanted.set(q.groupId, byTopic);
+      }
+      const read = await this.#offsetsOfGroups(wanted);
+      return queries.map((q): Outcome<PartitionOffset[]> => {
+        const result = read.get(q.groupId)!;
+        if (!result.ok) return result;
+        if (q.partitions === undefined) {
+          return { ok: true, value: result.value.filter((p) => p.offset !== NO_COMMIT).sort(byTopicPartition) };
+        }
+        const by = new Map(result.value.map((p) => [`${p.topic}\u0000${p.partition}`, p.offset]));
+        return {
+          ok: true,
+          value: q.partitions
+            .map((p) => ({ ...p, offset: by.get(`${p.topic}\u0000${p.partition}`) ?? NO_COMMIT }))
+            .sort(byTopicPartition),
+        };
+      });
+    });
+  }
+
+  /**
+   * Committed offsets of many groups: one OffsetFetch v8 per coordinator
+   * where it is supported, else one per group. A group whose coordinator
+   * moved is looked up again and asked once more.
+   */
+  async #offsetsOfGroups(
+    wanted: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<number>> | null>,
+  ): Promise<Map<string, Outcome<PartitionOffset[]>>> {
+    const results = new Map<string, Outcome<PartitionOffset[]>>();
+    let pending = [...wanted.keys()];
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+      const retry: string[] = [];
+      const byCoordinator = await this.#byCoordinator(pending, results);
+      await Promise.all(
+        [...byCoordinator].map(async ([nodeId, groupIds]) => {
+          try {
+            const broker = await this.#node(nodeId);
+            const answers = supports(broker as unknown as RawBroker, OFFSET_FETCH_API_KEY, OFFSET_FETCH_BATCH_VERSION)
+              ? await this.#offsetFetchBatch(broker, groupIds, wanted)
+              : await Promise.all(
+                  groupIds.map((groupId) => this.#offsetFetchOne(broker, groupId, wanted.get(groupId)!)),
+                );
+            for (const answer of answers) {
+              if (answer.error !== undefined && attempt === 0 && isRoutingError(answer.error)) {
+                this.#coordinators.delete(answer.groupId);
+                retry.push(answer.groupId);
+              } else {
+                results.set(
+                  answer.groupId,
+                  answer.error === undefined
+                    ? { ok: true, value: answer.offsets }
+                    : { ok: false, error: toKafkaError(answer.error, this.cluster) },
+                );
+              }
+            }
+          } catch (err) {
+            // The coordinator itself failed (a broken connection): every group on it.
+            for (const groupId of groupIds) {
+              if (attempt === 0 && isRoutingError(err)) {
+                this.#coordinators.delete(groupId);
+                retry.push(groupId);
+              } else results.set(groupId, { ok: false, error: toKafkaError(err, this.cluster) });
+            }
+            if (isRoutingError(err)) this.#dropBrokenConnections();
+          }
+        }),
+      );
+      pending = retry;
+    }
+    return results;
+  }
+
+  async #offsetFetchBatch(
+    broker: InternalBroker,
+    groupIds: readonly string[],
+    wanted: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<number>> | null>,
+  ): Promise<GroupAnswer[]> {
+    const body = await sendRaw(broker as unknown as RawBroker, {
+      apiKey: OFFSET_FETCH_API_KEY,
+      apiVersion: OFFSET_FETCH_BATCH_VERSION,
+      apiName: 'OffsetFetch',
+      body: encodeOffsetFetchBatch(
+        groupIds.map((groupId) => {
+          const topics = wanted.get(groupId)!;
+          return {
+            groupId,
+            topics:
+              topics === null
+                ? null
+                : [...topics].map(([topic, partitions]) => ({
+                    topic,
+                    partitions: [...partitions].sort((a, b) => a - b),
+                  })),
+          };
+        }),
+      ),
+    });
+    const groups = new Map(decodeOffsetFetchBatch(body).map((g) => [g.groupId, g]));
+    return groupIds.map((groupId): GroupAnswer => {
+      const group = groups.get(groupId);
+      if (!group) return { groupId, offsets: [], error: createErrorFromCode(-1) };
+      const failed =
+        group.errorCode !== 0 ? group.errorCode : group.partitions.find((p) => p.errorCode !== 0)?.errorCode;
+      if (failed !== undefined) return { groupId, offsets: [], error: createErrorFromCode(failed) };
+      return {
+        groupId,
+        offsets: group.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })),
+      };
+    });
+  }
+
+  async #offsetFetchOne(
+    broker: InternalBroker,
+    groupId: string,
+    topics: ReadonlyMap<string, ReadonlySet<number>> | null,
+  ): Promise<GroupAnswer> {
+    try {
+      const response = await broker.offsetFetch({
+        groupId,
+        topics:
+          topics === null
+            ? []
+            : [...topics].map(([topic, partitions]) => ({
+                topic,
+                partitions: [...partitions].map((partition) => ({ partition })),
+              })),
+      });
+      return {
+        groupId,
+        offsets: response.responses.flatMap((t) =>
+          t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: BigInt(p.offset) })),
+        ),
+      };
+    } catch (err) {
+      if (!isKafkaError(err)) throw err;
+      return { groupId, offsets: [], error: err };
+    }
+  }
+
+  describeGroups(groupIds: readonly string[]): Promise<Map<string, Outcome<GroupDescription>>> {
+    return this.#guard(async () => {
+      const results = new Map<string, Outcome<GroupDescription>>();
+      const byCoordinator = await this.#byCoordinator([...new Set(groupIds)], results);
+      await Promise.all(
+        [...byCoordinator].map(async ([nodeId, ids]) => {
+          try {
+            const broker = await this.#node(nodeId);
+            const response = await broker.describeGroups({ groupIds: [...ids] });
+            for (const id of ids) {
+              const group = response.groups.find((g) => g.groupId === id);
+              results.set(id, {
+                ok: true,
+                value: {
+                  state: group?.state ?? '',
+                  members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
+                },
+              });
+            }
+          } catch {
+            // kafkajs fails the whole answer when one group has an error: ask each alone, with the usual retry.
+            for (const id of ids) {
+              try {
+                results.set(id, { ok: true, value: await this.#describeGroup(id) });
+              } catch (err) {
+                results.set(id, { ok: false, error: toKafkaError(err, this.cluster) });
+              }
+            }
+          }
+        }),
+      );
+      return results;
+    });
+  }
+
+  /** Groups by their coordinator's node id; a group whose coordinator cannot be found gets its error in `failed`. */
+  async #byCoordinator<T>(
+    groupIds: readonly string[],
+    failed: Map<string, Outcome<T>>,
+  ): Promise<Map<number, string[]>> {
+    const byNode = new Map<number, string[]>();
+    await Promise.all(
+      groupIds.map(async (groupId) => {
+        try {
+          const nodeId = await this.#coordinator(groupId);
+          let list = byNode.get(nodeId);
+          if (!list) byNode.set(nodeId, (list = []));
+          list.push(groupId);
+        } catch (err) {
+          failed.set(groupId, { ok: false, error: toKafkaError(err, this.cluster) });
+        }
+      }),
+    );
+    return byNode;
   }
 
   peek(requests: readonly PeekRequest[]): Promise<PeekResult[]> {
@@ -443,12 +689,14 @@ export class KafkajsReader implements KafkaReader {
     const errors = [...failures.values()].filter((f): f is ScalerError => f instanceof ScalerError);
     if (errors[0]) throw errors[0];
     const missing = [...failures].filter(([, f]) => f === 'missing').map(([topic]) => topic);
-    if (missing.length > 0 && !skipMissing) {
-      throw new ScalerError(
-        'TOPIC_NOT_FOUND',
-        `kafka cluster ${this.cluster}: topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist`,
-      );
-    }
+    if (missing.length > 0 && !skipMissing) throw this.#missing(missing);
+  }
+
+  #missing(topics: readonly string[]): ScalerError {
+    return new ScalerError(
+      'TOPIC_NOT_FOUND',
+      `kafka cluster ${this.cluster}: topic ${topics.map((t) => `"${t}"`).join(', ')} does not exist`,
+    );
   }
 
   #remember(metadata: MetadataResponse, at: number): void {

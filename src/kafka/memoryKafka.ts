@@ -7,9 +7,13 @@
  */
 import { ScalerError } from '../errors.ts';
 import { NO_COMMIT, partitionKey } from '../poller/sample.ts';
+import { describeGroupsOneByOne, groupOffsetsOneByOne } from './batchFallback.ts';
+import { toKafkaError } from './kafkaErrors.ts';
 import type {
   GroupDescription,
+  GroupOffsetsQuery,
   KafkaReader,
+  Outcome,
   PartitionOffset,
   PeekRequest,
   PeekResult,
@@ -186,6 +190,43 @@ export class MemoryKafka implements KafkaReader {
     return this.#answer('Fetch', () =>
       requests.map((r) => ({ topic: r.topic, partition: r.partition, ...this.#peekOne(r) })),
     );
+  }
+
+  /** One Metadata request for every topic, as the real reader sends. */
+  async topicPartitions(topics: readonly string[]): Promise<Map<string, Outcome<TopicPartition[]>>> {
+    const results = new Map<string, Outcome<TopicPartition[]>>();
+    let found: TopicPartition[];
+    try {
+      found = await this.partitions(topics, { skipMissing: true });
+    } catch (err) {
+      const error = toKafkaError(err, this.cluster);
+      for (const topic of topics) results.set(topic, { ok: false, error });
+      return results;
+    }
+    for (const topic of topics) {
+      const partitions = found.filter((p) => p.topic === topic);
+      results.set(
+        topic,
+        partitions.length > 0
+          ? { ok: true, value: partitions }
+          : {
+              ok: false,
+              error: new ScalerError(
+                'TOPIC_NOT_FOUND',
+                `kafka cluster ${this.cluster}: topic "${topic}" does not exist`,
+              ),
+            },
+      );
+    }
+    return results;
+  }
+
+  groupOffsets(queries: readonly GroupOffsetsQuery[]): Promise<Array<Outcome<PartitionOffset[]>>> {
+    return groupOffsetsOneByOne(this, queries);
+  }
+
+  describeGroups(groupIds: readonly string[]): Promise<Map<string, Outcome<GroupDescription>>> {
+    return describeGroupsOneByOne(this, groupIds);
   }
 
   invalidate(): void {}

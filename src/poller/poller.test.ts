@@ -14,7 +14,6 @@ function poller(
   return new Poller({
     key: { cluster: kafka.cluster, groupId: 'g', topics: ['t'] },
     reader: kafka,
-    intervalMs: 1000,
     timeoutMs: overrides.timeoutMs ?? 5000,
     historyMs: overrides.historyMs ?? 10_000,
     logger: silent,

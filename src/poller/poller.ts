@@ -1,18 +1,16 @@
 /**
- * A background poller for one (Kafka cluster, consumer group, topic set).
- * It is the only place that talks to Kafka: every `intervalMs` it reads a
- * Sample, keeps `historyMs` of them, and tells its subscribers. RPC handlers
- * only read its state. Each poll has a deadline so a hung broker shows up as
- * an error, not as silence; a read that outlives its deadline is not
- * abandoned but waited for, so reads of one poller never overlap.
+ * The poller of one (Kafka cluster, consumer group, topic set): its samples
+ * over `historyMs`, its last failure, and its subscribers. Its cluster's
+ * ClusterPoller reads every poller of the cluster in one cycle and hands
+ * each its result (`cycleItem`, `complete`); `pollOnce` reads this one alone
+ * (tests, explain). RPC handlers only read its state.
  */
-import { withDeadline } from '../deadline.ts';
-import { ScalerError } from '../errors.ts';
-import { toKafkaError } from '../kafka/kafkaErrors.ts';
+import type { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
 import { PeekCache } from './peekCache.ts';
-import { readSample, type SampleTarget } from './readSample.ts';
+import { CycleRunner } from './cycleRunner.ts';
+import type { CycleItem, CycleResult, SampleTarget } from './readSample.ts';
 import { partitionKey, type Sample } from './sample.ts';
 
 export interface PollerKey extends SampleTarget {
@@ -44,7 +42,6 @@ export interface PollerState {
 export interface PollerOptions {
   readonly key: PollerKey;
   readonly reader: KafkaReader;
-  readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly historyMs: number;
   readonly logger: Logger;
@@ -67,10 +64,8 @@ export class Poller {
   #failure: PollFailure | undefined;
   #polled = false;
   #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  /** A read that outlived its poll's deadline and has not settled yet. */
-  #lingering: Promise<unknown> | undefined;
+  readonly #runner: CycleRunner;
   readonly #peeks = new PeekCache();
   #recordTimestamps = false;
   #firstPoll: Promise<void>;
@@ -85,20 +80,17 @@ export class Poller {
     this.lastRequestedAt = this.#now();
     this.#log = options.logger.child({ component: 'poller', poller: this.id });
     this.#firstPoll = new Promise((resolve) => (this.#firstPollDone = resolve));
+    this.#runner = new CycleRunner(options.reader, options.timeoutMs);
   }
 
-  /** Starts polling now and then every interval. */
-  start(): void {
-    if (this.#timer || this.#stopped) return;
-    this.#schedule(0);
-  }
-
-  /** Stops scheduling polls; a poll in flight finishes but is not recorded. */
+  /** Stops: a cycle in flight finishes but its result is not recorded. */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#firstPollDone();
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   touch(): void {
@@ -137,21 +129,13 @@ export class Poller {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Reads one sample and records the outcome. The timer calls it; tests may too. */
-  async pollOnce(): Promise<void> {
-    const at = this.#now();
-    const startedMs = performance.now();
-    const seq = this.#seq + 1;
-    const timeoutMs = this.#options.timeoutMs;
-    try {
-      if (this.#lingering) {
-        throw new ScalerError(
-          'KAFKA_UNAVAILABLE',
-          `kafka cluster ${this.#reader.cluster}: the previous read is still running after its ${timeoutMs}ms deadline`,
-        );
-      }
-      const oldest = this.#history[0];
-      const read = readSample(this.#reader, this.key, seq, at, {
+  /** This poller's part of the next cycle. */
+  cycleItem(): CycleItem {
+    const oldest = this.#history[0];
+    return {
+      target: this.key,
+      seq: this.#seq + 1,
+      context: {
         peeks: this.#peeks,
         timestamps: this.#recordTimestamps,
         oldestEnds: new Map(
@@ -159,45 +143,43 @@ export class Poller {
             p.end === undefined ? [] : [[partitionKey(p.topic, p.partition), p.end]],
           ),
         ),
-      });
-      const sample = await withDeadline(read, timeoutMs, () => {
-        const lingering = read.then(
-          () => undefined,
-          () => undefined,
-        );
-        this.#lingering = lingering;
-        void lingering.then(() => {
-          if (this.#lingering === lingering) this.#lingering = undefined;
-        });
-        return new ScalerError(
-          'KAFKA_UNAVAILABLE',
-          `kafka cluster ${this.#reader.cluster}: no answer within ${timeoutMs}ms`,
-        );
-      });
-      if (this.#stopped) return;
-      this.#seq = seq;
+      },
+    };
+  }
+
+  /** Reads this poller alone and records the outcome (tests, explain). */
+  async pollOnce(): Promise<void> {
+    const at = this.#now();
+    const startedMs = performance.now();
+    const [result] = await this.#runner.run([this.cycleItem()], at);
+    this.complete(result!, at, (performance.now() - startedMs) / 1000);
+  }
+
+  /** Records a cycle's outcome for this poller (started at `at`, `seconds` long) and tells the subscribers. */
+  complete(result: CycleResult, at: number, seconds: number): void {
+    if (this.#stopped) return;
+    if (result.ok) {
+      const sample = result.sample;
+      this.#seq = sample.seq;
       this.#record(sample);
       if (this.#failure) this.#log.info({ downMs: at - this.#failure.at }, 'polling recovered');
       this.#failure = undefined;
-      this.#log.debug({ seq, partitions: sample.partitions.length, ms: this.#now() - at }, 'polled');
-      this.#options.onPolled?.(this.key, (performance.now() - startedMs) / 1000);
-    } catch (err) {
-      if (this.#stopped) return;
-      const error = toKafkaError(err, this.#reader.cluster);
-      if (error.code === 'INTERNAL') this.#log.error({ err }, 'poll failed on an unexpected error');
+      this.#log.debug({ seq: sample.seq, partitions: sample.partitions.length, ms: this.#now() - at }, 'polled');
+      this.#options.onPolled?.(this.key, seconds);
+    } else {
+      const error = result.error;
+      if (error.code === 'INTERNAL')
+        this.#log.error({ err: error.cause ?? error }, 'poll failed on an unexpected error');
       else if (!this.#failure || this.#failure.error.message !== error.message) {
         this.#log.warn({ err: error, code: error.code }, 'poll failed');
       }
       if (error.code === 'KAFKA_UNAVAILABLE') this.#reader.invalidate(this.key.groupId);
       this.#failure = { error, at };
-      this.#options.onPolled?.(this.key, (performance.now() - startedMs) / 1000, error.code);
-    } finally {
-      if (!this.#stopped) {
-        this.#polled = true;
-        this.#firstPollDone();
-        this.#notify();
-      }
+      this.#options.onPolled?.(this.key, seconds, error.code);
     }
+    this.#polled = true;
+    this.#firstPollDone();
+    this.#notify();
   }
 
   #notify(): void {
@@ -216,14 +198,5 @@ export class Poller {
     let drop = 0;
     while (drop < this.#history.length - 1 && this.#history[drop]!.at < oldest) drop++;
     if (drop > 0) this.#history = this.#history.slice(drop);
-  }
-
-  #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => {
-      const started = this.#now();
-      void this.pollOnce().finally(() => {
-        if (!this.#stopped) this.#schedule(Math.max(0, this.#options.intervalMs - (this.#now() - started)));
-      });
-    }, delayMs);
   }
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
+import { ClusterPoller } from './clusterPoller.ts';
 import { Poller, pollerId, type PollerKey, type PollerOptions } from './poller.ts';
 
 export interface ManagedReader extends KafkaReader {
@@ -53,6 +54,8 @@ export class PollerRegistry {
   readonly #options: PollerRegistryOptions;
   readonly #pollers = new Map<string, Poller>();
   readonly #readers = new Map<string, ManagedReader>();
+  /** One cycle for every poller of a cluster, by cluster key. */
+  readonly #clusters = new Map<string, ClusterPoller>();
   readonly #log: Logger;
   readonly #now: () => number;
   #sweeper: NodeJS.Timeout | undefined;
@@ -99,7 +102,6 @@ export class PollerRegistry {
       poller = new Poller({
         key,
         reader,
-        intervalMs: config.pollIntervalMs,
         timeoutMs: config.kafkaTimeoutMs,
         historyMs: config.historyMs,
         logger: this.#options.logger,
@@ -107,7 +109,7 @@ export class PollerRegistry {
         ...(this.#options.onPolled ? { onPolled: this.#options.onPolled } : {}),
       });
       this.#pollers.set(id, poller);
-      if (this.#options.polling !== 'manual') poller.start();
+      this.#clusterPoller(key.cluster, reader).add(poller);
       this.#log.info({ poller: id }, 'poller started');
     }
     poller.want(needs);
@@ -115,9 +117,25 @@ export class PollerRegistry {
     return poller;
   }
 
-  /** Polls every poller once, in turn (for `manual` polling). */
+  /** One cycle of every cluster, in turn (for `manual` polling). */
   async pollAll(): Promise<void> {
-    for (const poller of [...this.#pollers.values()]) await poller.pollOnce();
+    for (const cluster of [...this.#clusters.values()]) await cluster.pollOnce();
+  }
+
+  #clusterPoller(cluster: string, reader: ManagedReader): ClusterPoller {
+    let poller = this.#clusters.get(cluster);
+    if (!poller) {
+      const { config } = this.#options;
+      poller = new ClusterPoller({
+        reader,
+        intervalMs: config.pollIntervalMs,
+        timeoutMs: config.kafkaTimeoutMs,
+        now: this.#now,
+      });
+      this.#clusters.set(cluster, poller);
+      if (this.#options.polling !== 'manual') poller.start();
+    }
+    return poller;
   }
 
   /** Every live poller (for status and metrics). */
@@ -132,6 +150,7 @@ export class PollerRegistry {
       if (poller.subscribers === 0 && poller.lastRequestedAt < cutoff) {
         poller.stop();
         this.#pollers.delete(id);
+        this.#clusters.get(poller.key.cluster)?.remove(poller);
         this.#log.info({ poller: id }, 'poller stopped after idle timeout');
       }
     }
@@ -139,7 +158,11 @@ export class PollerRegistry {
     // acquire() that runs while they close gets a fresh reader, never a closing one.
     const used = new Set([...this.#pollers.values()].map((p) => p.key.cluster));
     const unused = [...this.#readers].filter(([cluster]) => !used.has(cluster));
-    for (const [cluster] of unused) this.#readers.delete(cluster);
+    for (const [cluster] of unused) {
+      this.#readers.delete(cluster);
+      this.#clusters.get(cluster)?.stop();
+      this.#clusters.delete(cluster);
+    }
     await Promise.all(unused.map(([, reader]) => reader.close()));
     for (const [cluster] of unused) {
       if (!this.#readers.has(cluster)) this.#options.onClusterClosed?.(cluster);
@@ -152,6 +175,8 @@ export class PollerRegistry {
     clearInterval(this.#sweeper);
     for (const poller of this.#pollers.values()) poller.stop();
     this.#pollers.clear();
+    for (const cluster of this.#clusters.values()) cluster.stop();
+    this.#clusters.clear();
     const readers = [...this.#readers.values()];
     this.#readers.clear();
     await Promise.all(readers.map((r) => r.close()));

@@ -13,16 +13,26 @@
  * OFFSET_OUT_OF_RANGE and the consumer resets by its `auto.offset.reset`, so
  * the partition counts as uncommitted (see PartitionOffsets.outOfRange).
  */
+import { ScalerError } from '../errors.ts';
+import { toKafkaError } from '../kafka/kafkaErrors.ts';
 import type {
   GroupDescription,
   KafkaReader,
+  Outcome,
   PartitionOffset,
   PeekRequest,
   PeekResult,
   TopicPartition,
 } from '../kafka/kafkaReader.ts';
 import type { PeekCache } from './peekCache.ts';
-import { type GroupInfo, NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from './sample.ts';
+import {
+  type GroupInfo,
+  NO_COMMIT,
+  partitionKey,
+  type PartitionOffsets,
+  type Sample,
+  UNKNOWN_GROUP,
+} from './sample.ts';
 
 /**
  * Gaps of at most this many offsets are peeked at: an exactly-once app that
@@ -57,6 +67,18 @@ export interface SampleContext {
   readonly oldestEnds: ReadonlyMap<string, bigint>;
 }
 
+/** One poller's part of a cycle: what it reads, its next sequence number, and its caches. */
+export interface CycleItem {
+  readonly target: SampleTarget;
+  readonly seq: number;
+  readonly context?: SampleContext;
+}
+
+/** One poller's outcome of a cycle. */
+export type CycleResult =
+  { readonly ok: true; readonly sample: Sample } | { readonly ok: false; readonly error: ScalerError };
+
+/** Reads one sample; throws its error. A cycle of one. */
 export async function readSample(
   reader: KafkaReader,
   target: SampleTarget,
@@ -64,93 +86,251 @@ export async function readSample(
   at: number,
   context?: SampleContext,
 ): Promise<Sample> {
-  let partitions: TopicPartition[];
-  let committed: PartitionOffset[];
-  if (target.topics) {
-    partitions = await reader.partitions(target.topics);
-    committed = await reader.committedOffsets(target.groupId, partitions);
-  } else {
-    // Topic-less: only topics the group has committed offsets for. A group
-    // without commits has none, and no unrelated topic counts (kedacore/keda#8104).
-    committed = await reader.committedOffsets(target.groupId, undefined);
-    const topics = [...new Set(committed.map((c) => c.topic))].sort();
-    partitions = topics.length > 0 ? await reader.partitions(topics, { skipMissing: true }) : [];
-  }
-  const group = toGroupInfo(await reader.describeGroup(target.groupId));
-  const ends = partitions.length > 0 ? await reader.endOffsets(partitions) : [];
-
-  const committedBy = indexOffsets(committed);
-  const endBy = indexOffsets(ends);
-  const outOfRange = await beyondHighWatermark(reader, partitions, committedBy, endBy);
-  for (const key of outOfRange.keys()) committedBy.set(key, NO_COMMIT);
-  const uncommitted = partitions.filter(
-    (p) => (committedBy.get(partitionKey(p.topic, p.partition)) ?? NO_COMMIT) === NO_COMMIT,
-  );
-  const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
-  const peekBy = context
-    ? await peekWhereNeeded(reader, partitions, committedBy, endBy, context, at)
-    : new Map<string, PeekResult>();
-
-  const rows: PartitionOffsets[] = partitions.map(({ topic, partition }) => {
-    const key = partitionKey(topic, partition);
-    const peek = peekBy.get(key);
-    const anchor = context?.timestamps ? context.peeks.anchor(key) : undefined;
-    const committedOffset = committedBy.get(key) ?? NO_COMMIT;
-    const beyond = outOfRange.get(key);
-    return {
-      topic,
-      partition,
-      committed: committedOffset,
-      end: endBy.get(key),
-      start: startBy.get(key),
-      ...(beyond === undefined ? {} : { outOfRange: beyond }),
-      ...(peek?.dataPending === undefined ? {} : { dataPending: peek.dataPending }),
-      ...(peek?.firstDataTimestamp === undefined ? {} : { committedTimestamp: peek.firstDataTimestamp }),
-      ...(anchor && peek?.firstDataTimestamp === undefined && anchor.offset <= committedOffset
-        ? { timestampAnchor: { offset: anchor.offset, timestamp: anchor.timestamp } }
-        : {}),
-    };
-  });
-  return { seq, at, partitions: rows, group };
+  const [result] = await readCycle(reader, [{ target, seq, ...(context ? { context } : {}) }], at);
+  if (!result!.ok) throw result!.error;
+  return result!.sample;
 }
 
 /**
- * The committed offsets that lie beyond their partition's high watermark, by
- * partition key. Only partitions committed beyond the last stable offset are
- * asked about (one ListOffsets per leader, and usually none at all).
+ * One cycle for many pollers of a cluster, in the order above: topic
+ * metadata for every named topic, the committed offsets of every group (one
+ * OffsetFetch per coordinator where the brokers allow it), every group's
+ * description, then the end offsets of every partition any poller reads in
+ * one ListOffsets per leader, and the rare extra reads (high watermarks, log
+ * starts, peeks) batched the same way. A poller fails alone for what is its
+ * own (a missing topic, its group's coordinator); a read shared by all fails
+ * every poller still standing.
  */
-async function beyondHighWatermark(
-  reader: KafkaReader,
-  partitions: readonly TopicPartition[],
-  committedBy: ReadonlyMap<string, bigint>,
-  endBy: ReadonlyMap<string, bigint>,
-): Promise<Map<string, bigint>> {
-  const ahead = partitions.filter((p) => {
-    const key = partitionKey(p.topic, p.partition);
-    const committed = committedBy.get(key) ?? NO_COMMIT;
-    const end = endBy.get(key);
-    return committed !== NO_COMMIT && end !== undefined && committed > end;
-  });
-  const beyond = new Map<string, bigint>();
-  if (ahead.length === 0) return beyond;
-  for (const hw of await reader.highWatermarks(ahead)) {
-    const key = partitionKey(hw.topic, hw.partition);
-    const committed = committedBy.get(key)!;
-    if (committed > hw.offset) beyond.set(key, committed);
+export async function readCycle(reader: KafkaReader, items: readonly CycleItem[], at: number): Promise<CycleResult[]> {
+  const failed: Array<ScalerError | undefined> = items.map(() => undefined);
+  const standing = (): number[] => items.flatMap((_, i) => (failed[i] === undefined ? [i] : []));
+  const failAll = (err: unknown): void => {
+    const error = toKafkaError(err, reader.cluster);
+    for (const i of standing()) failed[i] = error;
+  };
+  const partitionsOf: TopicPartition[][] = items.map(() => []);
+  const committedOf: PartitionOffset[][] = items.map(() => []);
+  const groupOf: GroupInfo[] = items.map(() => UNKNOWN_GROUP);
+
+  try {
+    // Topic metadata of the named topics; a poller with a missing or failing topic fails alone.
+    const named = [...new Set(items.flatMap((item) => item.target.topics ?? []))].sort();
+    const topics =
+      named.length > 0 ? await reader.topicPartitions(named) : new Map<string, Outcome<TopicPartition[]>>();
+    items.forEach((item, i) => {
+      if (!item.target.topics) return;
+      const error = topicError(reader.cluster, item.target.topics, topics);
+      if (error) failed[i] = error;
+      else partitionsOf[i] = item.target.topics.flatMap((t) => (topics.get(t) as { value: TopicPartition[] }).value);
+    });
+
+    // Committed offsets of every group, before any end offset.
+    const asked = standing();
+    const offsets = await reader.groupOffsets(
+      asked.map((i) => ({
+        groupId: items[i]!.target.groupId,
+        partitions: items[i]!.target.topics ? partitionsOf[i] : undefined,
+      })),
+    );
+    asked.forEach((i, n) => {
+      const outcome = offsets[n]!;
+      if (outcome.ok) committedOf[i] = outcome.value;
+      else failed[i] = outcome.error;
+    });
+
+    // Topic-less pollers: only the topics their group committed to (kedacore/keda#8104); a deleted one is left out.
+    const topicLess = standing().filter((i) => !items[i]!.target.topics);
+    const committedTopics = [...new Set(topicLess.flatMap((i) => committedOf[i]!.map((c) => c.topic)))].sort();
+    const found =
+      committedTopics.length > 0
+        ? await reader.topicPartitions(committedTopics)
+        : new Map<string, Outcome<TopicPartition[]>>();
+    for (const i of topicLess) {
+      const mine = [...new Set(committedOf[i]!.map((c) => c.topic))].sort();
+      const errors = mine
+        .map((t) => found.get(t))
+        .filter((o): o is { ok: false; error: ScalerError } => o?.ok === false);
+      const hard = errors.find((o) => o.error.code !== 'TOPIC_NOT_FOUND');
+      if (hard) failed[i] = hard.error;
+      else
+        partitionsOf[i] = mine.flatMap((t) => {
+          const outcome = found.get(t);
+          return outcome?.ok ? outcome.value : [];
+        });
+    }
+
+    const described = await reader.describeGroups([...new Set(standing().map((i) => items[i]!.target.groupId))]);
+    for (const i of standing()) {
+      const outcome = described.get(items[i]!.target.groupId)!;
+      if (outcome.ok) groupOf[i] = toGroupInfo(outcome.value);
+      else failed[i] = outcome.error;
+    }
+  } catch (err) {
+    failAll(err);
   }
-  return beyond;
+
+  // The reads every poller shares; a failure here fails them all (a topic deleted meanwhile fails its pollers only).
+  let live = standing();
+  const rows: PartitionOffsets[][] = items.map(() => []);
+  try {
+    const endBy = indexOffsets(await endOffsetsOf(reader, live, partitionsOf, failed));
+    live = standing();
+    const committedBy = live.map((i) => indexOffsets(committedOf[i]!));
+
+    const ahead = uniquePartitions(
+      live.flatMap((i, n) => partitionsOf[i]!.filter((p) => beyondEnd(committedBy[n]!, endBy, p))),
+    );
+    const watermarks = indexOffsets(ahead.length > 0 ? await reader.highWatermarks(ahead) : []);
+    const outOfRange = live.map((i, n) => {
+      const beyond = new Map<string, bigint>();
+      for (const p of partitionsOf[i]!) {
+        const key = partitionKey(p.topic, p.partition);
+        const committed = committedBy[n]!.get(key);
+        const hw = watermarks.get(key);
+        if (committed !== undefined && hw !== undefined && beyondEnd(committedBy[n]!, endBy, p) && committed > hw) {
+          beyond.set(key, committed);
+        }
+      }
+      for (const key of beyond.keys()) committedBy[n]!.set(key, NO_COMMIT);
+      return beyond;
+    });
+
+    const uncommitted = uniquePartitions(
+      live.flatMap((i, n) =>
+        partitionsOf[i]!.filter(
+          (p) => (committedBy[n]!.get(partitionKey(p.topic, p.partition)) ?? NO_COMMIT) === NO_COMMIT,
+        ),
+      ),
+    );
+    const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
+
+    const plans = live.map((i, n) => planPeeks(partitionsOf[i]!, committedBy[n]!, endBy, items[i]!.context, at));
+    const peeked = await peekInRounds(
+      reader,
+      plans.flatMap((plan) => plan.requests),
+    );
+    live.forEach((i, n) => {
+      const context = items[i]!.context;
+      const peekBy = applyPeeks(plans[n]!, peeked, context, at);
+      if (context) context.peeks.retain(new Set(partitionsOf[i]!.map((p) => partitionKey(p.topic, p.partition))));
+      rows[i] = partitionsOf[i]!.map(({ topic, partition }) => {
+        const key = partitionKey(topic, partition);
+        const peek = peekBy.get(key);
+        const anchor = context?.timestamps ? context.peeks.anchor(key) : undefined;
+        const committedOffset = committedBy[n]!.get(key) ?? NO_COMMIT;
+        const beyond = outOfRange[n]!.get(key);
+        return {
+          topic,
+          partition,
+          committed: committedOffset,
+          end: endBy.get(key),
+          start: startBy.get(key),
+          ...(beyond === undefined ? {} : { outOfRange: beyond }),
+          ...(peek?.dataPending === undefined ? {} : { dataPending: peek.dataPending }),
+          ...(peek?.firstDataTimestamp === undefined ? {} : { committedTimestamp: peek.firstDataTimestamp }),
+          ...(anchor && peek?.firstDataTimestamp === undefined && anchor.offset <= committedOffset
+            ? { timestampAnchor: { offset: anchor.offset, timestamp: anchor.timestamp } }
+            : {}),
+        };
+      });
+    });
+  } catch (err) {
+    failAll(err);
+  }
+
+  return items.map((item, i): CycleResult => {
+    const error = failed[i];
+    if (error) return { ok: false, error };
+    return { ok: true, sample: { seq: item.seq, at, partitions: rows[i]!.sort(byTopicPartition), group: groupOf[i]! } };
+  });
 }
 
-async function peekWhereNeeded(
+/**
+ * End offsets of every partition the pollers `live` read, in one ListOffsets
+ * per leader. A topic deleted since the cycle read its metadata fails that
+ * read as a whole: the topics are looked up again, the pollers of the missing
+ * ones fail (in `failed`), and the rest are read once more.
+ */
+async function endOffsetsOf(
   reader: KafkaReader,
+  live: readonly number[],
+  partitionsOf: readonly TopicPartition[][],
+  failed: Array<ScalerError | undefined>,
+): Promise<PartitionOffset[]> {
+  const union = uniquePartitions(live.flatMap((i) => partitionsOf[i]!));
+  if (union.length === 0) return [];
+  try {
+    return await reader.endOffsets(union);
+  } catch (err) {
+    if (!(err instanceof ScalerError) || err.code !== 'TOPIC_NOT_FOUND') throw err;
+    const topics = [...new Set(union.map((p) => p.topic))].sort();
+    const outcomes = await reader.topicPartitions(topics);
+    for (const i of live) {
+      const error = topicError(reader.cluster, [...new Set(partitionsOf[i]!.map((p) => p.topic))], outcomes);
+      if (error) failed[i] = error;
+    }
+    const rest = uniquePartitions(live.filter((i) => failed[i] === undefined).flatMap((i) => partitionsOf[i]!));
+    return rest.length > 0 ? await reader.endOffsets(rest) : [];
+  }
+}
+
+/** A poller's topic error: the first that is not "missing", else TOPIC_NOT_FOUND naming every missing topic. */
+function topicError(
+  cluster: string,
+  topics: readonly string[],
+  outcomes: ReadonlyMap<string, Outcome<TopicPartition[]>>,
+): ScalerError | undefined {
+  const errors = topics.flatMap((t) => {
+    const outcome = outcomes.get(t);
+    return outcome && !outcome.ok ? [{ topic: t, error: outcome.error }] : [];
+  });
+  const hard = errors.find((e) => e.error.code !== 'TOPIC_NOT_FOUND');
+  if (hard) return hard.error;
+  if (errors.length === 0) return undefined;
+  return new ScalerError(
+    'TOPIC_NOT_FOUND',
+    `kafka cluster ${cluster}: topic ${errors.map((e) => `"${e.topic}"`).join(', ')} does not exist`,
+  );
+}
+
+function beyondEnd(
+  committedBy: ReadonlyMap<string, bigint>,
+  endBy: ReadonlyMap<string, bigint>,
+  p: TopicPartition,
+): boolean {
+  const key = partitionKey(p.topic, p.partition);
+  const committed = committedBy.get(key) ?? NO_COMMIT;
+  const end = endBy.get(key);
+  return committed !== NO_COMMIT && end !== undefined && committed > end;
+}
+
+function uniquePartitions(partitions: readonly TopicPartition[]): TopicPartition[] {
+  const seen = new Map<string, TopicPartition>();
+  for (const p of partitions) seen.set(partitionKey(p.topic, p.partition), { topic: p.topic, partition: p.partition });
+  return [...seen.values()].sort(byTopicPartition);
+}
+
+function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
+  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+}
+
+interface PeekPlan {
+  /** Answers already in the poller's cache, by partition key. */
+  readonly cached: Map<string, PeekResult>;
+  readonly requests: PeekRequest[];
+}
+
+/** Which partitions of one poller need a look at their records, and which of those its cache answers. */
+function planPeeks(
   partitions: readonly TopicPartition[],
   committedBy: ReadonlyMap<string, bigint>,
   endBy: ReadonlyMap<string, bigint>,
-  { peeks, timestamps, oldestEnds }: SampleContext,
+  context: SampleContext | undefined,
   at: number,
-): Promise<Map<string, PeekResult>> {
-  const results = new Map<string, PeekResult>();
-  const requests: PeekRequest[] = [];
+): PeekPlan {
+  const plan: PeekPlan = { cached: new Map(), requests: [] };
+  if (!context) return plan;
+  const { peeks, timestamps, oldestEnds } = context;
   for (const { topic, partition } of partitions) {
     const key = partitionKey(topic, partition);
     const from = committedBy.get(key) ?? NO_COMMIT;
@@ -162,18 +342,52 @@ async function peekWhereNeeded(
     const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd) && !anchored;
     if (end - from > MARKER_GAP && !wantTimestamp) continue;
     const cached = peeks.lookup(key, from, end);
-    if (cached) results.set(key, cached);
-    else requests.push({ topic, partition, from, end });
+    if (cached) plan.cached.set(key, cached);
+    else plan.requests.push({ topic, partition, from, end });
   }
-  for (const result of await (requests.length > 0 ? reader.peek(requests) : Promise.resolve([]))) {
-    const request = requests.find((r) => r.topic === result.topic && r.partition === result.partition)!;
-    const key = partitionKey(result.topic, result.partition);
-    peeks.store(key, request.from, request.end, result);
-    if (result.firstDataTimestamp !== undefined)
-      peeks.setAnchor(key, { offset: request.from, timestamp: result.firstDataTimestamp, at });
+  return plan;
+}
+
+/** The peeks of every poller, in as few Fetch rounds as partitions repeat (usually one). */
+async function peekInRounds(reader: KafkaReader, requests: readonly PeekRequest[]): Promise<Map<string, PeekResult>> {
+  const rounds: PeekRequest[][] = [];
+  const keys = new Set<string>();
+  for (const r of requests) {
+    const key = `${partitionKey(r.topic, r.partition)}\u0000${r.from}\u0000${r.end}`;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    const round = rounds.find((list) => !list.some((o) => o.topic === r.topic && o.partition === r.partition));
+    if (round) round.push(r);
+    else rounds.push([r]);
+  }
+  const results = new Map<string, PeekResult>();
+  for (const round of rounds) {
+    for (const result of await reader.peek(round)) {
+      const request = round.find((r) => r.topic === result.topic && r.partition === result.partition)!;
+      results.set(`${partitionKey(result.topic, result.partition)}\u0000${request.from}\u0000${request.end}`, result);
+    }
+  }
+  return results;
+}
+
+/** One poller's peek answers, from its cache or this cycle's reads, stored back in its cache. */
+function applyPeeks(
+  plan: PeekPlan,
+  peeked: ReadonlyMap<string, PeekResult>,
+  context: SampleContext | undefined,
+  at: number,
+): Map<string, PeekResult> {
+  const results = new Map(plan.cached);
+  for (const request of plan.requests) {
+    const key = partitionKey(request.topic, request.partition);
+    const result = peeked.get(`${key}\u0000${request.from}\u0000${request.end}`);
+    if (!result || !context) continue;
+    context.peeks.store(key, request.from, request.end, result);
+    if (result.firstDataTimestamp !== undefined) {
+      context.peeks.setAnchor(key, { offset: request.from, timestamp: result.firstDataTimestamp, at });
+    }
     results.set(key, result);
   }
-  peeks.retain(new Set(partitions.map((p) => partitionKey(p.topic, p.partition))));
   return results;
 }
 

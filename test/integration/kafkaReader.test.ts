@@ -1,7 +1,8 @@
 /**
- * The kafkajs reader and pollers against real brokers: requests per poll
- * (one OffsetFetch per group, one ListOffsets per partition leader), and a
- * deleted topic that breaks only its own trigger.
+ * The kafkajs reader and pollers against real brokers: requests per cycle
+ * (one OffsetFetch and one DescribeGroups per coordinator for every group,
+ * one ListOffsets per partition leader for every topic), and a deleted topic
+ * that breaks only its own trigger.
  */
 import assert from 'node:assert/strict';
 import { ScalerError } from '../../src/errors.ts';
@@ -9,6 +10,7 @@ import { KafkajsReader } from '../../src/kafka/kafkajsReader.ts';
 import { createLogger } from '../../src/logger.ts';
 import { PollerRegistry } from '../../src/poller/pollerRegistry.ts';
 import { type LocalKafka, startKafka } from '../../tools/kafka/localKafka.ts';
+import { kafkaVersionFromEnv } from '../../tools/kafka/versions.ts';
 import { commitOffsets, createTopic, testBootstrap, testKafkaClient, uniqueName } from '../support/kafka.ts';
 
 const CONFIG = { pollIntervalMs: 60_000, kafkaTimeoutMs: 10_000, historyMs: 600_000, pollerIdleTimeoutMs: 600_000 };
@@ -120,6 +122,157 @@ describe('kafka reader on a 3-node cluster', function () {
       await kafka.startNode(victim.nodeId);
     } finally {
       await registry.close();
+    }
+  });
+});
+
+describe('kafka reader on a 3-node cluster: many groups in one cycle', function () {
+  this.timeout(180_000);
+  let kafka: LocalKafka;
+  before(async () => {
+    kafka = await startKafka({ nodes: 3 });
+  });
+  after(async () => {
+    await kafka.stop();
+  });
+
+  it('40 groups on 2 topics: one OffsetFetch and one DescribeGroups per coordinator, one ListOffsets per leader, exact offsets', async () => {
+    const admin = testKafkaClient(kafka.bootstrapServers).admin();
+    await admin.connect();
+    const topics = ['clicks', 'views'];
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: 6, replicationFactor: 3 })),
+      waitForLeaders: true,
+    });
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    const { brokers } = await admin.describeCluster();
+    const addressOf = new Map(brokers.map((b) => [b.nodeId, `${b.host}:${b.port}`]));
+    const leaders = new Set(metadata.topics.flatMap((t) => t.partitions.map((p) => addressOf.get(p.leader)!)));
+    await admin.disconnect();
+    const producer = testKafkaClient(kafka.bootstrapServers).producer();
+    await producer.connect();
+    try {
+      for (const topic of topics) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [0, 1, 2, 3, 4, 5].flatMap((partition) =>
+            Array.from({ length: 100 }, () => ({ partition, value: 'x' })),
+          ),
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const groups = Array.from({ length: 40 }, (_, i) => `app-${i}`);
+    const committedAt = (i: number, p: number) => i + p;
+    for (const [i, groupId] of groups.entries()) {
+      for (const topic of topics) {
+        const offsets = Object.fromEntries([0, 1, 2, 3, 4, 5].map((p) => [p, committedAt(i, p)]));
+        await commitOffsets(groupId, topic, offsets, kafka.bootstrapServers);
+      }
+    }
+
+    const requests: string[] = [];
+    const { registry } = registryFor(requests);
+    try {
+      // Half name their topics; half are topic-less (every topic the group committed to).
+      for (const [i, groupId] of groups.entries()) {
+        registry.acquire(
+          { cluster: kafka.bootstrapServers, groupId, topics: i % 2 === 0 ? topics : undefined },
+          { brokers: kafka.bootstrapServers.split(',') },
+        );
+      }
+      await registry.pollAll(); // connects, reads metadata, finds the coordinators
+      for (const poller of registry.pollers()) assert.equal(poller.state().failure, undefined, poller.id);
+
+      requests.length = 0;
+      await registry.pollAll();
+      const byApi = (api: string) => requests.filter((r) => r.startsWith(`${api}@`));
+      const coordinators = new Set(byApi('OffsetFetch').map((r) => r.split('@')[1]));
+      assert.ok(coordinators.size >= 1 && coordinators.size <= 3, `coordinators: ${[...coordinators].join(', ')}`);
+      assert.equal(
+        byApi('OffsetFetch').length,
+        coordinators.size,
+        `one OffsetFetch per coordinator: ${requests.join(', ')}`,
+      );
+      assert.deepEqual(
+        byApi('DescribeGroups')
+          .map((r) => r.split('@')[1])
+          .sort(),
+        byApi('OffsetFetch')
+          .map((r) => r.split('@')[1])
+          .sort(),
+        'one DescribeGroups per coordinator',
+      );
+      assert.deepEqual(
+        byApi('ListOffsets')
+          .map((r) => r.split('@')[1])
+          .sort(),
+        [...leaders].sort(),
+        'one ListOffsets per leader, for both topics of every group',
+      );
+      assert.equal(requests.length, 2 * coordinators.size + leaders.size, `nothing else: ${requests.join(', ')}`);
+
+      for (const poller of registry.pollers()) {
+        const i = groups.indexOf(poller.key.groupId);
+        const rows = poller.state().latest!.partitions.map((p) => `${p.topic}-${p.partition}:${p.committed}/${p.end}`);
+        assert.deepEqual(
+          rows,
+          topics.flatMap((t) => [0, 1, 2, 3, 4, 5].map((p) => `${t}-${p}:${committedAt(i, p)}/100`)),
+          poller.id,
+        );
+      }
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
+describe(`kafka reader: many groups in one OffsetFetch (v8) on Kafka ${kafkaVersionFromEnv().text} @compat`, () => {
+  it('answers what one OffsetFetch per group answers, for named partitions and for every committed partition', async () => {
+    const topic = uniqueName('batch');
+    const admin = testKafkaClient().admin();
+    await admin.connect();
+    try {
+      await createTopic(admin, topic, 3);
+    } finally {
+      await admin.disconnect();
+    }
+    const groups = ['a', 'b', 'c'].map((g) => uniqueName(`batch-${g}`));
+    await commitOffsets(groups[0]!, topic, { 0: 0, 2: 0 });
+    await commitOffsets(groups[1]!, topic, { 1: 0 });
+    const requests: string[] = [];
+    const reader = new KafkajsReader({
+      brokers: testBootstrap().split(','),
+      logger: createLogger('silent'),
+      requestTimeoutMs: 5_000,
+    });
+    reader.onRequest((api) => requests.push(api));
+    try {
+      const partitions = [0, 1, 2].map((partition) => ({ topic, partition }));
+      const singles = await Promise.all(groups.map((g) => reader.committedOffsets(g, partitions)));
+      const allSingles = await Promise.all(groups.map((g) => reader.committedOffsets(g, undefined)));
+      requests.length = 0;
+      const batch = await reader.groupOffsets([
+        ...groups.map((groupId) => ({ groupId, partitions })),
+        ...groups.map((groupId) => ({ groupId, partitions: undefined })),
+      ]);
+      assert.deepEqual(
+        requests.filter((r) => r === 'OffsetFetch'),
+        ['OffsetFetch'],
+        `one request: ${requests.join(', ')}`,
+      );
+      assert.deepEqual(
+        batch.map((o) => (o.ok ? o.value : o.error.message)),
+        [...singles, ...allSingles],
+      );
+      assert.deepEqual(
+        singles[0]!.map((p) => p.offset),
+        [0n, -1n, 0n],
+      );
+    } finally {
+      await reader.close();
     }
   });
 });

@@ -42,8 +42,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.keepalive_permit_without_calls': 1,
-    // The largest valid ScaledObjectRef (128 keys of 4 KB, see scaler/schema.ts) is about 0.5 MiB.
-    'grpc.max_receive_message_length': 1024 * 1024,
+    // A valid ScaledObjectRef is at most 64 Ki characters of metadata (scaler/schema.ts): 256 KiB of UTF-8 at most.
+    'grpc.max_receive_message_length': 256 * 1024,
   });
   server.addService(ExternalScalerService, options.externalScaler);
   server.addService(HealthService, options.health.handlers());

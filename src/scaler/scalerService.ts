@@ -9,7 +9,7 @@
  */
 import { type ClusterProfile, findProfile } from '../clusterProfiles.ts';
 import type { Config } from '../config.ts';
-import { formatDuration } from '../duration.ts';
+import { formatDuration, shown } from '../duration.ts';
 import { InvalidMetadataError, ScalerError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import type { Decision } from '../lag/strategy.ts';
@@ -102,19 +102,19 @@ export class ScalerService {
     if (profiles.length === 0) {
       if (cluster !== '') {
         problems.push(
-          `parameter "cluster" value "${cluster}" names a cluster profile, but none are configured (SCALER_CLUSTERS_FILE)`,
+          `parameter "cluster" value "${shown(cluster)}" names a cluster profile, but none are configured (SCALER_CLUSTERS_FILE)`,
         );
       }
       return undefined;
     }
     if (cluster !== '' && !names.includes(cluster)) {
-      problems.push(`parameter "cluster" value "${cluster}" must be one of [${names.join(' ')}]`);
+      problems.push(`parameter "cluster" value "${shown(cluster)}" must be one of [${names.join(' ')}]`);
       return undefined;
     }
     if (problems.length > 0) return undefined;
     const profile = findProfile(profiles, cluster, bootstrapServers);
     if (profile) return profile;
-    const servers = bootstrapServers.join(',');
+    const servers = shown(bootstrapServers.join(','));
     throw new ScalerError(
       'CLUSTER_NOT_ALLOWED',
       cluster !== ''

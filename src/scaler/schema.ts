@@ -15,6 +15,8 @@ export const MAX_VALUE_LENGTH = 4_096;
 export const MAX_KEY_LENGTH = 256;
 /** Keys in one metadata map, at most. */
 export const MAX_KEYS = 128;
+/** Characters in one metadata map, keys and values together, at most. */
+export const MAX_METADATA_LENGTH = 64 * 1024;
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -189,6 +191,11 @@ export function sizeProblems(metadata: Readonly<Record<string, string>>): string
   const keys = Object.keys(metadata);
   const problems: string[] = [];
   if (keys.length > MAX_KEYS) problems.push(`metadata has ${keys.length} keys; at most ${MAX_KEYS} are allowed`);
+  let total = 0;
+  for (const key of keys) total += key.length + (metadata[key]?.length ?? 0);
+  if (total > MAX_METADATA_LENGTH) {
+    problems.push(`metadata is ${total} characters long in all; at most ${MAX_METADATA_LENGTH} are allowed`);
+  }
   for (const key of keys.slice(0, MAX_KEYS + 1)) {
     if (key.length > MAX_KEY_LENGTH) {
       problems.push(

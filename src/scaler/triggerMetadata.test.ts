@@ -260,12 +260,20 @@ describe('trigger metadata: every problem at once, in KEDA grammar', () => {
     {
       name: 'a 1 MB value of a key this scaler does not read: refused before any parsing',
       metadata: { ...BASE, lagThreshold: 'x', annotation: 'v'.repeat(1_000_000) },
-      problems: [`parameter "annotation" value is 1000000 characters long; at most ${MAX_VALUE_LENGTH} are allowed`],
+      problems: [
+        'metadata is 1000063 characters long in all; at most 65536 are allowed',
+        `parameter "annotation" value is 1000000 characters long; at most ${MAX_VALUE_LENGTH} are allowed`,
+      ],
     },
     {
       name: 'too many keys',
       metadata: { ...BASE, ...Object.fromEntries(Array.from({ length: MAX_KEYS }, (_, i) => [`k${i}`, 'v'])) },
       problems: [`metadata has ${MAX_KEYS + 2} keys; at most ${MAX_KEYS} are allowed`],
+    },
+    {
+      name: 'a map over 64 Ki characters in all',
+      metadata: { ...BASE, ...Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'.repeat(4_000)])) },
+      problems: ['metadata is 68081 characters long in all; at most 65536 are allowed'],
     },
     {
       name: 'a key over 256 characters',

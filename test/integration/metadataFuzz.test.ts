@@ -5,7 +5,7 @@
  * against the in-process scaler and the run's broker. Every call answers
  * within MAX_CALL_MS with a status KEDA can act on (never INTERNAL or
  * UNKNOWN), INVALID_ARGUMENT says why in a few KB at most, and once the
- * pollers have idled out the process is back near its starting RSS.
+ * pollers have idled out the scaler holds no more memory than a bound.
  *
  * The run happens once, in `before`; each property is its own test, so one
  * run shows every kind of failure. FUZZ_SEED and FUZZ_MAPS change the run;
@@ -35,8 +35,18 @@ const SEED = fuzzSeed();
 const MAPS = fuzzMaps(2_000);
 const CONCURRENCY = 8;
 const IDLE_TIMEOUT_MS = 2_000;
-/** RSS after the run and the idle sweep may exceed the starting RSS by this much at most. */
-const RSS_BOUND_MB = 150;
+/**
+ * After the run and the idle sweep, the JavaScript heap and external memory
+ * (what the scaler can still reach) may exceed their start by this much.
+ */
+const REACHABLE_BOUND_MB = 40;
+/**
+ * And RSS by this much: the client and the server share this process, and
+ * glibc keeps much of the freed native memory of the fuzzer's megabyte-sized
+ * messages (refused by the server's 256 KiB limit, but built by the client)
+ * in its arenas instead of returning it to the system.
+ */
+const RSS_BOUND_MB = 250;
 
 const PROPERTIES: ReadonlyArray<{ readonly title: string; readonly kind: ProblemKind }> = [
   {
@@ -95,7 +105,7 @@ describe(`metadata fuzz: ${MAPS} maps of seed ${SEED} (FUZZ_SEED, FUZZ_MAPS)`, f
     });
   }
 
-  it(`is back within ${RSS_BOUND_MB} MB of its starting RSS once pollers idled out`, async () => {
+  it(`keeps no more than ${REACHABLE_BOUND_MB} MB of heap and ${RSS_BOUND_MB} MB of RSS once pollers idled out`, async () => {
     // The idle timeout, a sweep (every second at this timeout), and a poll in flight that must end first.
     await eventually(
       () => app!.registry.pollers().length,
@@ -108,6 +118,8 @@ describe(`metadata fuzz: ${MAPS} maps of seed ${SEED} (FUZZ_SEED, FUZZ_MAPS)`, f
     process.stdout.write(
       `    RSS ${baseline.rss} MB before, ${peakRss} MB at peak, ${after.rss} MB after; heap ${baseline.heapUsed} → ${after.heapUsed} MB, external ${baseline.external} → ${after.external} MB\n`,
     );
+    const reachable = after.heapUsed + after.external - (baseline.heapUsed + baseline.external);
+    assert.ok(reachable <= REACHABLE_BOUND_MB, `heap and external memory grew by ${reachable} MB`);
     assert.ok(
       after.rss <= baseline.rss + RSS_BOUND_MB,
       `RSS ${after.rss} MB after the run, over ${baseline.rss} + ${RSS_BOUND_MB} MB (peak ${peakRss} MB; heap ${baseline.heapUsed} → ${after.heapUsed} MB, external ${baseline.external} → ${after.external} MB)`,

@@ -122,6 +122,19 @@ function escapeValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
+/**
+ * The logging configuration for a broker: console only, the request logger
+ * at WARN, or at DEBUG with `requestLog`, so every completed request is one
+ * line of the node's log (benchmarks count requests on the broker with it).
+ */
+export function loggingProperties(major: number, requestLog: boolean): string {
+  const base = major === 3 ? LOG4J1_PROPERTIES : LOG4J2_PROPERTIES;
+  if (!requestLog) return base;
+  return major === 3
+    ? base.replace('log4j.logger.kafka.request.logger=WARN', 'log4j.logger.kafka.request.logger=DEBUG')
+    : base.replace('logger.req.level = warn', 'logger.req.level = debug');
+}
+
 /** Console-only logging for 3.x brokers (reload4j), passed as -Dlog4j.configuration. */
 export const LOG4J1_PROPERTIES = `log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender

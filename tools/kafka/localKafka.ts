@@ -23,8 +23,7 @@ import {
   brokerProperties,
   type ExtraListener,
   listenersProblem,
-  LOG4J1_PROPERTIES,
-  LOG4J2_PROPERTIES,
+  loggingProperties,
   type NodeAddress,
 } from './brokerConfig.ts';
 import { HarnessError } from './harnessError.ts';
@@ -52,6 +51,8 @@ export interface StartKafkaOptions {
   /** Extra arguments for `kafka-storage format` (e.g. --add-scram). */
   readonly formatArguments?: readonly string[];
   readonly jvmOptions?: readonly string[];
+  /** Log every completed request (kafka.request.logger at DEBUG) to the nodes' logs, for counting. */
+  readonly requestLog?: boolean;
   readonly readyTimeoutMs?: number;
   readonly cacheDir?: string;
   readonly mavenSettings?: string;
@@ -113,7 +114,13 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
 
   const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-kafka-'));
   mkdirSync(path.join(root, 'pids'));
-  const launch = javaLaunch(version, libs, root, options.jvmOptions ?? DEFAULT_JVM_OPTIONS);
+  const launch = javaLaunch(
+    version,
+    libs,
+    root,
+    options.jvmOptions ?? DEFAULT_JVM_OPTIONS,
+    options.requestLog ?? false,
+  );
   const nodes = addresses.map((a) => new KafkaNode(a, root, launch, path.join(cacheDir, `failed-node-${a.id}.log`)));
   const unregister = onProcessExit(() => {
     for (const node of nodes) node.killNow();
@@ -207,16 +214,18 @@ async function allocateAddresses(
   });
 }
 
-function javaLaunch(version: KafkaVersion, libs: string, root: string, jvmOptions: readonly string[]): JavaLaunch {
+function javaLaunch(
+  version: KafkaVersion,
+  libs: string,
+  root: string,
+  jvmOptions: readonly string[],
+  requestLog: boolean,
+): JavaLaunch {
   const classpath = path.join(libs, '*');
-  if (version.major === 3) {
-    const file = path.join(root, 'log4j.properties');
-    writeFileSync(file, LOG4J1_PROPERTIES);
-    return { classpath, loggingFlag: `-Dlog4j.configuration=file:${file}`, jvmOptions };
-  }
-  const file = path.join(root, 'log4j2.properties');
-  writeFileSync(file, LOG4J2_PROPERTIES);
-  return { classpath, loggingFlag: `-Dlog4j2.configurationFile=${file}`, jvmOptions };
+  const file = path.join(root, version.major === 3 ? 'log4j.properties' : 'log4j2.properties');
+  writeFileSync(file, loggingProperties(version.major, requestLog));
+  const loggingFlag = version.major === 3 ? `-Dlog4j.configuration=file:${file}` : `-Dlog4j2.configurationFile=${file}`;
+  return { classpath, loggingFlag, jvmOptions };
 }
 
 /** A Kafka Uuid: 16 random bytes, URL-safe base64 without padding, not starting with '-'. */

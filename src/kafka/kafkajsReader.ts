@@ -736,6 +736,7 @@ export class KafkajsReader implements KafkaReader {
     const backoff = this.#backoff;
     if (backoff && Date.now() < backoff.until) throw backoff.error;
     const failures: string[] = [];
+    let lastError: ScalerError | undefined;
     const seeds = this.#options.brokers;
     for (let i = 0; i < seeds.length; i++) {
       const index = (this.#seedIndex + i) % seeds.length;
@@ -751,17 +752,20 @@ export class KafkajsReader implements KafkaReader {
         if (this.#seedBroker === entry) this.#dropSeed();
         // Refused credentials are the cluster's answer, not a dead seed: report them as they are.
         if (isCredentialError(err)) throw err;
-        failures.push(
-          `${address} (${toKafkaError(err, this.cluster).message.replace(`kafka cluster ${this.cluster}: `, '')})`,
-        );
+        lastError = toKafkaError(err, this.cluster);
+        failures.push(`${address} (${lastError.message.replace(`kafka cluster ${this.cluster}: `, '')})`);
       }
     }
     const failed = (backoff?.failures ?? 0) + 1;
     const waitMs = Math.min(this.#retryBackoffMaxMs, 1_000 * 2 ** Math.min(failed - 1, 20));
-    const error = new ScalerError(
-      'KAFKA_UNAVAILABLE',
-      `kafka cluster ${this.cluster}: no bootstrap server answered: ${failures.join('; ')}`,
-    );
+    // One seed: its own error, as before; several: every seed and why it failed.
+    const error =
+      seeds.length === 1 && lastError !== undefined
+        ? lastError
+        : new ScalerError(
+            'KAFKA_UNAVAILABLE',
+            `kafka cluster ${this.cluster}: no bootstrap server answered: ${failures.join('; ')}`,
+          );
     this.#backoff = { until: Date.now() + waitMs, failures: failed, error };
     this.#log.debug({ failures: failed, waitMs }, 'no bootstrap server answered; backing off');
     throw error;

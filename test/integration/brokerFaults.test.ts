@@ -434,8 +434,14 @@ describe(`broker faults on a 3-node Kafka ${kafkaVersionFromEnv().text} cluster:
             configEntries: [{ name: 'min.insync.replicas', value: '2' }],
           },
         ],
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
+      // kafkajs's own wait gives up after a few short retries; a loaded machine needs longer for every leader.
+      await eventually(
+        () => admin.fetchTopicMetadata({ topics: [TOPIC] }),
+        (m) => m.topics[0]?.partitions.length === PARTITIONS && m.topics[0].partitions.every((p) => p.leader >= 0),
+        { timeoutMs: 60_000, everyMs: 500, what: `every partition of ${TOPIC} has a leader` },
+      );
     } finally {
       await admin.disconnect();
     }

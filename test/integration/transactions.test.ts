@@ -100,11 +100,18 @@ describe(`transaction markers on Kafka ${kafkaVersionFromEnv().text} @compat`, f
     await consumer.disconnect();
     consumer = undefined;
     await producer.send({ topic, messages: [{ partition: 0, value: 'real' }] });
+    // GetMetrics and IsActive may straddle a poll: wait for one KEDA poll whose three calls all saw the record.
     const pending = await eventually(
       () => kedaPoll(client, so),
-      (p) => p.active,
-      { timeoutMs: 15_000, what: 'active again' },
+      (p) => p.active && p.metricValue >= 1,
+      { timeoutMs: 15_000, what: 'active again, with the record counted' },
     );
     assert.ok(pending.metricValue >= 1);
+    const after = await app.scaler.evaluate(so);
+    const partition0 = after.decision.partitions.find((p) => p.partition === 0)!;
+    assert.ok(
+      partition0.lag >= 1n && partition0.note === undefined,
+      `partition 0 counts its gap: ${after.decision.explanation}`,
+    );
   });
 });

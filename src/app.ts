@@ -57,7 +57,6 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
     logger,
     onPolled: (key, seconds, errorCode) => metrics.poll(key.cluster, seconds, errorCode),
     onClusterClosed: (cluster) => metrics.forgetCluster(cluster),
-    onPollerStopped: (poller) => scaler.forgetPoller(poller),
     createReader:
       createReader ??
       ((target) => {

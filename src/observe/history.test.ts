@@ -5,7 +5,7 @@ const point = (t: number, lag = t): HistoryPoint => ({ t, lag, replicas: 1, acti
 
 describe('figure history', () => {
   it('keeps the last window, oldest first', () => {
-    const h = new FigureHistory(10_000, 100, 0);
+    const h = new FigureHistory(10_000, 100);
     for (const t of [0, 4_000, 8_000, 12_000, 16_000]) h.add(point(t));
     assert.deepEqual(
       h.points(16_000).map((p) => p.t),
@@ -30,22 +30,12 @@ describe('figure history', () => {
   });
 
   it('over maxPoints, thins the older half and keeps the newest points exact', () => {
-    const h = new FigureHistory(3_600_000, 10, 0);
+    const h = new FigureHistory(3_600_000, 10);
     for (let t = 1; t <= 11; t++) h.add(point(t * 1000));
     const kept = h.points(11_000).map((p) => p.t / 1000);
     // 11 points > 10: every other point of the older half (1–5) goes; the newer half (6–11) stays exact.
     assert.deepEqual(kept, [1, 3, 5, 6, 7, 8, 9, 10, 11]);
     assert.equal(kept[0], 1, 'the oldest point stays, so the plot spans the window');
     assert.equal(h.newest?.t, 11_000);
-  });
-
-  it('keeps at most one point per minimum gap: a newer decision within it replaces the newest point', () => {
-    const h = new FigureHistory(3_600_000, 100, 5_000);
-    for (const t of [0, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000]) h.add(point(t));
-    assert.deepEqual(
-      h.points(12_000).map((p) => p.t),
-      [4_000, 10_000, 12_000],
-      'each kept point is the newest of its 5 s gap',
-    );
   });
 });

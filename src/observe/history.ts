@@ -1,9 +1,7 @@
 /**
  * A trigger's recent figures, for the status page's plots: one point per
- * decision (decisions are made after every poll), at most one per `minGapMs`
- * (a newer decision within it replaces the newest point), kept for
- * `windowMs` (an hour by default) and at most `maxPoints` (older points are
- * thinned out first, never the newest).
+ * decision, kept for `windowMs` (an hour by default) and at most `maxPoints`
+ * (older points are thinned out first, never the newest).
  */
 import type { TriggerFigures } from './figures.ts';
 
@@ -15,15 +13,11 @@ export interface HistoryPoint extends TriggerFigures {
 export class FigureHistory {
   readonly #windowMs: number;
   readonly #maxPoints: number;
-  readonly #minGapMs: number;
   #points: HistoryPoint[] = [];
-  /** When the newest point started its gap: a point replacing it keeps the gap's start. */
-  #gapStart = -Infinity;
 
-  constructor(windowMs = 3_600_000, maxPoints = 1_800, minGapMs = 5_000) {
+  constructor(windowMs = 3_600_000, maxPoints = 1_800) {
     this.#windowMs = windowMs;
     this.#maxPoints = maxPoints;
-    this.#minGapMs = minGapMs;
   }
 
   add(point: HistoryPoint): void {
@@ -32,11 +26,6 @@ export class FigureHistory {
       if (point.t === last.t) this.#points[this.#points.length - 1] = point;
       return;
     }
-    if (last && point.t - this.#gapStart < this.#minGapMs) {
-      this.#points[this.#points.length - 1] = point;
-      return;
-    }
-    this.#gapStart = point.t;
     this.#points.push(point);
     const cutoff = point.t - this.#windowMs;
     let drop = 0;

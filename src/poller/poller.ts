@@ -60,8 +60,6 @@ export class Poller {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #listeners = new Set<() => void>();
-  /** Told after every poll like listeners, but they do not keep the poller alive (the scaler's evaluators). */
-  readonly #observers = new Set<() => void>();
   #history: Sample[] = [];
   #failure: PollFailure | undefined;
   #polled = false;
@@ -125,16 +123,10 @@ export class Poller {
     clearTimeout(timer);
   }
 
-  /** Calls `listener` after every poll, keeping the poller alive (an open stream); returns the unsubscribe function. */
+  /** Calls `listener` after every poll; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  /** Calls `observer` after every poll, before the subscribers, without keeping the poller alive; returns the function that stops it. */
-  observe(observer: () => void): () => void {
-    this.#observers.add(observer);
-    return () => this.#observers.delete(observer);
   }
 
   /** This poller's part of the next cycle. */
@@ -191,7 +183,7 @@ export class Poller {
   }
 
   #notify(): void {
-    for (const listener of [...this.#observers, ...this.#listeners]) {
+    for (const listener of [...this.#listeners]) {
       try {
         listener();
       } catch (err) {

@@ -36,8 +36,6 @@ export interface PollerRegistryOptions {
   readonly polling?: 'timer' | 'manual';
   /** Told of every finished poll (metrics). */
   readonly onPolled?: PollerOptions['onPolled'];
-  /** Told when a poller is stopped (idle, or at shutdown): the scaler stops deciding its triggers. */
-  readonly onPollerStopped?: (poller: Poller) => void;
   /** Told when a cluster's last poller has gone and its reader is closed (metrics drop its series). */
   readonly onClusterClosed?: (cluster: string) => void;
 }
@@ -153,7 +151,6 @@ export class PollerRegistry {
         poller.stop();
         this.#pollers.delete(id);
         this.#clusters.get(poller.key.cluster)?.remove(poller);
-        this.#options.onPollerStopped?.(poller);
         this.#log.info({ poller: id }, 'poller stopped after idle timeout');
       }
     }

@@ -47,35 +47,6 @@ describe('scaler service: serving decisions from the poller', () => {
     await env.registry.close();
   });
 
-  it('decides a trigger KEDA asked about as each poll ends, so an RPC only reads the decision', async () => {
-    env.kafka.createTopic('t', 1).produce('t', 0, 30).commit('g', 't', 0, 10);
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
-    await env.poll();
-    await env.service.evaluate(env.ref({ lagThreshold: '100' })); // tracked from now on
-    env.clock.now += 2_000;
-    env.kafka.produce('t', 0, 5);
-    await env.poll();
-    // No RPC since that poll: its decision is made already, dated by the last time KEDA asked.
-    const [status] = env.service.statuses();
-    assert.equal(status?.decision.metricValue, 25);
-    assert.equal(status?.sampledAt, env.clock.now);
-    assert.equal(status?.evaluatedAt, env.clock.now - 2_000, 'evaluatedAt is when KEDA last asked');
-    const { decision } = await env.service.evaluate(env.ref({ lagThreshold: '100' }));
-    assert.equal(decision, status?.decision, 'the RPC answers with the very decision made after the poll');
-    assert.equal(env.service.statuses()[0]?.evaluatedAt, env.clock.now);
-  });
-
-  it('stops deciding a trigger KEDA stopped asking about after the idle timeout', async () => {
-    env.kafka.createTopic('t', 1).produce('t', 0, 30).commit('g', 't', 0, 10);
-    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
-    await env.poll();
-    await env.service.evaluate(env.ref({ lagThreshold: '100' }));
-    env.clock.now += CONFIG.pollerIdleTimeoutMs + 1;
-    env.kafka.produce('t', 0, 5);
-    await env.poll(); // untracked now: no decision for this poll
-    assert.equal(env.service.statuses()[0]?.decision.metricValue, 20);
-  });
-
   it('serves the strategy decision from the latest poll', async () => {
     env.kafka.createTopic('t', 2).produce('t', 0, 30).commit('g', 't', 0, 10).commit('g', 't', 1, 0);
     env.service.trigger(env.ref());

@@ -1,10 +1,7 @@
 /**
- * What the gRPC handlers call. It turns a ScaledObjectRef into a trigger and
- * the trigger into the decision made from its poller's latest snapshot. It
- * never talks to Kafka itself. Decisions are made after each poll, not in an
- * RPC: once KEDA has asked about a trigger it is tracked, and its decision is
- * made as each poll of its poller ends, while KEDA keeps asking
- * (`pollerIdleTimeoutMs`); an RPC reads the decision of the latest poll.
+ * What the gRPC handlers call. It turns a ScaledObjectRef into a trigger, the
+ * trigger into its poller's latest snapshot, and the snapshot into a decision
+ * through the trigger's strategy. It never talks to Kafka itself.
  *
  * Data that is missing, failing or older than `maxStalenessMs` is an error
  * (UNAVAILABLE, or NOT_FOUND for a missing topic), never a made-up 0 that
@@ -50,8 +47,6 @@ export interface ScalerServiceOptions {
   readonly registry: PollerRegistry;
   readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'> & {
     readonly clusters?: Config['clusters'];
-    /** A tracked trigger KEDA did not ask about for this long is no longer decided after each poll (default 10 min). */
-    readonly pollerIdleTimeoutMs?: number;
   };
   readonly logger: Logger;
   readonly now?: () => number;
@@ -68,8 +63,6 @@ export class ScalerService {
   readonly #latest = new Map<string, TriggerStatus>();
   /** Each trigger's figures over the last hour, by the same key. */
   readonly #history = new Map<string, FigureHistory>();
-  /** Triggers decided after each poll of their poller, by the same key. */
-  readonly #tracked = new Map<string, { trigger: Trigger; poller: Poller; askedAt: number; stop: () => void }>();
 
   constructor(options: ScalerServiceOptions) {
     this.#registry = options.registry;
@@ -145,64 +138,12 @@ export class ScalerService {
   async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
     const trigger = this.trigger(ref);
     const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
-    this.#track(trigger, poller);
     await poller.waitForFirstPoll(this.#config.firstPollWaitMs);
     return this.evaluateNow(trigger, poller);
   }
 
-  /**
-   * Decides `trigger` after every poll of `poller` from now on, while KEDA
-   * keeps asking; the first decision is made now if the poller has data.
-   */
-  #track(trigger: Trigger, poller: Poller): void {
-    const key = statusKey(trigger);
-    const now = this.#now();
-    const tracked = this.#tracked.get(key);
-    if (tracked && tracked.poller === poller && !poller.stopped) {
-      tracked.trigger = trigger;
-      tracked.askedAt = now;
-      return;
-    }
-    tracked?.stop();
-    const stop = poller.observe(() => this.#afterPoll(key));
-    this.#tracked.set(key, { trigger, poller, askedAt: now, stop });
-  }
-
-  #afterPoll(key: string): void {
-    const tracked = this.#tracked.get(key);
-    if (!tracked) return;
-    if (this.#now() - tracked.askedAt > (this.#config.pollerIdleTimeoutMs ?? 600_000)) {
-      this.#untrack(key);
-      return;
-    }
-    try {
-      this.#decide(tracked.trigger, tracked.poller, false);
-    } catch {
-      // No usable data, or a trigger that cannot be decided: the next RPC reports why.
-    }
-  }
-
-  #untrack(key: string): void {
-    this.#tracked.get(key)?.stop();
-    this.#tracked.delete(key);
-  }
-
-  /** Stops tracking the triggers of a poller that was stopped (idle, or shut down). */
-  forgetPoller(poller: Poller): void {
-    for (const [key, tracked] of this.#tracked) if (tracked.poller === poller) this.#untrack(key);
-  }
-
-  /** The decision from what `poller` holds right now, for an RPC; throws if that is not usable. */
+  /** The decision from what `poller` holds right now; throws if that is not usable. */
   evaluateNow(trigger: Trigger, poller: Poller): Evaluation {
-    return this.#decide(trigger, poller, true);
-  }
-
-  /**
-   * The decision from `poller`'s latest sample, made once per sample and
-   * trigger. `asked`: an RPC wants it now (the status records when KEDA last
-   * asked); otherwise a poll just ended.
-   */
-  #decide(trigger: Trigger, poller: Poller, asked: boolean): Evaluation {
     const now = this.#now();
     const { latest, history, failure, polled } = poller.state();
     const what = `consumer group "${trigger.pollerKey.groupId}" on kafka cluster ${trigger.pollerKey.cluster}`;
@@ -226,10 +167,10 @@ export class ScalerService {
       );
     }
     // One decision per trigger and poll, shared by GetMetrics, IsActive and StreamIsActive.
-    const key = statusKey(trigger);
+    const key = `${trigger.scaledObject}|${trigger.metricName}`;
     const previous = this.#latest.get(key);
     if (previous && previous.sample === latest) {
-      if (asked) this.#remember({ ...previous, trigger, evaluatedAt: now });
+      this.#remember({ ...previous, trigger, evaluatedAt: now });
       return { trigger, decision: previous.decision, sampledAt: latest.at, figures: previous.figures };
     }
     const decision = trigger.strategy.decide({
@@ -251,8 +192,7 @@ export class ScalerService {
       'decision',
     );
     const figures = triggerFigures(decision, history, latest);
-    const evaluatedAt = asked ? now : (previous?.evaluatedAt ?? now);
-    this.#remember({ id: key, trigger, decision, sampledAt: latest.at, sample: latest, evaluatedAt, figures });
+    this.#remember({ id: key, trigger, decision, sampledAt: latest.at, sample: latest, evaluatedAt: now, figures });
     let figureHistory = this.#history.get(key);
     if (!figureHistory) this.#history.set(key, (figureHistory = new FigureHistory()));
     figureHistory.add({ t: now, ...figures });
@@ -276,7 +216,6 @@ export class ScalerService {
       const oldest = this.#latest.keys().next().value as string;
       this.#latest.delete(oldest);
       this.#history.delete(oldest);
-      this.#untrack(oldest);
     }
   }
 
@@ -288,11 +227,9 @@ export class ScalerService {
   watchActive(ref: ScaledObjectRef, onActive: (active: boolean) => void): () => void {
     const trigger = this.trigger(ref);
     const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
-    this.#track(trigger, poller);
     let last: boolean | undefined;
     const check = (): void => {
       poller.touch();
-      this.#track(trigger, poller);
       let active: boolean;
       try {
         active = this.evaluateNow(trigger, poller).decision.active;
@@ -312,7 +249,7 @@ export class ScalerService {
 
   #reportOnce(trigger: Trigger): void {
     if (trigger.unknownKeys.length === 0 && trigger.notes.length === 0) return;
-    const key = statusKey(trigger);
+    const key = `${trigger.scaledObject}|${trigger.metricName}`;
     if (this.#reported.has(key)) return;
     if (this.#reported.size > 10_000) this.#reported.clear();
     this.#reported.add(key);
@@ -321,9 +258,4 @@ export class ScalerService {
       'trigger metadata has keys this scaler does not read, or settings without effect',
     );
   }
-}
-
-/** A trigger's key for its status, history and tracking: `namespace/name|metricName`. */
-function statusKey(trigger: Trigger): string {
-  return `${trigger.scaledObject}|${trigger.metricName}`;
 }

@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
-        start demo explain bench bench-fuzz sim sim-docs k8s-schemas kafka clean
+        start demo explain bench bench-fuzz bench-soak sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -64,6 +64,9 @@ bench: $(INSTALLED) ## print what one decision costs per strategy at 100, 300 an
 
 bench-fuzz: $(INSTALLED) ## fuzz trigger metadata over gRPC against a local Kafka: FUZZ_MAPS maps (10000) of FUZZ_SEED
 	$(NODE) bench/metadataFuzz.ts
+
+bench-soak: $(INSTALLED) ## soak the scaler process under KEDA's calls; RSS, heap, fds, CPU per minute (TRIGGERS=200 MINUTES=10)
+	$(NODE) bench/soak.ts
 
 sim: $(INSTALLED) ## replay every load trace against every strategy; table, JSON and SVGs in bench/sim/out/
 	$(NODE) bench/sim/cli.ts

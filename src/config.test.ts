@@ -13,7 +13,7 @@ describe('configuration', () => {
       pollerIdleTimeoutMs: 600_000,
       historyMs: 900_000,
       firstPollWaitMs: 2_000,
-      maxPollers: 500,
+      maxPollers: 250,
       maxClusters: 50,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',

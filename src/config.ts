@@ -60,7 +60,7 @@ export const NODE_FILES: ConfigFiles = {
 };
 
 /** Defaults that fit the shipped Deployment's memory limit (see the README's sizing section). */
-export const DEFAULT_MAX_POLLERS = 500;
+export const DEFAULT_MAX_POLLERS = 250;
 export const DEFAULT_MAX_CLUSTERS = 50;
 
 interface Variable {

@@ -132,17 +132,15 @@ export class Poller {
   /** This poller's part of the next cycle. */
   cycleItem(): CycleItem {
     const oldest = this.#history[0];
+    const latest = this.#history[this.#history.length - 1];
     return {
       target: this.key,
       seq: this.#seq + 1,
       context: {
         peeks: this.#peeks,
         timestamps: this.#recordTimestamps,
-        oldestEnds: new Map(
-          (oldest?.partitions ?? []).flatMap((p) =>
-            p.end === undefined ? [] : [[partitionKey(p.topic, p.partition), p.end]],
-          ),
-        ),
+        oldestEnds: endsOf(oldest),
+        latestEnds: endsOf(latest),
       },
     };
   }
@@ -199,4 +197,13 @@ export class Poller {
     while (drop < this.#history.length - 1 && this.#history[drop]!.at < oldest) drop++;
     if (drop > 0) this.#history = this.#history.slice(drop);
   }
+}
+
+/** A sample's end offsets by partition key (empty without a sample). */
+function endsOf(sample: Sample | undefined): Map<string, bigint> {
+  return new Map(
+    (sample?.partitions ?? []).flatMap((p) =>
+      p.end === undefined ? [] : [[partitionKey(p.topic, p.partition), p.end]],
+    ),
+  );
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { PeekCache } from './peekCache.ts';
 import { readSample, type SampleContext, toGroupInfo } from './readSample.ts';
-import { NO_COMMIT } from './sample.ts';
+import { NO_COMMIT, partitionKey } from './sample.ts';
 
 describe('reading one sample', () => {
   it('reads committed offsets before end offsets, and start offsets only for uncommitted partitions', async () => {
@@ -169,6 +169,28 @@ describe('reading one sample: group, transaction markers and record timestamps',
     kafka.requests.length = 0;
     const after = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 2, 1000, ctx);
     assert.equal(after.partitions[0]!.dataPending, true);
+    assert.ok(kafka.requests.includes('Fetch'));
+  });
+
+  it('does not peek while the end moves (records arrive: the gap is lag), and peeks once it stood still for a poll', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produceTransaction('t', 0, 5).commit('g', 't', 0, 5);
+    const moving = await readSample(
+      kafka,
+      { groupId: 'g', topics: ['t'] },
+      1,
+      0,
+      context({ latestEnds: new Map([[partitionKey('t', 0), 3n]]) }),
+    );
+    assert.equal(moving.partitions[0]!.dataPending, undefined, 'not looked at: counted as lag');
+    assert.ok(!kafka.requests.includes('Fetch'), kafka.requests.join(', '));
+    const settled = await readSample(
+      kafka,
+      { groupId: 'g', topics: ['t'] },
+      2,
+      1000,
+      context({ latestEnds: new Map([[partitionKey('t', 0), 6n]]) }),
+    );
+    assert.equal(settled.partitions[0]!.dataPending, false, 'only the marker is left');
     assert.ok(kafka.requests.includes('Fetch'));
   });
 

@@ -65,6 +65,13 @@ export interface SampleContext {
    * is read. Empty before the first poll.
    */
   readonly oldestEnds: ReadonlyMap<string, bigint>;
+  /**
+   * End offsets of the latest sample. A small gap is looked at for transaction
+   * markers only once its end stood still since then: an end that moves means
+   * records arrive, and the gap counts as lag until it settles. Empty before
+   * the first poll (every small gap is looked at).
+   */
+  readonly latestEnds?: ReadonlyMap<string, bigint>;
 }
 
 /** One poller's part of a cycle: what it reads, its next sequence number, and its caches. */
@@ -330,7 +337,7 @@ function planPeeks(
 ): PeekPlan {
   const plan: PeekPlan = { cached: new Map(), requests: [] };
   if (!context) return plan;
-  const { peeks, timestamps, oldestEnds } = context;
+  const { peeks, timestamps, oldestEnds, latestEnds } = context;
   for (const { topic, partition } of partitions) {
     const key = partitionKey(topic, partition);
     const from = committedBy.get(key) ?? NO_COMMIT;
@@ -340,7 +347,9 @@ function planPeeks(
     const anchor = peeks.anchor(key);
     const anchored = anchor !== undefined && anchor.offset <= from && at - anchor.at < ANCHOR_REFRESH_MS;
     const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd) && !anchored;
-    if (end - from > MARKER_GAP && !wantTimestamp) continue;
+    const latestEnd = latestEnds?.get(key);
+    const settled = latestEnd === undefined || latestEnd === end;
+    if ((end - from > MARKER_GAP || !settled) && !wantTimestamp) continue;
     const cached = peeks.lookup(key, from, end);
     if (cached) plan.cached.set(key, cached);
     else plan.requests.push({ topic, partition, from, end });

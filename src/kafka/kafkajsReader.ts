@@ -70,6 +70,9 @@ import { withDeadline } from '../deadline.ts';
  */
 const PEEK_PARTITION_BYTES = 16 * 1024;
 
+/** FindCoordinator requests in flight at once when many new groups arrive together. */
+const COORDINATOR_LOOKUPS = 32;
+
 export interface KafkajsReaderOptions {
   readonly brokers: readonly string[];
   /** How errors and logs name the cluster (default: the brokers). */
@@ -476,8 +479,11 @@ export class KafkajsReader implements KafkaReader {
     failed: Map<string, Outcome<T>>,
   ): Promise<Map<number, string[]>> {
     const byNode = new Map<number, string[]>();
-    await Promise.all(
-      groupIds.map(async (groupId) => {
+    // Coordinators are cached: lookups happen for new groups, at most COORDINATOR_LOOKUPS at a time.
+    let next = 0;
+    const lookUp = async (): Promise<void> => {
+      while (next < groupIds.length) {
+        const groupId = groupIds[next++]!;
         try {
           const nodeId = await this.#coordinator(groupId);
           let list = byNode.get(nodeId);
@@ -486,8 +492,9 @@ export class KafkajsReader implements KafkaReader {
         } catch (err) {
           failed.set(groupId, { ok: false, error: toKafkaError(err, this.cluster) });
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(COORDINATOR_LOOKUPS, groupIds.length) }, lookUp));
     return byNode;
   }
 

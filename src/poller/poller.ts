@@ -55,7 +55,6 @@ export class Poller {
   readonly id: string;
   /** When an RPC last asked for this poller (epoch ms). */
   lastRequestedAt: number;
-  readonly #reader: KafkaReader;
   readonly #options: PollerOptions;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -74,7 +73,6 @@ export class Poller {
   constructor(options: PollerOptions) {
     this.key = options.key;
     this.id = pollerId(options.key);
-    this.#reader = options.reader;
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.lastRequestedAt = this.#now();
@@ -171,7 +169,6 @@ export class Poller {
       else if (!this.#failure || this.#failure.error.message !== error.message) {
         this.#log.warn({ err: error, code: error.code }, 'poll failed');
       }
-      if (error.code === 'KAFKA_UNAVAILABLE') this.#reader.invalidate(this.key.groupId);
       this.#failure = { error, at };
       this.#options.onPolled?.(this.key, seconds, error.code);
     }

@@ -131,6 +131,7 @@ describe('trigger metadata: parsing', () => {
       unsafeSsl: 'false',
       fullMetadata: 'false',
       version: '1.0.0',
+      ccacheName: 'KCM:',
       sasl: 'plaintext',
     });
     assert.deepEqual(problems, []);

@@ -12,8 +12,10 @@ import { field, JSON_NUMBER, type Parsed, parseMetadata, sizeProblems } from './
  * Keys that reach us but are not ours to parse: those KEDA itself reads for
  * its gRPC connection, and those of KEDA's `kafka` scaler that have no effect
  * here (`fullMetadata`, v2.21.0: this scaler only ever asks for the metadata of
- * the topics it reads; `version`: protocol versions are negotiated). They are
- * neither parsed, nor logged as unknown, nor part of the metric name's hash.
+ * the topics it reads; `version`: protocol versions are negotiated;
+ * `ccacheName`, v2.21.0, a Kerberos credential cache of KEDA's own client).
+ * They are neither parsed, nor logged as unknown, nor part of the metric
+ * name's hash.
  */
 export const KEDA_KEYS: ReadonlySet<string> = new Set([
   'scalerAddress',
@@ -21,6 +23,7 @@ export const KEDA_KEYS: ReadonlySet<string> = new Set([
   'unsafeSsl',
   'fullMetadata',
   'version',
+  'ccacheName',
 ]);
 
 /** Kafka's own rule for topic names: 1 to 249 of [a-zA-Z0-9._-], and neither "." nor "..". */

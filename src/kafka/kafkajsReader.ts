@@ -128,6 +128,8 @@ export class KafkajsReader implements KafkaReader {
   /** The bootstrap broker in use, and the index in `brokers` of the last seed that answered. */
   #seedBroker: { readonly address: string; readonly broker: Promise<InternalBroker> } | undefined;
   #seedIndex = 0;
+  /** The round through the seeds in progress, shared by concurrent callers. */
+  #seedRound: Promise<InternalBroker> | undefined;
   /** While no seed answers: when to try again, how many rounds failed, and the error calls get meanwhile. */
   #backoff: { readonly until: number; readonly failures: number; readonly error: ScalerError } | undefined;
   readonly #retryBackoffMaxMs: number;
@@ -184,6 +186,23 @@ export class KafkajsReader implements KafkaReader {
       }
       throw err;
     }
+  }
+
+  /**
+   * `#guard` for batched calls, whose errors come back per item: a refused
+   * login in any item drops the client too, so the secrets are read again.
+   */
+  async #guardOutcomes<C extends Map<string, Outcome<unknown>> | Array<Outcome<unknown>>>(
+    call: () => Promise<C>,
+  ): Promise<C> {
+    const generation = this.#generation;
+    const outcomes = await this.#guard(call);
+    const refused = [...outcomes.values()].some((o) => !o.ok && isCredentialError(o.error));
+    if (refused && generation === this.#generation) {
+      this.#log.info('the brokers refused the credentials; the next poll reads the secrets again');
+      this.#dropClient();
+    }
+    return outcomes;
   }
 
   #dropClient(): void {
@@ -283,7 +302,7 @@ export class KafkajsReader implements KafkaReader {
   }
 
   groupOffsets(queries: readonly GroupOffsetsQuery[]): Promise<Array<Outcome<PartitionOffset[]>>> {
-    return this.#guard(async () => {
+    return this.#guardOutcomes(async () => {
       // One entry per group: the union of what its queries ask (every partition if any asks for all).
       const wanted = new Map<string, Map<string, Set<number>> | null>();
       for (const q of queries) {
@@ -396,7 +415,17 @@ export class KafkajsReader implements KafkaReader {
         }),
       ),
     });
-    const groups = new Map(decodeOffsetFetchBatch(body).map((g) => [g.groupId, g]));
+    let decoded;
+    try {
+      decoded = decodeOffsetFetchBatch(body);
+    } catch (err) {
+      throw new ScalerError(
+        'KAFKA_UNAVAILABLE',
+        `kafka cluster ${this.cluster}: an OffsetFetch answer could not be read (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+    const groups = new Map(decoded.map((g) => [g.groupId, g]));
     return groupIds.map((groupId): GroupAnswer => {
       const group = groups.get(groupId);
       if (!group) return { groupId, offsets: [], error: createErrorFromCode(-1) };
@@ -439,7 +468,7 @@ export class KafkajsReader implements KafkaReader {
   }
 
   describeGroups(groupIds: readonly string[]): Promise<Map<string, Outcome<GroupDescription>>> {
-    return this.#guard(async () => {
+    return this.#guardOutcomes(async () => {
       const results = new Map<string, Outcome<GroupDescription>>();
       const byCoordinator = await this.#byCoordinator([...new Set(groupIds)], results);
       await Promise.all(
@@ -655,6 +684,7 @@ export class KafkajsReader implements KafkaReader {
     try {
       this.#remember(await seed.metadata([...stale]), now);
     } catch (err) {
+      this.#seedFailed(seed, err);
       if (stale.length === 1 || !isTopicError(err)) {
         if (isTopicError(err)) failures.set(stale[0]!, topicFailure(err, stale[0]!, this.cluster));
         else throw toKafkaError(err, this.cluster);
@@ -719,7 +749,11 @@ export class KafkajsReader implements KafkaReader {
   async #coordinator(groupId: string): Promise<number> {
     const cached = this.#coordinators.get(groupId);
     if (cached !== undefined) return cached;
-    const { coordinator } = await (await this.#seed()).findGroupCoordinator({ groupId, coordinatorType: 0 });
+    const seed = await this.#seed();
+    const { coordinator } = await seed.findGroupCoordinator({ groupId, coordinatorType: 0 }).catch((err: unknown) => {
+      this.#seedFailed(seed, err);
+      throw err;
+    });
     this.#addresses.set(coordinator.nodeId, coordinator);
     this.#coordinators.set(groupId, coordinator.nodeId);
     return coordinator.nodeId;
@@ -737,9 +771,15 @@ export class KafkajsReader implements KafkaReader {
     const current = this.#seedBroker;
     if (current) {
       const broker = await current.broker.catch(() => undefined);
-      if (broker?.isConnected()) return broker;
-      this.#dropSeed();
+      if (broker?.isConnected() && this.#seedBroker === current) return broker;
+      if (this.#seedBroker === current) this.#dropSeed(current);
     }
+    // One round through the seeds at a time: concurrent callers share it.
+    this.#seedRound ??= this.#seedRoundOnce().finally(() => (this.#seedRound = undefined));
+    return this.#seedRound;
+  }
+
+  async #seedRoundOnce(): Promise<InternalBroker> {
     const backoff = this.#backoff;
     if (backoff && Date.now() < backoff.until) throw backoff.error;
     const failures: string[] = [];
@@ -756,7 +796,7 @@ export class KafkajsReader implements KafkaReader {
         this.#backoff = undefined;
         return broker;
       } catch (err) {
-        if (this.#seedBroker === entry) this.#dropSeed();
+        this.#dropSeed(entry);
         // Refused credentials are the cluster's answer, not a dead seed: report them as they are.
         if (isCredentialError(err)) throw err;
         lastError = toKafkaError(err, this.cluster);
@@ -776,6 +816,21 @@ export class KafkajsReader implements KafkaReader {
     this.#backoff = { until: Date.now() + waitMs, failures: failed, error };
     this.#log.debug({ failures: failed, waitMs }, 'no bootstrap server answered; backing off');
     throw error;
+  }
+
+  /** A request on the seed failed: after a broken or silent connection, the next call tries the next seed. */
+  #seedFailed(broker: InternalBroker, err: unknown): void {
+    const current = this.#seedBroker;
+    if (!current || !isRoutingError(err)) return;
+    void current.broker.then(
+      (seed) => {
+        if (seed === broker && this.#seedBroker === current) {
+          this.#dropSeed(current);
+          this.#seedIndex = (this.#seedIndex + 1) % this.#options.brokers.length;
+        }
+      },
+      () => undefined,
+    );
   }
 
   /** Connects to one seed within a connect and a request timeout; disconnects it on failure. */
@@ -800,9 +855,10 @@ export class KafkajsReader implements KafkaReader {
     }
   }
 
-  #dropSeed(): void {
-    const entry = this.#seedBroker;
-    this.#seedBroker = undefined;
+  /** Forgets the seed entry (the current one, or `only` if it is still current) and disconnects it. */
+  #dropSeed(only?: { readonly broker: Promise<InternalBroker> }): void {
+    const entry = only ?? this.#seedBroker;
+    if (this.#seedBroker === entry) this.#seedBroker = undefined;
     void entry?.broker.then(
       (broker) => broker.disconnect(),
       () => undefined,

@@ -174,6 +174,7 @@ describe('reading one sample: group, transaction markers and record timestamps',
 
   it('does not peek while the end moves (records arrive: the gap is lag), and peeks once it stood still for a poll', async () => {
     const kafka = new MemoryKafka().createTopic('t', 1).produceTransaction('t', 0, 5).commit('g', 't', 0, 5);
+    kafka.setGroup('g', { state: 'Stable', members: [{ memberId: 'm', clientId: 'c' }] });
     const moving = await readSample(
       kafka,
       { groupId: 'g', topics: ['t'] },
@@ -192,6 +193,18 @@ describe('reading one sample: group, transaction markers and record timestamps',
     );
     assert.equal(settled.partitions[0]!.dataPending, false, 'only the marker is left');
     assert.ok(kafka.requests.includes('Fetch'));
+  });
+
+  it('a group without members (scaled to zero) is looked at even while the end moves: markers never wake it', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produceTransaction('t', 0, 5).commit('g', 't', 0, 5);
+    const sample = await readSample(
+      kafka,
+      { groupId: 'g', topics: ['t'] },
+      1,
+      0,
+      context({ latestEnds: new Map([[partitionKey('t', 0), 3n]]) }),
+    );
+    assert.equal(sample.partitions[0]!.dataPending, false);
   });
 
   it('a look below the log start answers unknown and is asked again next time, not cached', async () => {

@@ -211,11 +211,16 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
     );
     const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
 
-    const plans = live.map((i, n) => planPeeks(partitionsOf[i]!, committedBy[n]!, endBy, items[i]!.context, at));
+    // A group without members (scaled to zero) is looked at even while its gap's end moves: an aborted
+    // upstream transaction must not wake it for a poll.
+    const plans = live.map((i, n) =>
+      planPeeks(partitionsOf[i]!, committedBy[n]!, endBy, items[i]!.context, at, groupOf[i]!.members === 0),
+    );
+    // Peeks are best effort: one that fails (a topic the scaler may not read) leaves the gap counted as lag.
     const peeked = await peekInRounds(
       reader,
       plans.flatMap((plan) => plan.requests),
-    );
+    ).catch(() => new Map<string, PeekResult>());
     live.forEach((i, n) => {
       const context = items[i]!.context;
       const peekBy = applyPeeks(plans[n]!, peeked, context, at);
@@ -334,6 +339,7 @@ function planPeeks(
   endBy: ReadonlyMap<string, bigint>,
   context: SampleContext | undefined,
   at: number,
+  idle: boolean,
 ): PeekPlan {
   const plan: PeekPlan = { cached: new Map(), requests: [] };
   if (!context) return plan;
@@ -348,7 +354,7 @@ function planPeeks(
     const anchored = anchor !== undefined && anchor.offset <= from && at - anchor.at < ANCHOR_REFRESH_MS;
     const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd) && !anchored;
     const latestEnd = latestEnds?.get(key);
-    const settled = latestEnd === undefined || latestEnd === end;
+    const settled = idle || latestEnd === undefined || latestEnd === end;
     if ((end - from > MARKER_GAP || !settled) && !wantTimestamp) continue;
     const cached = peeks.lookup(key, from, end);
     if (cached) plan.cached.set(key, cached);

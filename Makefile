@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
-        start demo explain bench bench-fuzz bench-soak keda-kafka-bench sim sim-docs k8s-schemas kafka clean
+        start demo explain bench bench-fuzz bench-soak bench-scale keda-kafka-bench sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -67,6 +67,9 @@ bench-fuzz: $(INSTALLED) ## fuzz trigger metadata over gRPC against a local Kafk
 
 bench-soak: $(INSTALLED) ## soak the scaler process under KEDA's calls; RSS, heap, fds, CPU per minute (TRIGGERS=200 MINUTES=10)
 	$(NODE) bench/soak.ts
+
+bench-scale: $(INSTALLED) ## Kafka requests per 30 s counted on a 3-node broker, this scaler beside KEDA's kafka scaler; ARGS="--scenarios 1,100 --no-keda"
+	$(NODE) bench/scale.ts $(ARGS)
 
 keda-kafka-bench: ## build the driver of KEDA's own kafka scaler (Go, in ~/.cache) and print its path; ARGS="-bootstrap H:P -groups G1,G2 -topic T" also runs it
 	@bin=$$(bench/keda-kafka/build.sh) && echo "$$bin"$(if $(ARGS), && "$$bin" $(ARGS))

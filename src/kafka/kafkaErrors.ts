@@ -69,6 +69,11 @@ const CONNECTION_ERRORS = new Set([
   'KafkaJSBrokerNotFound',
 ]);
 
+/** Whether the connection itself failed (broken, refused, or no answer in time), as opposed to an answer with an error. */
+export function isConnectionError(err: unknown): boolean {
+  return CONNECTION_ERRORS.has((err as KafkajsLikeError | undefined)?.name ?? '');
+}
+
 /** Whether retrying with fresh routing may succeed. */
 export function isRoutingError(err: unknown): boolean {
   const e = err as KafkajsLikeError | undefined;

@@ -29,7 +29,14 @@ import networkEvents from 'kafkajs/src/network/instrumentationEvents.js';
 import { ScalerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { NO_COMMIT } from '../poller/sample.ts';
-import { isCredentialError, isKafkaError, isRoutingError, kafkaErrorType, toKafkaError } from './kafkaErrors.ts';
+import {
+  isConnectionError,
+  isCredentialError,
+  isKafkaError,
+  isRoutingError,
+  kafkaErrorType,
+  toKafkaError,
+} from './kafkaErrors.ts';
 import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
 import {
   decodeOffsetFetchBatch,
@@ -821,7 +828,7 @@ export class KafkajsReader implements KafkaReader {
   /** A request on the seed failed: after a broken or silent connection, the next call tries the next seed. */
   #seedFailed(broker: InternalBroker, err: unknown): void {
     const current = this.#seedBroker;
-    if (!current || !isRoutingError(err)) return;
+    if (!current || !isConnectionError(err)) return;
     void current.broker.then(
       (seed) => {
         if (seed === broker && this.#seedBroker === current) {

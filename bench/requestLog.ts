@@ -22,7 +22,7 @@ export function countRequests(text: string, counts: RequestCounts = new Map()): 
     const api = API.exec(header)?.[1];
     if (client === undefined || api === undefined) continue;
     let byApi = counts.get(client);
-    if (!byApi) counts.set(client, (byApi = new Map()));
+    if (!byApi) counts.set(client, (byApi = new Map<string, number>()));
     byApi.set(api, (byApi.get(api) ?? 0) + 1);
   }
   return counts;

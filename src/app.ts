@@ -66,8 +66,15 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
           logger,
         });
         const cluster = clusterTargetKey(target);
-        reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
-        return reader;
+        const stopCounting = reader.onRequest((api) => metrics.kafkaRequest(cluster, api));
+        // A read still in flight when the reader closes must not bring the cluster's series back.
+        const close = reader.close.bind(reader);
+        return Object.assign(reader, {
+          close: async (): Promise<void> => {
+            stopCounting();
+            await close();
+          },
+        });
       }),
   });
   const scaler = new ScalerService({ registry, config, logger });

@@ -83,6 +83,4 @@ export interface KafkaReader {
    * answers with both fields undefined; it never fails the others.
    */
   peek(requests: readonly PeekRequest[]): Promise<PeekResult[]>;
-  /** Drops cached routing (coordinator, metadata) after an error, so the next call rediscovers it. */
-  invalidate(groupId?: string): void;
 }

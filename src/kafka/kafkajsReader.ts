@@ -626,11 +626,6 @@ export class KafkajsReader implements KafkaReader {
     return this.#guard(() => this.#listOffsets(partitions, EARLIEST_TIMESTAMP, READ_COMMITTED));
   }
 
-  invalidate(groupId?: string): void {
-    if (groupId === undefined) this.#coordinators.clear();
-    else this.#coordinators.delete(groupId);
-  }
-
   async close(): Promise<void> {
     this.#closed = true;
     const client = this.#kafkaCluster;

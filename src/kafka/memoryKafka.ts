@@ -229,8 +229,6 @@ export class MemoryKafka implements KafkaReader {
     return describeGroupsOneByOne(this, groupIds);
   }
 
-  invalidate(): void {}
-
   close(): Promise<void> {
     return Promise.resolve();
   }

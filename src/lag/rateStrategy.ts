@@ -46,6 +46,7 @@ import {
   sampleBefore,
 } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
+import { SampleMemo } from './sampleMemo.ts';
 import type { Decision, LagStrategy, StrategyInput, SubTopologyDecision } from './strategy.ts';
 import { learnedThroughput, steadyWindows, throughputFloor, type Floor } from './throughput.ts';
 
@@ -116,6 +117,7 @@ function lowBacklog(samples: readonly Sample[], i: number, plan: SubPlan): bigin
 interface History {
   readonly samples: readonly Sample[];
   readonly disturbed: readonly boolean[];
+  readonly memo: SampleMemo;
 }
 
 /**
@@ -143,10 +145,10 @@ function notShrinking(h: History, i: number, plan: SubPlan, m: TriggerMetadata):
 }
 
 /** Replicas the arrival rate alone needs at sample `i`, by a throughput known (never a floor); 0 if none is. */
-function arrivalReplicas(samples: readonly Sample[], i: number, plan: SubPlan, m: TriggerMetadata): number {
+function arrivalReplicas(h: History, i: number, plan: SubPlan, m: TriggerMetadata): number {
   const k = plan.knowledge;
   if (k.kind === 'unknown') return 0;
-  const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
+  const arrival = arrivalRate(h.samples, i, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;
   return replicasFor(arrival / m.targetUtilization, k.perReplica);
 }
 
@@ -158,7 +160,7 @@ function replicasAt(
   m: TriggerMetadata,
 ): { replicas: number; arrival: number; basis: Basis } {
   const { samples } = h;
-  const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, plan.signature) ?? 0;
+  const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;
   const backlog = Number(plan.backlogs[i]!);
   const k = plan.knowledge;
   if (k.kind !== 'unknown')
@@ -171,7 +173,7 @@ function replicasAt(
   // no more than one per backlogged partition when they are fewer than the
   // instances (a hot partition).
   if (backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(h, i, plan, m)) {
-    const spread = backloggedPartitions(samples, i, plan.keys, m, plan.signature);
+    const spread = backloggedPartitions(samples, i, plan.keys, m, h.memo, plan.signature);
     const more = spread < instances ? Math.min(byLag, Math.max(1, spread)) : byLag;
     return { replicas: Math.ceil(instances) + more, arrival, basis: 'behind' };
   }
@@ -199,8 +201,8 @@ function knowledgeOf(
 ): Knowledge {
   const m = input.metadata;
   if (usableThroughput(m.replicaThroughput)) return { kind: 'given', perReplica: m.replicaThroughput };
-  const steady = steadyWindows(h.samples, keys, m, h.disturbed);
-  const learned = learnedThroughput(h.samples, keys, backlogs, m, m.rateWindow, steady);
+  const steady = steadyWindows(h.samples, keys, m, h.memo, h.disturbed);
+  const learned = learnedThroughput(h.samples, keys, backlogs, m, m.rateWindow, h.memo, steady);
   if (learned && usableThroughput(learned.perReplica))
     return { kind: 'learned', perReplica: learned.perReplica, spanMs: learned.spanMs, learnedAt: learned.lastAt };
   const before = previously(input, id);
@@ -274,13 +276,14 @@ export const rateStrategy: LagStrategy = {
     const a = analyze(input);
     const samples = input.history;
     const last = samples.length - 1;
-    const h: History = { samples, disturbed: disturbedSamples(samples, m.rebalanceCooldown) };
+    const memo = input.memo ?? new SampleMemo();
+    const h: History = { samples, disturbed: disturbedSamples(samples, m.rebalanceCooldown, memo), memo };
     const plans: SubPlan[] = a.topology.subTopologies.map((sub) => {
       const keys = (a.bySubTopology.get(sub.id) ?? [])
         .filter((p) => !p.stalled)
         .map((p) => partitionKey(p.topic, p.partition));
-      const signature = keySignature(keys, m);
-      const backlogs = samples.map((s) => backlogAt(s, keys, m, signature));
+      const signature = keySignature(keys, m, memo);
+      const backlogs = samples.map((s) => backlogAt(s, keys, m, memo, signature));
       return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, h, sub.id, keys, backlogs) };
     });
 
@@ -316,7 +319,7 @@ export const rateStrategy: LagStrategy = {
     if (a.active) desired = Math.max(desired, 1);
     // What arrivals alone need, by a throughput known (a floor can overstate):
     // a rebalance pauses processing, not arrivals, so a hold never answers less.
-    const forArrivals = Math.min(cap, Math.max(0, ...plans.map((plan) => arrivalReplicas(samples, last, plan, m))));
+    const forArrivals = Math.min(cap, Math.max(0, ...plans.map((plan) => arrivalReplicas(h, last, plan, m))));
 
     const words: string[] = [];
     const lead = plans.find((p) => p.id === dominant);

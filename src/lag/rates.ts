@@ -6,6 +6,7 @@
  */
 import { NO_COMMIT, partitionKey, type GroupInfo, type PartitionOffsets, type Sample } from '../poller/sample.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { SampleMemo } from './sampleMemo.ts';
 
 /**
  * A window is busy only while the backlog is at least this many seconds of
@@ -80,57 +81,46 @@ interface Totals {
   readonly commits: number;
 }
 
-const TOTALS = new WeakMap<Sample, Map<string, Totals>>();
-
 /**
- * A sample's totals over `keys` (cached per sample and key set: a history is
- * mostly the same samples from one decision to the next, and the totals are
- * a few numbers). `signature` identifies the key set and the metadata that
- * backlog depends on.
+ * A sample's totals over `keys`, remembered per sample and key set: a
+ * history is mostly the same samples from one decision to the next, and the
+ * totals are a few numbers. `signature` identifies the key set and the
+ * metadata that backlog depends on.
  */
-function totalsOf(sample: Sample, keys: readonly string[], signature: string, m: BacklogRules): Totals {
-  let bySignature = TOTALS.get(sample);
-  if (!bySignature) TOTALS.set(sample, (bySignature = new Map<string, Totals>()));
-  let totals = bySignature.get(signature);
-  if (totals) return totals;
-  const wanted = new Set(keys);
-  let backlog = 0n;
-  let end = 0n;
-  let committed = 0n;
-  let ends = 0;
-  let commits = 0;
-  for (const p of sample.partitions) {
-    if (p.end === undefined || !wanted.has(partitionKey(p.topic, p.partition))) continue;
-    end += p.end;
-    ends++;
-    if (p.committed !== NO_COMMIT) {
-      committed += p.committed;
-      commits++;
+function totalsOf(
+  sample: Sample,
+  keys: readonly string[],
+  signature: string,
+  m: BacklogRules,
+  memo: SampleMemo,
+): Totals {
+  return memo.table<Totals>('totals').get(sample, signature, () => {
+    const wanted = new Set(keys);
+    let backlog = 0n;
+    let end = 0n;
+    let committed = 0n;
+    let ends = 0;
+    let commits = 0;
+    for (const p of sample.partitions) {
+      if (p.end === undefined || !wanted.has(partitionKey(p.topic, p.partition))) continue;
+      end += p.end;
+      ends++;
+      if (p.committed !== NO_COMMIT) {
+        committed += p.committed;
+        commits++;
+      }
+      backlog += partitionBacklog(p, m);
     }
-    backlog += partitionBacklog(p, m);
-  }
-  totals = { backlog, end, committed, ends, commits };
-  bySignature.set(signature, totals);
-  return totals;
+    return { backlog, end, committed, ends, commits };
+  });
 }
 
-/** One string object per signature, so the per-sample caches find it by identity. */
-const SIGNATURES = new Map<string, string>();
-const MAX_SIGNATURES = 10_000;
-
 /**
- * The cache key for a set of partitions under `m`'s backlog rules. The same
- * key set always gives the same string object: with hundreds of partitions
- * the key is long, and the per-sample caches look it up many times per
- * decision, which would otherwise compare it character by character.
+ * The key of a set of partitions under `m`'s backlog rules, for the memo's
+ * tables (one string object per key set: see SampleMemo.intern).
  */
-export function keySignature(keys: readonly string[], m: BacklogRules): string {
-  const built = `${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`;
-  const known = SIGNATURES.get(built);
-  if (known !== undefined) return known;
-  if (SIGNATURES.size >= MAX_SIGNATURES) SIGNATURES.clear();
-  SIGNATURES.set(built, built);
-  return built;
+export function keySignature(keys: readonly string[], m: BacklogRules, memo: SampleMemo): string {
+  return memo.intern(`${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`);
 }
 
 /** Records waiting to be processed over `keys` (partitionBacklog summed). */
@@ -138,48 +128,45 @@ export function backlogAt(
   sample: Sample,
   keys: readonly string[],
   m: BacklogRules,
-  signature = keySignature(keys, m),
+  memo = new SampleMemo(),
+  signature = keySignature(keys, m, memo),
 ): bigint {
-  return totalsOf(sample, keys, signature, m).backlog;
+  return totalsOf(sample, keys, signature, m, memo).backlog;
 }
-
-const BACKLOGGED = new WeakMap<Sample, Map<string, number>>();
 
 /**
  * How many partitions of `keys` have, at sample `i`, a backlog of at least
  * what arrived on them over the last BUSY_BACKLOG_SECONDS: more than the
  * commit sawtooth of a partition that keeps up. Only they give a replica
- * work, and only one thread at a time can work each. Cached per sample.
+ * work, and only one thread at a time can work each. Remembered per sample.
  */
 export function backloggedPartitions(
   samples: readonly Sample[],
   i: number,
   keys: readonly string[],
   m: BacklogRules,
-  signature = keySignature(keys, m),
+  memo = new SampleMemo(),
+  signature = keySignature(keys, m, memo),
 ): number {
   const end = samples[i]!;
-  let bySignature = BACKLOGGED.get(end);
-  if (!bySignature) BACKLOGGED.set(end, (bySignature = new Map<string, number>()));
-  const cached = bySignature.get(signature);
-  if (cached !== undefined) return cached;
-  const start = samples[sampleBefore(samples, i, BUSY_BACKLOG_SECONDS * 1000) ?? 0]!;
-  const wanted = new Set(keys);
-  let count = 0;
-  end.partitions.forEach((p, hint) => {
-    const backlog = partitionBacklog(p, m);
-    if (backlog === 0n || !wanted.has(partitionKey(p.topic, p.partition))) return;
-    const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end!;
-    const arrived = p.end! > before ? p.end! - before : 0n;
-    if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
+  return memo.table<number>('backlogged').get(end, signature, () => {
+    const start = samples[sampleBefore(samples, i, BUSY_BACKLOG_SECONDS * 1000) ?? 0]!;
+    const wanted = new Set(keys);
+    let count = 0;
+    end.partitions.forEach((p, hint) => {
+      const backlog = partitionBacklog(p, m);
+      if (backlog === 0n || !wanted.has(partitionKey(p.topic, p.partition))) return;
+      const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end!;
+      const arrived = p.end! > before ? p.end! - before : 0n;
+      if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
+    });
+    return count;
   });
-  bySignature.set(signature, count);
-  return count;
 }
 
 /**
  * How far end or committed offsets moved from `a` to `b` over `keys`. From
- * the cached totals when both samples saw the same partitions; else
+ * the remembered totals when both samples saw the same partitions; else
  * partition by partition, skipping partitions missing or uncommitted in
  * either and any that went backwards.
  */
@@ -189,10 +176,11 @@ export function delta(
   keys: readonly string[],
   field: 'end' | 'committed',
   m: BacklogRules,
+  memo: SampleMemo,
   signature: string,
 ): bigint {
-  const ta = totalsOf(a, keys, signature, m);
-  const tb = totalsOf(b, keys, signature, m);
+  const ta = totalsOf(a, keys, signature, m, memo);
+  const tb = totalsOf(b, keys, signature, m, memo);
   if (ta.ends === tb.ends && ta.commits === tb.commits && ta.ends === keys.length) {
     const moved = tb[field] - ta[field];
     return moved > 0n ? moved : 0n;
@@ -216,13 +204,14 @@ export function arrivalRate(
   keys: readonly string[],
   windowMs: number,
   m: BacklogRules,
-  signature = keySignature(keys, m),
+  memo = new SampleMemo(),
+  signature = keySignature(keys, m, memo),
 ): number | undefined {
   const end = samples[i];
   if (!end) return undefined;
   const start = samples[sampleBefore(samples, i, windowMs) ?? 0]!;
   if (end.at <= start.at) return undefined;
-  return Number(delta(start, end, keys, 'end', m, signature)) / ((end.at - start.at) / 1000);
+  return Number(delta(start, end, keys, 'end', m, memo, signature)) / ((end.at - start.at) / 1000);
 }
 
 /**

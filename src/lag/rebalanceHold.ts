@@ -14,6 +14,7 @@
  */
 import { formatDuration } from '../duration.ts';
 import type { Sample } from '../poller/sample.ts';
+import { SampleMemo } from './sampleMemo.ts';
 import type { Decision, LagStrategy } from './strategy.ts';
 
 const REBALANCING = new Set(['PreparingRebalance', 'CompletingRebalance']);
@@ -37,28 +38,32 @@ export function sameMembers(a: Sample, b: Sample): boolean {
   return x.length === y.length && x.every((id, i) => id === y[i]);
 }
 
-/** Whether the members changed from `previous` to `sample`, cached per sample (a history is mostly the same polls). */
-const MEMBER_CHANGES = new WeakMap<Sample, { readonly previous: Sample; readonly changed: boolean }>();
+interface MemberChange {
+  readonly previous: Sample;
+  readonly changed: boolean;
+}
 
-function membersChanged(previous: Sample, sample: Sample): boolean {
-  const cached = MEMBER_CHANGES.get(sample);
-  if (cached?.previous === previous) return cached.changed;
-  const changed = known(sample) && known(previous) && !sameMembers(sample, previous);
-  MEMBER_CHANGES.set(sample, { previous, changed });
-  return changed;
+/** Whether the members changed from `previous` to `sample`, remembered per sample (a history is mostly the same polls). */
+function membersChanged(previous: Sample, sample: Sample, memo: SampleMemo): boolean {
+  return memo.table<MemberChange>('memberChanges').get(
+    sample,
+    '',
+    () => ({ previous, changed: known(sample) && known(previous) && !sameMembers(sample, previous) }),
+    (cached) => cached.previous === previous,
+  ).changed;
 }
 
 /** Whether sample `i` of a history shows a rebalancing state or a member change. */
-function changedAt(history: readonly Sample[], i: number): boolean {
+function changedAt(history: readonly Sample[], i: number, memo: SampleMemo): boolean {
   const sample = history[i]!;
   if (REBALANCING.has(sample.group.state)) return true;
   const previous = history[i - 1];
-  return previous !== undefined && membersChanged(previous, sample);
+  return previous !== undefined && membersChanged(previous, sample, memo);
 }
 
 /** Per sample: a rebalancing state or a member change, at that sample's time. */
-function changeTimes(history: readonly Sample[]): Array<number | undefined> {
-  return history.map((sample, i) => (changedAt(history, i) ? sample.at : undefined));
+function changeTimes(history: readonly Sample[], memo: SampleMemo): Array<number | undefined> {
+  return history.map((sample, i) => (changedAt(history, i, memo) ? sample.at : undefined));
 }
 
 /**
@@ -66,8 +71,8 @@ function changeTimes(history: readonly Sample[]): Array<number | undefined> {
  * `cooldownMs` of a member change, when lag says more about the pause than
  * about demand.
  */
-export function disturbedSamples(history: readonly Sample[], cooldownMs: number): boolean[] {
-  const changes = changeTimes(history);
+export function disturbedSamples(history: readonly Sample[], cooldownMs: number, memo = new SampleMemo()): boolean[] {
+  const changes = changeTimes(history, memo);
   let recent: number | undefined;
   return history.map((sample, i) => {
     recent = changes[i] ?? recent;
@@ -76,7 +81,12 @@ export function disturbedSamples(history: readonly Sample[], cooldownMs: number)
 }
 
 /** Whether the recommendation must be held, and from which sample. */
-export function rebalanceHold(history: readonly Sample[], cooldownMs: number, now: number): Hold | undefined {
+export function rebalanceHold(
+  history: readonly Sample[],
+  cooldownMs: number,
+  now: number,
+  memo = new SampleMemo(),
+): Hold | undefined {
   const n = history.length;
   if (cooldownMs <= 0 || n === 0) return undefined;
   const latest = history[n - 1]!;
@@ -85,7 +95,7 @@ export function rebalanceHold(history: readonly Sample[], cooldownMs: number, no
   // The last change within the cooldown, looking back no further than that.
   let lastChange: number | undefined;
   for (let i = n - 1; i >= 0 && now - history[i]!.at < cooldownMs; i--) {
-    if (changedAt(history, i)) {
+    if (changedAt(history, i, memo)) {
       lastChange = history[i]!.at;
       break;
     }
@@ -93,7 +103,7 @@ export function rebalanceHold(history: readonly Sample[], cooldownMs: number, no
   if (!rebalancing && lastChange === undefined) return undefined;
 
   // The last sample that was neither rebalancing nor within the cooldown of a change.
-  const disturbed = disturbedSamples(history, cooldownMs);
+  const disturbed = disturbedSamples(history, cooldownMs, memo);
   const anchor = disturbed.lastIndexOf(false);
   if (anchor < 0 || now - history[anchor]!.at > MAX_HOLD_COOLDOWNS * cooldownMs) return undefined;
   const reason = rebalancing
@@ -113,7 +123,7 @@ export function withRebalanceHold(strategy: LagStrategy): LagStrategy {
     ...strategy,
     decide(input): Decision {
       const current = strategy.decide(input);
-      const hold = rebalanceHold(input.history, input.metadata.rebalanceCooldown, input.now);
+      const hold = rebalanceHold(input.history, input.metadata.rebalanceCooldown, input.now, input.memo);
       if (!hold) return current;
       const anchor = input.history[hold.anchor]!;
       const past = strategy.decide({

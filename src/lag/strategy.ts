@@ -6,6 +6,7 @@
  */
 import type { Sample } from '../poller/sample.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import type { SampleMemo } from './sampleMemo.ts';
 
 export interface StrategyInput {
   readonly metadata: TriggerMetadata;
@@ -20,6 +21,11 @@ export interface StrategyInput {
    * strategy learned and wants to keep beyond the poll history.
    */
   readonly previous?: Decision;
+  /**
+   * What the trigger's earlier decisions derived from the polls still in
+   * `history` (its evaluator's; without one, figures are computed afresh).
+   */
+  readonly memo?: SampleMemo;
 }
 
 export interface PartitionDecision {

@@ -10,6 +10,7 @@ import type { Sample } from '../poller/sample.ts';
 import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
 import { arrivalRate, backloggedPartitions, BUSY_BACKLOG_SECONDS, delta, instancesOf, keySignature } from './rates.ts';
 import { disturbedSamples, sameMembers } from './rebalanceHold.ts';
+import { SampleMemo } from './sampleMemo.ts';
 
 export interface Throughput {
   /** Records per second per replica. */
@@ -34,7 +35,7 @@ export interface Window {
 /** A window that does not count. */
 const IDLE: Window = { dt: 0, drained: 0n, instances: 0, at: 0 };
 
-/** The window ending at a sample, cached per sample and key set. */
+/** The window ending at a sample, remembered per sample and key set. */
 interface PairWindow {
   readonly prev: Sample;
   readonly streamThreads: number;
@@ -42,31 +43,39 @@ interface PairWindow {
   readonly window: Window;
 }
 
-const PAIRS = new WeakMap<Sample, Map<string, PairWindow>>();
-
 /**
  * The window from `a` to `b` (consecutive polls), if the group ran steady
- * over it: stable, with the same members and instances at both ends. Cached
- * per `b` and key set, since a history is mostly the same polls from one
- * decision to the next.
+ * over it: stable, with the same members and instances at both ends.
+ * Remembered per `b` and key set, since a history is mostly the same polls
+ * from one decision to the next.
  */
-function pairWindow(a: Sample, b: Sample, keys: readonly string[], m: TriggerMetadata, signature: string): Window {
-  let bySignature = PAIRS.get(b);
-  if (!bySignature) PAIRS.set(b, (bySignature = new Map<string, PairWindow>()));
-  const cached = bySignature.get(signature);
-  if (cached && cached.prev === a && cached.streamThreads === m.streamThreads) return cached.window;
-  const instances = instancesOf(a.group, m.streamThreads);
-  const steady =
-    a.group.state === 'Stable' &&
-    b.group.state === 'Stable' &&
-    sameMembers(a, b) &&
-    instances !== undefined &&
-    instances === instancesOf(b.group, m.streamThreads);
-  const window = steady
-    ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', m, signature), instances, at: b.at }
-    : IDLE;
-  bySignature.set(signature, { prev: a, streamThreads: m.streamThreads, window });
-  return window;
+function pairWindow(
+  a: Sample,
+  b: Sample,
+  keys: readonly string[],
+  m: TriggerMetadata,
+  memo: SampleMemo,
+  signature: string,
+): Window {
+  const pair = memo.table<PairWindow>('pairs').get(
+    b,
+    signature,
+    () => {
+      const instances = instancesOf(a.group, m.streamThreads);
+      const steady =
+        a.group.state === 'Stable' &&
+        b.group.state === 'Stable' &&
+        sameMembers(a, b) &&
+        instances !== undefined &&
+        instances === instancesOf(b.group, m.streamThreads);
+      const window = steady
+        ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', m, memo, signature), instances, at: b.at }
+        : IDLE;
+      return { prev: a, streamThreads: m.streamThreads, window };
+    },
+    (cached) => cached.prev === a && cached.streamThreads === m.streamThreads,
+  );
+  return pair.window;
 }
 
 /**
@@ -82,12 +91,13 @@ export function steadyWindows(
   samples: readonly Sample[],
   keys: readonly string[],
   m: TriggerMetadata,
-  disturbed: readonly boolean[] = disturbedSamples(samples, m.rebalanceCooldown),
+  memo = new SampleMemo(),
+  disturbed: readonly boolean[] = disturbedSamples(samples, m.rebalanceCooldown, memo),
 ): Window[] {
-  const signature = keySignature(keys, m);
+  const signature = keySignature(keys, m, memo);
   const windows: Window[] = [];
   for (let i = 1; i < samples.length; i++) {
-    windows.push(disturbed[i - 1] ? IDLE : pairWindow(samples[i - 1]!, samples[i]!, keys, m, signature));
+    windows.push(disturbed[i - 1] ? IDLE : pairWindow(samples[i - 1]!, samples[i]!, keys, m, memo, signature));
   }
   return windows;
 }
@@ -134,19 +144,20 @@ export function learnedThroughput(
   backlogs: readonly bigint[],
   m: TriggerMetadata,
   minSpanMs: number,
-  steady: readonly Window[] = steadyWindows(samples, keys, m),
+  memo = new SampleMemo(),
+  steady: readonly Window[] = steadyWindows(samples, keys, m, memo),
 ): Throughput | undefined {
-  const signature = keySignature(keys, m);
+  const signature = keySignature(keys, m, memo);
   const busy = (i: number): boolean => {
     const low = Math.min(Number(backlogs[i - 1]!), Number(backlogs[i]!));
     if (low < m.lagThreshold) return false;
-    const floor = (arrivalRate(samples, i, keys, m.rateWindow, m, signature) ?? 0) * BUSY_BACKLOG_SECONDS;
+    const floor = (arrivalRate(samples, i, keys, m.rateWindow, m, memo, signature) ?? 0) * BUSY_BACKLOG_SECONDS;
     // A backlog on fewer partitions than instances leaves some instances idle (a hot partition).
     const spread = Math.min(keys.length, instancesOf(samples[i]!.group, m.streamThreads) ?? 0);
     return (
       low >= floor &&
-      backloggedPartitions(samples, i - 1, keys, m, signature) >= spread &&
-      backloggedPartitions(samples, i, keys, m, signature) >= spread
+      backloggedPartitions(samples, i - 1, keys, m, memo, signature) >= spread &&
+      backloggedPartitions(samples, i, keys, m, memo, signature) >= spread
     );
   };
   const windows = steady.map((w, k) => (w.dt > 0 && busy(k + 1) ? w : IDLE));

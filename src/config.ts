@@ -30,6 +30,7 @@ export interface Config {
   readonly firstPollWaitMs: number;
   /** Pollers (consumer group + topics on one cluster) alive at once, at most; more are RESOURCE_EXHAUSTED. */
   readonly maxPollers: number;
+  readonly maxTriggers: number;
   /** Kafka clusters read at once, at most; more are RESOURCE_EXHAUSTED. */
   readonly maxClusters: number;
   /** SIGTERM to exit, at most. */
@@ -61,6 +62,7 @@ export const NODE_FILES: ConfigFiles = {
 
 /** Defaults that fit the shipped Deployment's memory limit (see the README's sizing section). */
 export const DEFAULT_MAX_POLLERS = 250;
+export const DEFAULT_MAX_TRIGGERS = 1_000;
 export const DEFAULT_MAX_CLUSTERS = 50;
 
 interface Variable {
@@ -96,6 +98,12 @@ export const VARIABLES: readonly Variable[] = [
     kind: 'count',
     fallback: String(DEFAULT_MAX_POLLERS),
     doc: 'consumer groups (with their topics, on one cluster) polled at once, at most; a new one beyond it is RESOURCE_EXHAUSTED',
+  },
+  {
+    name: 'SCALER_MAX_TRIGGERS',
+    kind: 'count',
+    fallback: String(DEFAULT_MAX_TRIGGERS),
+    doc: 'triggers (ScaledObject and metadata) tracked at once, at most, each with its decisions and learned state; a new one beyond it is RESOURCE_EXHAUSTED',
   },
   {
     name: 'SCALER_MAX_CLUSTERS',
@@ -205,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
     historyMs: ms('SCALER_HISTORY'),
     firstPollWaitMs: ms('SCALER_FIRST_POLL_WAIT'),
     maxPollers: values.get('SCALER_MAX_POLLERS') as number,
+    maxTriggers: values.get('SCALER_MAX_TRIGGERS') as number,
     maxClusters: values.get('SCALER_MAX_CLUSTERS') as number,
     shutdownTimeoutMs: ms('SCALER_SHUTDOWN_TIMEOUT'),
     logLevel: values.get('SCALER_LOG_LEVEL') as LogLevel,

@@ -17,7 +17,10 @@ import type { Sample } from '../poller/sample.ts';
 import { SampleMemo } from './sampleMemo.ts';
 import type { Decision, LagStrategy } from './strategy.ts';
 
-const REBALANCING = new Set(['PreparingRebalance', 'CompletingRebalance']);
+/** Whether a classic group state is one of a rebalance. */
+function rebalancing(state: string): boolean {
+  return state === 'PreparingRebalance' || state === 'CompletingRebalance';
+}
 /** A hold never reaches further back than this many cooldowns (a group stuck rebalancing). */
 const MAX_HOLD_COOLDOWNS = 10;
 
@@ -56,7 +59,7 @@ function membersChanged(previous: Sample, sample: Sample, memo: SampleMemo): boo
 /** Whether sample `i` of a history shows a rebalancing state or a member change. */
 function changedAt(history: readonly Sample[], i: number, memo: SampleMemo): boolean {
   const sample = history[i]!;
-  if (REBALANCING.has(sample.group.state)) return true;
+  if (rebalancing(sample.group.state)) return true;
   const previous = history[i - 1];
   return previous !== undefined && membersChanged(previous, sample, memo);
 }
@@ -91,7 +94,7 @@ export function rebalanceHold(
   if (cooldownMs <= 0 || n === 0) return undefined;
   const latest = history[n - 1]!;
   if (latest.group.members === 0) return undefined;
-  const rebalancing = REBALANCING.has(latest.group.state);
+  const inRebalance = rebalancing(latest.group.state);
   // The last change within the cooldown, looking back no further than that.
   let lastChange: number | undefined;
   for (let i = n - 1; i >= 0 && now - history[i]!.at < cooldownMs; i--) {
@@ -100,13 +103,13 @@ export function rebalanceHold(
       break;
     }
   }
-  if (!rebalancing && lastChange === undefined) return undefined;
+  if (!inRebalance && lastChange === undefined) return undefined;
 
   // The last sample that was neither rebalancing nor within the cooldown of a change.
   const disturbed = disturbedSamples(history, cooldownMs, memo);
   const anchor = disturbed.lastIndexOf(false);
   if (anchor < 0 || now - history[anchor]!.at > MAX_HOLD_COOLDOWNS * cooldownMs) return undefined;
-  const reason = rebalancing
+  const reason = inRebalance
     ? `group rebalancing (${latest.group.state})`
     : `group members changed ${formatDuration(now - lastChange!)} ago (rebalanceCooldown ${formatDuration(cooldownMs)})`;
   return { anchor, reason };

@@ -18,7 +18,7 @@ function triggerStatus(name: string, group: string, figures: TriggerFigures, eva
   });
   const decision = { metricValue: 0, target: 1, active: figures.active } as Decision;
   const sample = topicSample(NOW - 2_000, [[0n, 0n]]);
-  return { id: name, trigger, decision, sampledAt: sample.at, sample, evaluatedAt, figures };
+  return { id: name, trigger, decision, sampledAt: sample.at, sample, evaluatedAt, askedAt: evaluatedAt, figures };
 }
 
 function poller(cluster: string, latestAt: number | undefined): Poller {

@@ -156,7 +156,7 @@ export class ScalerMetrics {
           this.reset();
           const cutoff = now() - sources.triggerIdleMs;
           for (const status of snapshot().statuses) {
-            if (status.evaluatedAt < cutoff) continue;
+            if (status.askedAt < cutoff) continue;
             const value = pick(status.figures);
             if (value !== undefined && Number.isFinite(value)) this.set(triggerLabels(status), value);
           }

@@ -59,6 +59,7 @@ export class Poller {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #listeners = new Set<() => void>();
+  readonly #observers = new Set<() => void>();
   #history: Sample[] = [];
   #failure: PollFailure | undefined;
   #polled = false;
@@ -85,6 +86,8 @@ export class Poller {
   stop(): void {
     this.#stopped = true;
     this.#firstPollDone();
+    // Observers learn of the stop (they check `stopped`); subscribers only of polls.
+    this.#call(this.#observers);
   }
 
   get stopped(): boolean {
@@ -121,10 +124,23 @@ export class Poller {
     clearTimeout(timer);
   }
 
-  /** Calls `listener` after every poll; returns the unsubscribe function. */
+  /**
+   * Calls `listener` after every poll; returns the unsubscribe function. A
+   * subscriber keeps the poller alive (an open StreamIsActive).
+   */
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Calls `observer` after every poll, before the subscribers, and once when
+   * the poller stops; returns the function that ends it. An observer (a
+   * trigger's evaluator) does not keep the poller alive.
+   */
+  observe(observer: () => void): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
   }
 
   /** This poller's part of the next cycle. */
@@ -178,7 +194,12 @@ export class Poller {
   }
 
   #notify(): void {
-    for (const listener of [...this.#listeners]) {
+    this.#call(this.#observers);
+    this.#call(this.#listeners);
+  }
+
+  #call(listeners: ReadonlySet<() => void>): void {
+    for (const listener of [...listeners]) {
       try {
         listener();
       } catch (err) {

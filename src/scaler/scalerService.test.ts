@@ -179,6 +179,97 @@ describe('scaler service: serving decisions from the poller', () => {
     assert.equal(forgetful.topology.subTopologies[0]!.replicaThroughput, undefined, 'no previous decision to remember');
   });
 
+  it('decides after each poll, with no request in between', async () => {
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
+    await env.poll();
+    await env.service.evaluate(env.ref({ lagThreshold: '100' }));
+    for (const produced of [5, 25]) {
+      env.kafka.produce('t', 0, produced);
+      env.clock.now += 2_000;
+      await env.poll();
+    }
+    const [status] = env.service.statuses();
+    assert.equal(status?.decision.metricValue, 30);
+    assert.equal(status.evaluatedAt, env.clock.now, 'decided at the poll');
+    assert.equal(env.service.history(status.id).length, 3, 'one figure point per poll, the first from the request');
+  });
+
+  it('what rate learns does not depend on which requests were served', async () => {
+    const rate = env.ref({ lagStrategy: 'rate', rateWindow: '5s', lagThreshold: '100', rebalanceCooldown: '0' });
+    const quiet = new ScalerService({
+      registry: env.registry,
+      config: CONFIG,
+      logger: silent,
+      now: () => env.clock.now,
+    });
+    env.kafka
+      .createTopic('t', 2)
+      .setGroup('g', { state: 'Stable', members: [{ memberId: 'm0', clientId: 'g-1-StreamThread-1-consumer' }] });
+    for (const p of [0, 1]) env.kafka.produce('t', p, 10_000).commit('g', 't', p, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
+    await env.poll();
+    await quiet.evaluate(rate);
+    // Busy for 20 s, then eleven minutes of keeping up: the busy polls leave the history.
+    for (let i = 1, committed = 100; i <= 10; i++, committed += 100) {
+      env.clock.now += 2_000;
+      for (const p of [0, 1]) env.kafka.produce('t', p, 20).commit('g', 't', p, committed);
+      await env.poll();
+      await env.service.evaluate(rate);
+    }
+    for (let i = 0; i < 11; i++) {
+      env.clock.now += 60_000;
+      for (const p of [0, 1]) env.kafka.produce('t', p, 600).commit('g', 't', p, env.kafka.endOffset('t', p));
+      await env.poll();
+      await env.service.evaluate(rate);
+    }
+    const asked = (await env.service.evaluate(rate)).decision;
+    const unasked = (await quiet.evaluate(rate)).decision;
+    assert.match(asked.explanation, /per replica \(learned 1\dm\d*s? ago\)/);
+    assert.deepEqual(unasked, asked);
+  });
+
+  it('refuses a trigger beyond SCALER_MAX_TRIGGERS as RESOURCE_EXHAUSTED; an idle one frees its place', async () => {
+    const limited = new ScalerService({
+      registry: env.registry,
+      config: { ...CONFIG, maxTriggers: 2 },
+      logger: silent,
+      now: () => env.clock.now,
+    });
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
+    await env.poll();
+    await limited.evaluate(env.ref({ lagThreshold: '1' }));
+    await limited.evaluate(env.ref({ lagThreshold: '2' }));
+    env.clock.now += 300_000;
+    await env.poll();
+    await assert.rejects(limited.evaluate(env.ref({ lagThreshold: '3' })), {
+      code: 'LIMIT_REACHED',
+      message: /already tracks 2 triggers, its limit \(SCALER_MAX_TRIGGERS\)/,
+    });
+    await limited.evaluate(env.ref({ lagThreshold: '1' }));
+    env.clock.now += 301_000;
+    await env.poll();
+    await limited.evaluate(env.ref({ lagThreshold: '3' }));
+    assert.deepEqual(
+      limited.statuses().map((s) => s.trigger.metadata.lagThreshold),
+      [3, 1],
+      'the trigger not asked for 10 minutes was dropped',
+    );
+  });
+
+  it("a trigger's decisions stop with its poller", async () => {
+    env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
+    await env.poll();
+    await env.service.evaluate(env.ref());
+    assert.equal(env.service.statuses().length, 1);
+    env.clock.now += 601_000;
+    await env.registry.sweep();
+    assert.equal(env.registry.pollers().length, 0);
+    assert.deepEqual(env.service.statuses(), []);
+  });
+
   it('triggers with the same cluster, group and topics share one poller', () => {
     env.kafka.createTopic('t', 1);
     env.service.watchActive(env.ref({ lagThreshold: '5' }), () => {});

@@ -14,11 +14,12 @@ import { InvalidMetadataError, ScalerError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import type { Decision } from '../lag/strategy.ts';
 import type { Logger } from '../logger.ts';
-import { type TriggerFigures, triggerFigures } from '../observe/figures.ts';
-import { FigureHistory, type HistoryPoint } from '../observe/history.ts';
+import type { TriggerFigures } from '../observe/figures.ts';
+import type { HistoryPoint } from '../observe/history.ts';
 import type { Poller } from '../poller/poller.ts';
 import type { Sample } from '../poller/sample.ts';
 import { clusterTargetKey, type PollerRegistry } from '../poller/pollerRegistry.ts';
+import { Evaluator, triggerId } from './evaluator.ts';
 import { parseTrigger, type Trigger } from './trigger.ts';
 import { historyWindows } from './triggerMetadata.ts';
 
@@ -39,15 +40,17 @@ export interface TriggerStatus extends Evaluation {
   readonly evaluatedAt: number;
   /** The poll it was made from. */
   readonly sample: Sample;
+  /** When an RPC or a stream last asked for the trigger (epoch ms). */
+  readonly askedAt: number;
 }
 
-const STATUS_LIMIT = 1_000;
+/** How long a trigger nobody asks about stays tracked, when the config does not say. */
+const DEFAULT_IDLE_MS = 10 * 60_000;
 
 export interface ScalerServiceOptions {
   readonly registry: PollerRegistry;
-  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'> & {
-    readonly clusters?: Config['clusters'];
-  };
+  readonly config: Pick<Config, 'maxStalenessMs' | 'firstPollWaitMs' | 'historyMs'> &
+    Partial<Pick<Config, 'clusters' | 'pollerIdleTimeoutMs' | 'maxTriggers'>>;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -59,10 +62,8 @@ export class ScalerService {
   readonly #now: () => number;
   /** ScaledObjects whose unknown keys and notes were already logged, by their metadata. */
   readonly #reported = new Set<string>();
-  /** The latest decision per trigger, oldest first. */
-  readonly #latest = new Map<string, TriggerStatus>();
-  /** Each trigger's figures over the last hour, by the same key. */
-  readonly #history = new Map<string, FigureHistory>();
+  /** Every tracked trigger's evaluator, by trigger id. */
+  readonly #evaluators = new Map<string, Evaluator>();
 
   constructor(options: ScalerServiceOptions) {
     this.#registry = options.registry;
@@ -134,18 +135,70 @@ export class ScalerService {
       );
   }
 
-  /** The current decision for a trigger, from its poller's latest data. */
+  /** The current decision for a trigger, from its evaluator's snapshot of its poller's latest data. */
   async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
     const trigger = this.trigger(ref);
     const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
+    const evaluator = this.#evaluator(trigger, poller);
     await poller.waitForFirstPoll(this.#config.firstPollWaitMs);
-    return this.evaluateNow(trigger, poller);
+    return this.#read(evaluator);
   }
 
   /** The decision from what `poller` holds right now; throws if that is not usable. */
   evaluateNow(trigger: Trigger, poller: Poller): Evaluation {
+    return this.#read(this.#evaluator(trigger, poller));
+  }
+
+  /**
+   * The evaluator of a trigger on `poller`, created when the trigger is new
+   * (or its poller was replaced); marks it as asked for.
+   */
+  #evaluator(trigger: Trigger, poller: Poller): Evaluator {
+    const id = triggerId(trigger);
+    let evaluator = this.#evaluators.get(id);
+    if (evaluator && (evaluator.closed || evaluator.poller !== poller)) {
+      evaluator.close();
+      this.#evaluators.delete(id);
+      evaluator = undefined;
+    }
+    if (!evaluator) {
+      const limit = this.#config.maxTriggers ?? Infinity;
+      if (this.#evaluators.size >= limit) this.#sweep();
+      if (this.#evaluators.size >= limit) {
+        throw new ScalerError(
+          'LIMIT_REACHED',
+          `this scaler already tracks ${this.#evaluators.size} triggers, its limit (SCALER_MAX_TRIGGERS); a trigger nobody asks about for SCALER_POLLER_IDLE_TIMEOUT frees its place`,
+        );
+      }
+      evaluator = new Evaluator(trigger, poller, {
+        now: this.#now,
+        logger: this.#log,
+        onClosed: (closed) => {
+          if (this.#evaluators.get(closed.id) === closed) this.#evaluators.delete(closed.id);
+        },
+      });
+      this.#evaluators.set(id, evaluator);
+    }
+    evaluator.lastAskedAt = this.#now();
+    return evaluator;
+  }
+
+  /** Drops evaluators nobody asked for within the idle timeout and no stream follows. */
+  #sweep(): void {
+    const cutoff = this.#now() - (this.#config.pollerIdleTimeoutMs ?? DEFAULT_IDLE_MS);
+    for (const [id, evaluator] of this.#evaluators) {
+      if (evaluator.closed || (evaluator.watchers === 0 && evaluator.lastAskedAt < cutoff)) {
+        evaluator.close();
+        this.#evaluators.delete(id);
+      }
+    }
+  }
+
+  /** The evaluator's snapshot of the poller's latest data; throws if that is not usable. */
+  #read(evaluator: Evaluator): Evaluation {
+    const { trigger, poller } = evaluator;
     const now = this.#now();
-    const { latest, history, failure, polled } = poller.state();
+    const { latest, failure, polled } = poller.state();
     const what = `consumer group "${trigger.pollerKey.groupId}" on kafka cluster ${trigger.pollerKey.cluster}`;
     if (failure && (!latest || failure.at >= latest.at)) {
       const last = latest ? `last good data ${formatDuration(now - latest.at)} old` : 'no good data yet';
@@ -166,57 +219,35 @@ export class ScalerService {
         `offsets of ${what} are ${formatDuration(age)} old, over the ${formatDuration(this.#config.maxStalenessMs)} limit (SCALER_MAX_STALENESS)`,
       );
     }
-    // One decision per trigger and poll, shared by GetMetrics, IsActive and StreamIsActive.
-    const key = `${trigger.scaledObject}|${trigger.metricName}`;
-    const previous = this.#latest.get(key);
-    if (previous && previous.sample === latest) {
-      this.#remember({ ...previous, trigger, evaluatedAt: now });
-      return { trigger, decision: previous.decision, sampledAt: latest.at, figures: previous.figures };
-    }
-    const decision = trigger.strategy.decide({
-      metadata: trigger.metadata,
-      latest,
-      history,
-      now,
-      ...(previous ? { previous: previous.decision } : {}),
-    });
-    this.#log.debug(
-      {
-        scaledObject: trigger.scaledObject,
-        metric: trigger.metricName,
-        value: decision.metricValue,
-        target: decision.target,
-        active: decision.active,
-        why: decision.explanation,
-      },
-      'decision',
-    );
-    const figures = triggerFigures(decision, history, latest);
-    this.#remember({ id: key, trigger, decision, sampledAt: latest.at, sample: latest, evaluatedAt: now, figures });
-    let figureHistory = this.#history.get(key);
-    if (!figureHistory) this.#history.set(key, (figureHistory = new FigureHistory()));
-    figureHistory.add({ t: now, ...figures });
-    return { trigger, decision, sampledAt: latest.at, figures };
+    // Made after the poll; only a trigger new to a poller that already holds data is decided here, once.
+    const snapshot = evaluator.refresh()!;
+    return { trigger, decision: snapshot.decision, sampledAt: snapshot.sample.at, figures: snapshot.figures };
   }
 
   /** A trigger's figures over the last hour, oldest first (empty for a trigger never decided). */
   history(id: string): readonly HistoryPoint[] {
-    return this.#history.get(id)?.points(this.#now()) ?? [];
+    return this.#evaluators.get(id)?.history() ?? [];
   }
 
-  /** Every trigger's latest decision, most recent first. */
+  /** Every tracked trigger's latest decision, most recently asked for first. */
   statuses(): TriggerStatus[] {
-    return [...this.#latest.values()].reverse();
-  }
-
-  #remember(status: TriggerStatus): void {
-    this.#latest.delete(status.id);
-    this.#latest.set(status.id, status);
-    if (this.#latest.size > STATUS_LIMIT) {
-      const oldest = this.#latest.keys().next().value as string;
-      this.#latest.delete(oldest);
-      this.#history.delete(oldest);
+    this.#sweep();
+    const statuses: TriggerStatus[] = [];
+    for (const evaluator of this.#evaluators.values()) {
+      const snapshot = evaluator.snapshot();
+      if (!snapshot) continue;
+      statuses.push({
+        id: evaluator.id,
+        trigger: evaluator.trigger,
+        decision: snapshot.decision,
+        figures: snapshot.figures,
+        sampledAt: snapshot.sample.at,
+        sample: snapshot.sample,
+        evaluatedAt: snapshot.evaluatedAt,
+        askedAt: evaluator.lastAskedAt,
+      });
     }
+    return statuses.sort((a, b) => b.askedAt - a.askedAt);
   }
 
   /**
@@ -227,12 +258,14 @@ export class ScalerService {
   watchActive(ref: ScaledObjectRef, onActive: (active: boolean) => void): () => void {
     const trigger = this.trigger(ref);
     const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
+    const evaluator = this.#evaluator(trigger, poller);
     let last: boolean | undefined;
     const check = (): void => {
       poller.touch();
+      evaluator.lastAskedAt = this.#now();
       let active: boolean;
       try {
-        active = this.evaluateNow(trigger, poller).decision.active;
+        active = this.#read(evaluator).decision.active;
       } catch {
         // No usable data: say nothing; GetMetrics/IsActive report the error.
         return;
@@ -242,9 +275,15 @@ export class ScalerService {
         onActive(active);
       }
     };
-    const unsubscribe = poller.subscribe(check);
+    // The poller's subscription keeps it alive while the stream is open; the
+    // evaluator's tells of each decision (and keeps the trigger tracked).
+    const release = poller.subscribe(() => {});
+    const unsubscribe = evaluator.subscribe(check);
     if (poller.state().polled) check();
-    return unsubscribe;
+    return () => {
+      unsubscribe();
+      release();
+    };
   }
 
   #reportOnce(trigger: Trigger): void {

@@ -28,7 +28,7 @@ import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter.js'
 import networkEvents from 'kafkajs/src/network/instrumentationEvents.js';
 import { ScalerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { NO_COMMIT } from '../poller/sample.ts';
+import { NO_COMMIT } from '../model/sample.ts';
 import {
   isConnectionError,
   isCredentialError,

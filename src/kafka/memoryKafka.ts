@@ -6,7 +6,7 @@
  * it. It records the latest requests a real reader would send, in order.
  */
 import { ScalerError } from '../errors.ts';
-import { NO_COMMIT, partitionKey } from '../poller/sample.ts';
+import { NO_COMMIT, partitionKey } from '../model/sample.ts';
 import { describeGroupsOneByOne, groupOffsetsOneByOne } from './batchFallback.ts';
 import { toKafkaError } from './kafkaErrors.ts';
 import type {

@@ -13,8 +13,9 @@
  * never held.
  */
 import { formatDuration } from '../duration.ts';
-import type { Sample } from '../poller/sample.ts';
-import type { Decision, LagStrategy } from './strategy.ts';
+import type { Sample } from '../model/sample.ts';
+import type { Decision } from '../model/decision.ts';
+import type { LagStrategy } from './strategy.ts';
 
 const REBALANCING = new Set(['PreparingRebalance', 'CompletingRebalance']);
 /** A hold never reaches further back than this many cooldowns (a group stuck rebalancing). */

@@ -32,7 +32,7 @@ import {
   type PartitionOffsets,
   type Sample,
   UNKNOWN_GROUP,
-} from './sample.ts';
+} from '../model/sample.ts';
 
 /**
  * Gaps of at most this many offsets are peeked at: an exactly-once app that

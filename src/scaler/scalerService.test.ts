@@ -4,7 +4,8 @@ import type { ClusterProfile } from '../clusterProfiles.ts';
 import type { ScalerError } from '../errors.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
-import { type ClusterTarget, PollerRegistry } from '../poller/pollerRegistry.ts';
+import { PollerRegistry } from '../poller/pollerRegistry.ts';
+import type { ClusterTarget } from '../kafka/clusterTarget.ts';
 import { ScalerService } from './scalerService.ts';
 
 const silent = createLogger('silent');

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { ScalerError } from '../errors.ts';
-import { isCredentialError, isRoutingError, toKafkaError } from './kafkaErrors.ts';
+import { classifyKafkajsError, isCredentialError, isRoutingError, kafkajsFaultKind } from './kafkajsErrors.ts';
+import { type KafkaFaultKind, KafkaPortError } from './kafkaReader.ts';
 
-describe('kafkajs errors', () => {
+describe('kafkajs errors to port errors', () => {
   const {
     KafkaJSConnectionError,
     KafkaJSNumberOfRetriesExceeded,
     KafkaJSProtocolError,
+    KafkaJSRequestTimeoutError,
     KafkaJSSASLAuthenticationError,
   } = kafkajs;
   // Its declared constructor takes no arguments; the real one takes a message.
@@ -23,7 +25,7 @@ describe('kafkajs errors', () => {
     );
   const protocolError = (type: string, message: string) =>
     new KafkaJSProtocolError(Object.assign(new Error(message), { type, code: 0, retriable: false }));
-  const cases: Array<{ name: string; err: Error; code: string; message: string }> = [
+  const cases: Array<{ name: string; err: Error; kind: KafkaFaultKind; code: string; message: string }> = [
     {
       name: 'a retry wrapper is unwrapped to the real reason',
       err: new KafkaJSNumberOfRetriesExceeded(
@@ -33,12 +35,14 @@ describe('kafkajs errors', () => {
           retryTime: 500,
         },
       ),
+      kind: 'unavailable',
       code: 'KAFKA_UNAVAILABLE',
       message: 'kafka cluster k:9092: Connection error: connect ECONNREFUSED 127.0.0.1:9092',
     },
     {
       name: 'authorization failures are PERMISSION_DENIED',
       err: protocolError('GROUP_AUTHORIZATION_FAILED', 'Not authorized to access group'),
+      kind: 'permission',
       code: 'KAFKA_PERMISSION_DENIED',
       message: 'kafka cluster k:9092: Not authorized to access group',
     },
@@ -47,6 +51,7 @@ describe('kafkajs errors', () => {
       err: saslError(
         'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
       ),
+      kind: 'credentials',
       code: 'KAFKA_UNAVAILABLE',
       message:
         'kafka cluster k:9092: SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
@@ -54,12 +59,14 @@ describe('kafkajs errors', () => {
     {
       name: 'a SASL error type from the broker is UNAVAILABLE too',
       err: protocolError('ILLEGAL_SASL_STATE', 'Request is not valid given the current SASL state'),
+      kind: 'credentials',
       code: 'KAFKA_UNAVAILABLE',
       message: 'kafka cluster k:9092: Request is not valid given the current SASL state',
     },
     {
       name: 'a client certificate the broker refused, in words instead of OpenSSL internals',
       err: tlsError('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'),
+      kind: 'credentials',
       code: 'KAFKA_UNAVAILABLE',
       message:
         'kafka cluster k:9092: TLS handshake with 127.0.0.1:9093 failed: the broker did not accept the client certificate (none is configured, or the broker does not trust its CA) (ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE)',
@@ -67,6 +74,7 @@ describe('kafkajs errors', () => {
     {
       name: 'a broker certificate from an unknown CA names the setting to fix',
       err: tlsError('UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+      kind: 'credentials',
       code: 'KAFKA_UNAVAILABLE',
       message:
         "kafka cluster k:9092: TLS handshake with 127.0.0.1:9093 failed: the broker's certificate is not signed by a trusted CA (tls.caFile) (UNABLE_TO_VERIFY_LEAF_SIGNATURE)",
@@ -74,27 +82,70 @@ describe('kafkajs errors', () => {
     {
       name: 'a TLS failure without a known meaning keeps its code',
       err: tlsError('ERR_SSL_WRONG_VERSION_NUMBER'),
+      kind: 'credentials',
       code: 'KAFKA_UNAVAILABLE',
       message: 'kafka cluster k:9092: TLS handshake with 127.0.0.1:9093 failed (ERR_SSL_WRONG_VERSION_NUMBER)',
     },
     {
+      name: 'a topic authorization failure is PERMISSION_DENIED',
+      err: protocolError('TOPIC_AUTHORIZATION_FAILED', 'Not authorized to access topics: [Topic authorization failed]'),
+      kind: 'permission',
+      code: 'KAFKA_PERMISSION_DENIED',
+      message: 'kafka cluster k:9092: Not authorized to access topics: [Topic authorization failed]',
+    },
+    {
+      name: 'a cluster authorization failure is PERMISSION_DENIED',
+      err: protocolError('CLUSTER_AUTHORIZATION_FAILED', 'Cluster authorization failed'),
+      kind: 'permission',
+      code: 'KAFKA_PERMISSION_DENIED',
+      message: 'kafka cluster k:9092: Cluster authorization failed',
+    },
+    {
+      name: 'SASL_AUTHENTICATION_FAILED from the broker is refused credentials',
+      err: protocolError('SASL_AUTHENTICATION_FAILED', 'SASL Authentication failed'),
+      kind: 'credentials',
+      code: 'KAFKA_UNAVAILABLE',
+      message: 'kafka cluster k:9092: SASL Authentication failed',
+    },
+    {
+      name: "an expired broker certificate is the client's to fix as well",
+      err: tlsError('CERT_HAS_EXPIRED'),
+      kind: 'credentials',
+      code: 'KAFKA_UNAVAILABLE',
+      message:
+        "kafka cluster k:9092: TLS handshake with 127.0.0.1:9093 failed: the broker's certificate has expired (CERT_HAS_EXPIRED)",
+    },
+    {
+      name: 'a request that timed out is UNAVAILABLE',
+      err: new KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out'),
+      kind: 'unavailable',
+      code: 'KAFKA_UNAVAILABLE',
+      message: 'kafka cluster k:9092: Request Metadata(key: 3, version: 6) timed out',
+    },
+    {
       name: 'any other protocol error is UNAVAILABLE',
       err: protocolError('LEADER_NOT_AVAILABLE', 'There is no leader for this topic-partition'),
+      kind: 'unavailable',
       code: 'KAFKA_UNAVAILABLE',
       message: 'kafka cluster k:9092: There is no leader for this topic-partition',
     },
     {
       name: 'an error that is not from kafkajs is a bug: INTERNAL, without its text',
       err: new TypeError("Cannot read properties of undefined (reading 'offset')"),
+      kind: 'internal',
       code: 'INTERNAL',
       message: 'internal error (see the scaler log)',
     },
   ];
   for (const c of cases) {
-    it(c.name, () => {
-      const err = toKafkaError(c.err, 'k:9092');
+    it(`${c.name}: ${c.kind}`, () => {
+      assert.equal(kafkajsFaultKind(c.err), c.kind);
+      const err = classifyKafkajsError(c.err, 'k:9092');
+      assert.ok(err instanceof KafkaPortError);
+      assert.equal(err.kind, c.kind);
       assert.equal(err.code, c.code);
       assert.equal(err.message, c.message);
+      assert.equal(err.cause, c.err);
     });
   }
 
@@ -126,8 +177,8 @@ describe('kafkajs errors', () => {
     });
   }
 
-  it('ScalerErrors pass through unchanged', () => {
-    const original = new ScalerError('TOPIC_NOT_FOUND', 'gone');
-    assert.equal(toKafkaError(original, 'k:9092'), original);
+  it('KafkaPortErrors pass through unchanged', () => {
+    const original = new KafkaPortError('topic-missing', 'gone');
+    assert.equal(classifyKafkajsError(original, 'k:9092'), original);
   });
 });

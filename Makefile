@@ -32,8 +32,9 @@ proto: $(INSTALLED) ## regenerate src/generated/ from proto/
 typecheck: $(INSTALLED) ## type-check everything
 	tsc -p tsconfig.json
 
-lint: $(INSTALLED) ## eslint
+lint: $(INSTALLED) ## eslint, and the import layers of src/ (.dependency-cruiser.js)
 	eslint --max-warnings 0 .
+	depcruise --config .dependency-cruiser.js --output-type err-long src
 
 format: $(INSTALLED) ## rewrite files with prettier
 	prettier --write --log-level warn .

@@ -13,8 +13,8 @@
  */
 import { parseArgs } from 'node:util';
 import { strategyByName } from '../src/lag/registry.ts';
-import type { PartitionOffsets, Sample } from '../src/poller/sample.ts';
-import { parseTriggerMetadata } from '../src/scaler/triggerMetadata.ts';
+import type { PartitionOffsets, Sample } from '../src/model/sample.ts';
+import { parseTriggerMetadata } from '../src/model/metadata/triggerMetadata.ts';
 
 const { values } = parseArgs({
   options: { partitions: { type: 'string', default: '100,300,1000' }, runs: { type: 'string', default: '15' } },

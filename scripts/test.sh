@@ -5,7 +5,7 @@
 # counts as one test. All steps run even after a failure, so one run shows
 # everything that is wrong; the exit status is non-zero if anything failed.
 #
-#   scripts/test.sh all    typecheck, lint, format, unit, the simulator's documented results,
+#   scripts/test.sh all    typecheck, lint, import layers, format, unit, the simulator's documented results,
 #                          integration (Kafka 4.x), compat (Kafka 3.9.1)
 #   scripts/test.sh unit   everything that needs no broker
 set -uo pipefail
@@ -49,6 +49,7 @@ suite() {
 
 check typecheck tsc -p tsconfig.json
 check lint eslint --max-warnings 0 .
+check layers depcruise --config .dependency-cruiser.js --output-type err-long src
 check format prettier --check --log-level warn .
 suite unit mocha --config .mocharc.unit.json
 if [ "$mode" = all ]; then

@@ -12,7 +12,8 @@ import { startHttpServer } from './http/httpServer.ts';
 import { clusterReader } from './kafka/clusterReader.ts';
 import { ScalerMetrics } from './metrics/metrics.ts';
 import type { Logger } from './logger.ts';
-import { type ClusterTarget, clusterTargetKey, type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
+import { type ManagedReader, PollerRegistry } from './poller/pollerRegistry.ts';
+import { type ClusterTarget, clusterTargetKey } from './kafka/clusterTarget.ts';
 import { ScalerService } from './scaler/scalerService.ts';
 
 export interface AppOptions {

@@ -7,21 +7,7 @@
  * second one exits at once (130).
  */
 import { explainCommand, EXIT_OK, EXIT_USAGE } from './explain/explainCommand.ts';
-
-/**
- * kafkajs 2.2.4 sets negative timers, which Node 24 clamps to 1 ms as older
- * versions did, with a warning per timer (tulios/kafkajs#1751). The server is
- * started with --disable-warning=TimeoutNegativeWarning; a command run as
- * `node dist/cli.js` or through npx cannot count on the flag, so the same
- * warning is dropped here and every other warning is still printed.
- */
-function dropTimeoutNegativeWarning(): void {
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name === 'TimeoutNegativeWarning') return;
-    process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
-  });
-}
+import { dropTimeoutNegativeWarning } from './kafka/timeoutWarning.ts';
 
 const USAGE = `usage: kstreams-scaler <command> [options]
 

@@ -65,6 +65,14 @@ export class InvalidMetadataError extends ScalerError {
   }
 }
 
+/** The message of an INTERNAL ScalerError made from a bug: its own text stays in the log. */
+export const INTERNAL_ERROR_DETAIL = 'internal error (see the scaler log)';
+
+/** `err` as a ScalerError: a ScalerError as it is, anything else (a bug) INTERNAL, keeping it as the cause. */
+export function asScalerError(err: unknown): ScalerError {
+  return err instanceof ScalerError ? err : new ScalerError('INTERNAL', INTERNAL_ERROR_DETAIL, { cause: err });
+}
+
 export interface GrpcErrorStatus {
   readonly code: status;
   readonly details: string;

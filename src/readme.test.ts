@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VARIABLES } from './config.ts';
-import { strategyNames } from './lag/registry.ts';
+import { STRATEGY_NAMES } from './model/metadata/strategyNames.ts';
 import { ScalerMetrics } from './metrics/metrics.ts';
-import { TRIGGER_SCHEMA } from './scaler/triggerMetadata.ts';
+import { TRIGGER_SCHEMA } from './model/metadata/triggerMetadata.ts';
 
 const README = readFileSync(path.resolve(import.meta.dirname, '..', 'README.md'), 'utf8');
 
@@ -42,7 +42,7 @@ describe('README reference tables', () => {
     it(`documents metric ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
   }
 
-  for (const name of strategyNames()) {
+  for (const name of STRATEGY_NAMES) {
     it(`documents lag strategy ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
   }
 });

@@ -13,7 +13,7 @@
  * The HPA gets the metric and target as the gRPC handlers send them
  * (safeQuantity: never negative, NaN or infinite).
  */
-import type { Decision } from '../../src/lag/strategy.ts';
+import type { Decision } from '../../src/model/decision.ts';
 import { loadConfig } from '../../src/config.ts';
 import { safeQuantity } from '../../src/grpc/externalScalerService.ts';
 import { MemoryKafka } from '../../src/kafka/memoryKafka.ts';

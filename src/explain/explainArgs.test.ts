@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ConfigFiles } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
 import { type ExplainArgs, explainHelp, kebabCase, parseExplainArgs } from './explainArgs.ts';
 import { type ExplainPlan, planExplain } from './explainPlan.ts';
-import { TRIGGER_SCHEMA } from '../scaler/triggerMetadata.ts';
 
 const silent = createLogger('silent');
 

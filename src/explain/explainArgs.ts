@@ -10,9 +10,9 @@
  */
 import { type LogLevel, LOG_LEVELS } from '../config.ts';
 import { durationProblem, formatDuration, parseDurationMs } from '../duration.ts';
-import { strategyNames } from '../lag/registry.ts';
-import type { Field } from '../scaler/schema.ts';
-import { TRIGGER_SCHEMA } from '../scaler/triggerMetadata.ts';
+import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
+import type { Field } from '../model/metadata/schema.ts';
+import { TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
 
 export interface ExplainArgs {
   /** Trigger metadata by KEDA's parameter names, as strings, exactly as a ScaledObject would give it. */
@@ -217,7 +217,7 @@ export function explainHelp(): string {
     'options:',
     rows(own),
     '',
-    `trigger parameters (--group is --consumer-group, --strategy is --lag-strategy: ${strategyNames().join(', ')}):`,
+    `trigger parameters (--group is --consumer-group, --strategy is --lag-strategy: ${STRATEGY_NAMES.join(', ')}):`,
     rows(parameters),
     '',
     'The SCALER_ variables of the server apply too: SCALER_CLUSTERS_FILE (cluster profiles, an allowlist once set),',

@@ -8,11 +8,11 @@
  * mechanism are kept: never a user name, a secret or where one is stored.
  */
 import { formatDuration } from '../duration.ts';
-import type { Decision } from '../lag/strategy.ts';
+import type { Decision } from '../model/decision.ts';
 import type { TriggerFigures } from '../observe/figures.ts';
-import type { GroupInfo } from '../poller/sample.ts';
+import type { GroupInfo } from '../model/sample.ts';
 import type { Trigger } from '../scaler/trigger.ts';
-import { type HistoryWindowName, historyWindows, type TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { type HistoryWindowName, historyWindows, type TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 
 /** A history-based setting whose window the polls did not span, and what that leaves out. */
 export interface ShortWindow {

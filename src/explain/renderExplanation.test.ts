@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Decision } from '../lag/strategy.ts';
+import type { Decision } from '../model/decision.ts';
 import type { Explanation } from './explanation.ts';
 import { explanationJson, renderJson, renderText } from './renderExplanation.ts';
 

@@ -4,8 +4,8 @@
  * strings in JSON.
  */
 import { formatDuration } from '../duration.ts';
-import type { PartitionDecision, SubTopologyDecision } from '../lag/strategy.ts';
-import { NO_COMMIT } from '../poller/sample.ts';
+import type { PartitionDecision, SubTopologyDecision } from '../model/decision.ts';
+import { NO_COMMIT } from '../model/sample.ts';
 import { countedLag } from '../observe/figures.ts';
 import type { Explanation } from './explanation.ts';
 

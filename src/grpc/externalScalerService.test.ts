@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { type ServiceError, status } from '@grpc/grpc-js';
-import kafkajs from 'kafkajs';
 import { listServicesByReflection, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 import type { Config } from '../config.ts';
 import type { IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
@@ -85,7 +84,7 @@ describe('gRPC ExternalScaler service', () => {
   const isActive = (ref: ScaledObjectRef) => env.client.isActive(ref);
 
   it('GetMetricSpec answers from the metadata alone, while Kafka is down', async () => {
-    env.kafka.failWith(new Error('kafka is down'));
+    env.kafka.failWith('unavailable', 'kafka is down');
     const spec = await getMetricSpec(REF());
     assert.equal(spec.metricSpecs.length, 1);
     const [metric] = spec.metricSpecs;
@@ -132,9 +131,7 @@ describe('gRPC ExternalScaler service', () => {
     await isActive(REF()).catch(() => undefined);
     await env.registry.pollAll();
     await assert.rejects(getMetrics(REF(), 'm'), { code: status.NOT_FOUND, details: /topic "t" does not exist/ });
-    env.kafka
-      .createTopic('t', 1)
-      .failWith(new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED'));
+    env.kafka.createTopic('t', 1).failWith('unavailable', 'Connection error: connect ECONNREFUSED');
     await env.registry.pollAll();
     await assert.rejects(getMetrics(REF(), 'm'), {
       code: status.UNAVAILABLE,

@@ -3,16 +3,21 @@
  * reads: for readers where one request per item costs nothing (the in-memory
  * Kafka of unit tests and the simulator).
  */
-import type { ScalerError } from '../errors.ts';
-import { toKafkaError } from './kafkaErrors.ts';
-import type { GroupDescription, GroupOffsetsQuery, KafkaReader, Outcome, PartitionOffset } from './kafkaReader.ts';
+import {
+  asPortError,
+  type GroupDescription,
+  type GroupOffsetsQuery,
+  type KafkaReader,
+  type Outcome,
+  type PartitionOffset,
+} from './kafkaReader.ts';
 
-async function outcome<T>(cluster: string, read: () => Promise<T>): Promise<Outcome<T>> {
+/** The single read's error is the item's: a KafkaPortError already, as the port promises. */
+async function outcome<T>(read: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await read() };
   } catch (err) {
-    const error: ScalerError = toKafkaError(err, cluster);
-    return { ok: false, error };
+    return { ok: false, error: asPortError(err) };
   }
 }
 
@@ -22,7 +27,7 @@ export async function groupOffsetsOneByOne(
 ): Promise<Array<Outcome<PartitionOffset[]>>> {
   const results: Array<Outcome<PartitionOffset[]>> = [];
   for (const q of queries) {
-    results.push(await outcome(reader.cluster, () => reader.committedOffsets(q.groupId, q.partitions)));
+    results.push(await outcome(() => reader.committedOffsets(q.groupId, q.partitions)));
   }
   return results;
 }
@@ -32,6 +37,6 @@ export async function describeGroupsOneByOne(
   groupIds: readonly string[],
 ): Promise<Map<string, Outcome<GroupDescription>>> {
   const results = new Map<string, Outcome<GroupDescription>>();
-  for (const id of groupIds) results.set(id, await outcome(reader.cluster, () => reader.describeGroup(id)));
+  for (const id of groupIds) results.set(id, await outcome(() => reader.describeGroup(id)));
   return results;
 }

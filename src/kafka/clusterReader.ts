@@ -7,7 +7,7 @@
  * read Kafka through it.
  */
 import type { Logger } from '../logger.ts';
-import type { ClusterTarget } from '../poller/pollerRegistry.ts';
+import type { ClusterTarget } from './clusterTarget.ts';
 import { KafkajsReader } from './kafkajsReader.ts';
 import { kafkaSecurity } from './kafkaSecurity.ts';
 

@@ -1,11 +1,59 @@
 /**
  * The port between the poller and Kafka. The kafkajs adapter implements it
  * against real brokers; the simulator and unit tests implement it in memory.
+ *
+ * Every error a reader's method rejects with, or reports for one item of a
+ * batched read, is a KafkaPortError: the adapter classifies its client's
+ * errors itself, so callers branch on `kind` and never on a client library's
+ * error names.
  */
-import type { ScalerError } from '../errors.ts';
+import { INTERNAL_ERROR_DETAIL, ScalerError, type ScalerErrorCode } from '../errors.ts';
+
+/**
+ * Why a read failed, as far as a caller needs to know:
+ * - `unavailable`: no answer, a broken connection, an error answer from a
+ *   broker (no leader, a coordinator loading, ...), an unreadable secret; a
+ *   later read may succeed.
+ * - `credentials`: the brokers refused this client's SASL login or TLS
+ *   handshake. Fixed by rotating a secret, which the reader reads again on
+ *   its own; reported as unavailable.
+ * - `permission`: an ACL refused the read (topic, group or cluster authorization).
+ * - `topic-missing`: a named topic does not exist.
+ * - `internal`: the adapter failed for no Kafka reason, a bug; its text stays in the log.
+ */
+export type KafkaFaultKind = 'unavailable' | 'credentials' | 'permission' | 'topic-missing' | 'internal';
+
+/** What each kind is reported as (errors.ts maps codes to gRPC status). */
+const CODE_BY_KIND: Readonly<Record<KafkaFaultKind, ScalerErrorCode>> = {
+  unavailable: 'KAFKA_UNAVAILABLE',
+  credentials: 'KAFKA_UNAVAILABLE',
+  permission: 'KAFKA_PERMISSION_DENIED',
+  'topic-missing': 'TOPIC_NOT_FOUND',
+  internal: 'INTERNAL',
+};
+
+/** An error of the Kafka port: a ScalerError whose code follows from its kind. */
+export class KafkaPortError extends ScalerError {
+  override name = 'KafkaPortError';
+  readonly kind: KafkaFaultKind;
+
+  constructor(kind: KafkaFaultKind, message: string, options?: { cause?: unknown }) {
+    super(CODE_BY_KIND[kind], message, options);
+    this.kind = kind;
+  }
+}
+
+/**
+ * `err` as a KafkaPortError, for adapters whose own errors are all port
+ * errors already: a KafkaPortError as it is, anything else a bug (`internal`).
+ */
+export function asPortError(err: unknown): KafkaPortError {
+  return err instanceof KafkaPortError ? err : new KafkaPortError('internal', INTERNAL_ERROR_DETAIL, { cause: err });
+}
 
 /** One item of a batched read: its value, or the error for that item alone. */
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ScalerError };
+export type Outcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: KafkaPortError };
 
 /** One group's committed offsets to read: for these partitions, or for every partition it committed (undefined). */
 export interface GroupOffsetsQuery {
@@ -44,7 +92,7 @@ export interface KafkaReader {
   /** A readable name for logs and errors, e.g. "kafka-0:9092,kafka-1:9092". */
   readonly cluster: string;
   /**
-   * Every partition of `topics`. Fails with TOPIC_NOT_FOUND naming any topic
+   * Every partition of `topics`. Fails with `topic-missing` naming any topic
    * that does not exist, unless `skipMissing` (then those topics are left out).
    */
   partitions(topics: readonly string[], options?: { readonly skipMissing?: boolean }): Promise<TopicPartition[]>;
@@ -60,7 +108,7 @@ export interface KafkaReader {
    * The batched forms, for a cycle that reads many groups at once: each item
    * answers on its own (a missing topic, a group whose coordinator fails),
    * so one bad item never fails the others. `topicPartitions` answers
-   * TOPIC_NOT_FOUND for a topic that does not exist. `groupOffsets` sends one
+   * `topic-missing` for a topic that does not exist. `groupOffsets` sends one
    * OffsetFetch per coordinator where the brokers take many groups in one
    * request (Kafka 3.0+), and `describeGroups` one DescribeGroups per coordinator.
    */

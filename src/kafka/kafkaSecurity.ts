@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ClusterProfile, SecretSource, ValueSource } from '../clusterProfiles.ts';
-import { ScalerError } from '../errors.ts';
+import { KafkaPortError } from './kafkaReader.ts';
 import { oauthBearer } from './oauthBearer.ts';
 
 export interface KafkaSecurity {
@@ -28,7 +28,7 @@ const NODE_SECRETS: SecretReader = {
 
 /**
  * The kafkajs `ssl` and `sasl` options for `profile`. A secret that cannot be
- * read is a KAFKA_UNAVAILABLE error naming the profile and where the secret
+ * read is an `unavailable` KafkaPortError naming the profile and where the secret
  * should be, never its value.
  */
 export function kafkaSecurity(profile: ClusterProfile, secrets: SecretReader = NODE_SECRETS): KafkaSecurity {
@@ -71,15 +71,15 @@ function readSecret(profile: string, source: SecretSource, what: string, secrets
     text = 'file' in source ? secrets.file(source.file) : secrets.env(source.env);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ScalerError(
-      'KAFKA_UNAVAILABLE',
+    throw new KafkaPortError(
+      'unavailable',
       `cluster profile "${profile}": cannot read ${what} from ${where} (${reason})`,
     );
   }
   // Mounted secrets often end with a newline that is not part of the secret.
   const trimmed = text?.replace(/\r?\n$/, '');
   if (trimmed === undefined || trimmed === '') {
-    throw new ScalerError('KAFKA_UNAVAILABLE', `cluster profile "${profile}": ${what} from ${where} is empty`);
+    throw new KafkaPortError('unavailable', `cluster profile "${profile}": ${what} from ${where} is empty`);
   }
   return trimmed;
 }

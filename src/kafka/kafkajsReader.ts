@@ -26,17 +26,16 @@
 import { Kafka, logLevel } from 'kafkajs';
 import InstrumentationEventEmitter from 'kafkajs/src/instrumentation/emitter.js';
 import networkEvents from 'kafkajs/src/network/instrumentationEvents.js';
-import { ScalerError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { NO_COMMIT } from '../poller/sample.ts';
+import { NO_COMMIT } from '../model/sample.ts';
 import {
+  classifyKafkajsError,
   isConnectionError,
   isCredentialError,
   isKafkaError,
   isRoutingError,
   kafkaErrorType,
-  toKafkaError,
-} from './kafkaErrors.ts';
+} from './kafkajsErrors.ts';
 import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
 import {
   decodeOffsetFetchBatch,
@@ -57,15 +56,16 @@ import {
   READ_COMMITTED,
   READ_UNCOMMITTED,
 } from './kafkajsInternals.ts';
-import type {
-  GroupDescription,
-  GroupOffsetsQuery,
-  KafkaReader,
-  Outcome,
-  PartitionOffset,
-  PeekRequest,
-  PeekResult,
-  TopicPartition,
+import {
+  type GroupDescription,
+  type GroupOffsetsQuery,
+  KafkaPortError,
+  type KafkaReader,
+  type Outcome,
+  type PartitionOffset,
+  type PeekRequest,
+  type PeekResult,
+  type TopicPartition,
 } from './kafkaReader.ts';
 import type { KafkaSecurity } from './kafkaSecurity.ts';
 import { analyzePeek } from './peekAnalysis.ts';
@@ -94,7 +94,7 @@ export interface KafkajsReaderOptions {
   /**
    * TLS and SASL settings, passed to kafkajs as they are. Called when the
    * kafkajs client is built: on first use and after the brokers refused the
-   * credentials. May throw a ScalerError (a secret that cannot be read).
+   * credentials. May throw a KafkaPortError (a secret that cannot be read).
    */
   readonly security?: () => KafkaSecurity;
 }
@@ -108,7 +108,7 @@ interface TopicRoute {
   readonly leaders: ReadonlyMap<number, number>;
 }
 
-type TopicFailure = 'missing' | ScalerError;
+type TopicFailure = 'missing' | KafkaPortError;
 
 /** One group's answer from its coordinator: offsets, or the Kafka error for that group. */
 interface GroupAnswer {
@@ -138,7 +138,7 @@ export class KafkajsReader implements KafkaReader {
   /** The round through the seeds in progress, shared by concurrent callers. */
   #seedRound: Promise<InternalBroker> | undefined;
   /** While no seed answers: when to try again, how many rounds failed, and the error calls get meanwhile. */
-  #backoff: { readonly until: number; readonly failures: number; readonly error: ScalerError } | undefined;
+  #backoff: { readonly until: number; readonly failures: number; readonly error: KafkaPortError } | undefined;
   readonly #retryBackoffMaxMs: number;
   readonly #connectionTimeoutMs: number;
 
@@ -154,7 +154,7 @@ export class KafkajsReader implements KafkaReader {
   /** The kafkajs client, built now if there is none. */
   #client(): InternalCluster {
     if (this.#kafkaCluster) return this.#kafkaCluster;
-    if (this.#closed) throw new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${this.cluster}: the reader is closed`);
+    if (this.#closed) throw new KafkaPortError('unavailable', `kafka cluster ${this.cluster}: the reader is closed`);
     const options = this.#options;
     const security = options.security?.() ?? {};
     const kafka = new Kafka({
@@ -178,20 +178,21 @@ export class KafkajsReader implements KafkaReader {
   }
 
   /**
-   * Runs one public call; if the brokers refused the credentials, drops the
-   * client (once per client) so the next call builds one with the secrets
-   * read again.
+   * Runs one public call, whose errors all leave it as KafkaPortErrors; if
+   * the brokers refused the credentials, drops the client (once per client)
+   * so the next call builds one with the secrets read again.
    */
   async #guard<T>(call: () => Promise<T>): Promise<T> {
     const generation = this.#generation;
     try {
       return await call();
     } catch (err) {
-      if (generation === this.#generation && isCredentialError(err)) {
+      const error = classifyKafkajsError(err, this.cluster);
+      if (generation === this.#generation && error.kind === 'credentials') {
         this.#log.info('the brokers refused the credentials; the next poll reads the secrets again');
         this.#dropClient();
       }
-      throw err;
+      throw error;
     }
   }
 
@@ -204,7 +205,7 @@ export class KafkajsReader implements KafkaReader {
   ): Promise<C> {
     const generation = this.#generation;
     const outcomes = await this.#guard(call);
-    const refused = [...outcomes.values()].some((o) => !o.ok && isCredentialError(o.error));
+    const refused = [...outcomes.values()].some((o) => !o.ok && o.error.kind === 'credentials');
     if (refused && generation === this.#generation) {
       this.#log.info('the brokers refused the credentials; the next poll reads the secrets again');
       this.#dropClient();
@@ -376,7 +377,7 @@ export class KafkajsReader implements KafkaReader {
                   answer.groupId,
                   answer.error === undefined
                     ? { ok: true, value: answer.offsets }
-                    : { ok: false, error: toKafkaError(answer.error, this.cluster) },
+                    : { ok: false, error: classifyKafkajsError(answer.error, this.cluster) },
                 );
               }
             }
@@ -386,7 +387,7 @@ export class KafkajsReader implements KafkaReader {
               if (attempt === 0 && isRoutingError(err)) {
                 this.#coordinators.delete(groupId);
                 retry.push(groupId);
-              } else results.set(groupId, { ok: false, error: toKafkaError(err, this.cluster) });
+              } else results.set(groupId, { ok: false, error: classifyKafkajsError(err, this.cluster) });
             }
             if (isRoutingError(err)) this.#dropBrokenConnections();
           }
@@ -426,8 +427,8 @@ export class KafkajsReader implements KafkaReader {
     try {
       decoded = decodeOffsetFetchBatch(body);
     } catch (err) {
-      throw new ScalerError(
-        'KAFKA_UNAVAILABLE',
+      throw new KafkaPortError(
+        'unavailable',
         `kafka cluster ${this.cluster}: an OffsetFetch answer could not be read (${(err as Error).message})`,
         { cause: err },
       );
@@ -499,7 +500,7 @@ export class KafkajsReader implements KafkaReader {
               try {
                 results.set(id, { ok: true, value: await this.#describeGroup(id) });
               } catch (err) {
-                results.set(id, { ok: false, error: toKafkaError(err, this.cluster) });
+                results.set(id, { ok: false, error: classifyKafkajsError(err, this.cluster) });
               }
             }
           }
@@ -526,7 +527,7 @@ export class KafkajsReader implements KafkaReader {
           if (!list) byNode.set(nodeId, (list = []));
           list.push(groupId);
         } catch (err) {
-          failed.set(groupId, { ok: false, error: toKafkaError(err, this.cluster) });
+          failed.set(groupId, { ok: false, error: classifyKafkajsError(err, this.cluster) });
         }
       }
     };
@@ -689,13 +690,13 @@ export class KafkajsReader implements KafkaReader {
       this.#seedFailed(seed, err);
       if (stale.length === 1 || !isTopicError(err)) {
         if (isTopicError(err)) failures.set(stale[0]!, topicFailure(err, stale[0]!, this.cluster));
-        else throw toKafkaError(err, this.cluster);
+        else throw classifyKafkajsError(err, this.cluster);
       } else {
         for (const topic of stale) {
           try {
             this.#remember(await seed.metadata([topic]), now);
           } catch (single) {
-            if (!isTopicError(single)) throw toKafkaError(single, this.cluster);
+            if (!isTopicError(single)) throw classifyKafkajsError(single, this.cluster);
             failures.set(topic, topicFailure(single, topic, this.cluster));
           }
         }
@@ -711,8 +712,8 @@ export class KafkajsReader implements KafkaReader {
     for (const p of partitions) {
       const leader = this.#routes.get(p.topic)?.leaders.get(p.partition);
       if (leader === undefined || leader < 0) {
-        throw new ScalerError(
-          'KAFKA_UNAVAILABLE',
+        throw new KafkaPortError(
+          'unavailable',
           `kafka cluster ${this.cluster}: partition ${p.topic}-${p.partition} has no leader`,
         );
       }
@@ -725,15 +726,15 @@ export class KafkajsReader implements KafkaReader {
 
   /** Throws the first topic error, else TOPIC_NOT_FOUND naming the missing topics (unless skipped). */
   #throwFailures(failures: ReadonlyMap<string, TopicFailure>, skipMissing: boolean): void {
-    const errors = [...failures.values()].filter((f): f is ScalerError => f instanceof ScalerError);
+    const errors = [...failures.values()].filter((f): f is KafkaPortError => f instanceof KafkaPortError);
     if (errors[0]) throw errors[0];
     const missing = [...failures].filter(([, f]) => f === 'missing').map(([topic]) => topic);
     if (missing.length > 0 && !skipMissing) throw this.#missing(missing);
   }
 
-  #missing(topics: readonly string[]): ScalerError {
-    return new ScalerError(
-      'TOPIC_NOT_FOUND',
+  #missing(topics: readonly string[]): KafkaPortError {
+    return new KafkaPortError(
+      'topic-missing',
       `kafka cluster ${this.cluster}: topic ${topics.map((t) => `"${t}"`).join(', ')} does not exist`,
     );
   }
@@ -785,7 +786,7 @@ export class KafkajsReader implements KafkaReader {
     const backoff = this.#backoff;
     if (backoff && Date.now() < backoff.until) throw backoff.error;
     const failures: string[] = [];
-    let lastError: ScalerError | undefined;
+    let lastError: KafkaPortError | undefined;
     const seeds = this.#options.brokers;
     for (let i = 0; i < seeds.length; i++) {
       const index = (this.#seedIndex + i) % seeds.length;
@@ -801,7 +802,7 @@ export class KafkajsReader implements KafkaReader {
         this.#dropSeed(entry);
         // Refused credentials are the cluster's answer, not a dead seed: report them as they are.
         if (isCredentialError(err)) throw err;
-        lastError = toKafkaError(err, this.cluster);
+        lastError = classifyKafkajsError(err, this.cluster);
         failures.push(`${address} (${lastError.message.replace(`kafka cluster ${this.cluster}: `, '')})`);
       }
     }
@@ -811,8 +812,8 @@ export class KafkajsReader implements KafkaReader {
     const error =
       seeds.length === 1 && lastError !== undefined
         ? lastError
-        : new ScalerError(
-            'KAFKA_UNAVAILABLE',
+        : new KafkaPortError(
+            'unavailable',
             `kafka cluster ${this.cluster}: no bootstrap server answered: ${failures.join('; ')}`,
           );
     this.#backoff = { until: Date.now() + waitMs, failures: failed, error };
@@ -848,7 +849,7 @@ export class KafkajsReader implements KafkaReader {
       await withDeadline(
         broker.connect(),
         limitMs,
-        () => new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${this.cluster}: no answer within ${limitMs}ms`),
+        () => new KafkaPortError('unavailable', `kafka cluster ${this.cluster}: no answer within ${limitMs}ms`),
       );
       return broker;
     } catch (err) {
@@ -871,10 +872,7 @@ export class KafkajsReader implements KafkaReader {
   async #node(nodeId: number): Promise<InternalBroker> {
     const address = this.#addresses.get(nodeId);
     if (!address)
-      throw new ScalerError(
-        'KAFKA_UNAVAILABLE',
-        `kafka cluster ${this.cluster}: broker ${nodeId} is not in the metadata`,
-      );
+      throw new KafkaPortError('unavailable', `kafka cluster ${this.cluster}: broker ${nodeId} is not in the metadata`);
     const key = `${address.host}:${address.port}`;
     let entry = this.#brokers.get(nodeId);
     if (entry && entry.address !== key) {
@@ -916,19 +914,19 @@ export class KafkajsReader implements KafkaReader {
   /**
    * Runs `attempt`; after an error that means routing changed (coordinator or
    * leader moved, a connection broke), forgets the routing through `reset` and
-   * tries once more. Any error that remains is turned into a ScalerError.
+   * tries once more. Any error that remains is turned into a KafkaPortError.
    */
   async #retryOnce<T>(attempt: () => Promise<T>, reset: () => void): Promise<T> {
     try {
       return await attempt();
     } catch (err) {
-      if (!isRoutingError(err)) throw toKafkaError(err, this.cluster);
+      if (!isRoutingError(err)) throw classifyKafkajsError(err, this.cluster);
       reset();
       this.#dropBrokenConnections();
       try {
         return await attempt();
       } catch (again) {
-        throw toKafkaError(again, this.cluster);
+        throw classifyKafkajsError(again, this.cluster);
       }
     }
   }
@@ -959,9 +957,9 @@ function isTopicError(err: unknown): boolean {
 
 function topicFailure(err: unknown, topic: string, cluster: string): TopicFailure {
   if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION') return 'missing';
-  const error = toKafkaError(err, cluster);
-  return new ScalerError(
-    error.code,
+  const error = classifyKafkajsError(err, cluster);
+  return new KafkaPortError(
+    error.kind,
     error.message.replace(`kafka cluster ${cluster}: `, `kafka cluster ${cluster}: topic "${topic}": `),
     {
       cause: err,

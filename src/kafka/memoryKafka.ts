@@ -5,19 +5,20 @@
  * tests and the scaling simulator drive the real poller and strategies with
  * it. It records the latest requests a real reader would send, in order.
  */
-import { ScalerError } from '../errors.ts';
-import { NO_COMMIT, partitionKey } from '../poller/sample.ts';
+import { NO_COMMIT, partitionKey } from '../model/sample.ts';
 import { describeGroupsOneByOne, groupOffsetsOneByOne } from './batchFallback.ts';
-import { toKafkaError } from './kafkaErrors.ts';
-import type {
-  GroupDescription,
-  GroupOffsetsQuery,
-  KafkaReader,
-  Outcome,
-  PartitionOffset,
-  PeekRequest,
-  PeekResult,
-  TopicPartition,
+import {
+  asPortError,
+  type GroupDescription,
+  type GroupOffsetsQuery,
+  type KafkaFaultKind,
+  KafkaPortError,
+  type KafkaReader,
+  type Outcome,
+  type PartitionOffset,
+  type PeekRequest,
+  type PeekResult,
+  type TopicPartition,
 } from './kafkaReader.ts';
 
 /** A run of offsets [first, last] appended together. */
@@ -44,7 +45,7 @@ export class MemoryKafka implements KafkaReader {
   readonly #topics = new Map<string, PartitionLog[]>();
   readonly #committed = new Map<string, Map<string, bigint>>();
   readonly #groups = new Map<string, GroupDescription>();
-  #failure: Error | undefined;
+  #failure: { readonly kind: KafkaFaultKind; readonly reason: string } | Error | undefined;
   #held: Promise<void> | undefined;
 
   constructor(cluster = 'memory:9092', now: () => number = Date.now) {
@@ -111,9 +112,16 @@ export class MemoryKafka implements KafkaReader {
     return this.#log(topic, partition).end;
   }
 
-  /** Every request fails with `error` until called again with undefined. */
-  failWith(error: Error | undefined): this {
-    this.#failure = error;
+  /**
+   * Every request fails until called again with undefined: as Kafka would,
+   * with a KafkaPortError of `kind` saying "kafka cluster <cluster>: <reason>";
+   * or with `error` thrown inside the reader, which the reader reports as
+   * `internal` unless it is a KafkaPortError.
+   */
+  failWith(kind: KafkaFaultKind, reason: string): this;
+  failWith(error: Error | undefined): this;
+  failWith(fault: KafkaFaultKind | Error | undefined, reason?: string): this {
+    this.#failure = typeof fault === 'string' ? { kind: fault, reason: reason ?? '' } : fault;
     return this;
   }
 
@@ -134,8 +142,8 @@ export class MemoryKafka implements KafkaReader {
     return this.#answer('Metadata', () => {
       const missing = topics.filter((t) => !this.#topics.has(t));
       if (missing.length > 0 && !options?.skipMissing) {
-        throw new ScalerError(
-          'TOPIC_NOT_FOUND',
+        throw new KafkaPortError(
+          'topic-missing',
           `kafka cluster ${this.cluster}: topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist`,
         );
       }
@@ -199,7 +207,7 @@ export class MemoryKafka implements KafkaReader {
     try {
       found = await this.partitions(topics, { skipMissing: true });
     } catch (err) {
-      const error = toKafkaError(err, this.cluster);
+      const error = asPortError(err);
       for (const topic of topics) results.set(topic, { ok: false, error });
       return results;
     }
@@ -211,8 +219,8 @@ export class MemoryKafka implements KafkaReader {
           ? { ok: true, value: partitions }
           : {
               ok: false,
-              error: new ScalerError(
-                'TOPIC_NOT_FOUND',
+              error: new KafkaPortError(
+                'topic-missing',
                 `kafka cluster ${this.cluster}: topic "${topic}" does not exist`,
               ),
             },
@@ -266,12 +274,19 @@ export class MemoryKafka implements KafkaReader {
     return log;
   }
 
+  /** Records the request and answers it; whatever fails leaves as a KafkaPortError, as the port promises. */
   async #answer<T>(request: string, answer: () => T): Promise<T> {
     this.requests.push(request);
     // Keep the recent ones only: a long simulation makes millions.
     if (this.requests.length > REQUEST_LOG_LIMIT) this.requests.splice(0, this.requests.length - REQUEST_LOG_LIMIT / 2);
-    if (this.#held) await this.#held;
-    if (this.#failure) throw this.#failure;
-    return answer();
+    try {
+      if (this.#held) await this.#held;
+      const failure = this.#failure;
+      if (failure instanceof Error) throw failure;
+      if (failure) throw new KafkaPortError(failure.kind, `kafka cluster ${this.cluster}: ${failure.reason}`);
+      return answer();
+    } catch (err) {
+      throw asPortError(err);
+    }
   }
 }

@@ -4,13 +4,14 @@
  * Streams role and sub-topology, stalls, and KEDA's totals and activation.
  */
 import { ScalerError } from '../errors.ts';
-import { partitionKey, type Sample } from '../poller/sample.ts';
-import { PartitionRanges } from '../scaler/partitionList.ts';
-import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { partitionKey, type Sample } from '../model/sample.ts';
+import { PartitionRanges } from '../model/metadata/partitionList.ts';
+import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { buildTopology, type Topology } from '../streams/topology.ts';
+import type { Decision, PartitionDecision, SubTopologyDecision } from '../model/decision.ts';
 import { partitionLag, totalLag, type TotalLag } from './kedaLag.ts';
 import { persistentPartitions, stalledPartitions } from './persistentLag.ts';
-import type { Decision, PartitionDecision, StrategyInput, SubTopologyDecision } from './strategy.ts';
+import type { StrategyInput } from './strategy.ts';
 
 export interface Analysis {
   readonly topology: Topology;

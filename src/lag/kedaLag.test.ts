@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { NO_COMMIT, type PartitionOffsets } from '../poller/sample.ts';
+import { NO_COMMIT, type PartitionOffsets } from '../model/sample.ts';
+import type { PartitionDecision } from '../model/decision.ts';
 import { type LagRules, partitionLag, smallestCoveringDivisor, totalLag } from './kedaLag.ts';
-import type { PartitionDecision } from './strategy.ts';
 
 const RULES: LagRules = {
   lagThreshold: 10,

@@ -15,8 +15,8 @@
  * - a gap made only of transaction markers (or aborted records) is no lag,
  *   so an exactly-once app that caught up can scale to zero (kedacore/keda#5675).
  */
-import { NO_COMMIT, type PartitionOffsets } from '../poller/sample.ts';
-import type { PartitionDecision } from './strategy.ts';
+import { NO_COMMIT, type PartitionOffsets } from '../model/sample.ts';
+import type { PartitionDecision } from '../model/decision.ts';
 
 export interface LagRules {
   readonly lagThreshold: number;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { row, sample as build, topicSample } from '../../test/support/samples.ts';
-import { NO_COMMIT, type Sample } from '../poller/sample.ts';
-import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
+import { NO_COMMIT, type Sample } from '../model/sample.ts';
+import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
+import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { status } from '@grpc/grpc-js';
 import { ScalerError } from '../errors.ts';
 import { offsetStrategy, toMetricNumber } from './offsetStrategy.ts';
-import { strategyByName, strategyNames } from './registry.ts';
+import { strategyByName } from './registry.ts';
 
 function meta(extra: Record<string, string>) {
   const parsed = parseTriggerMetadata({ bootstrapServers: 'k:9092', consumerGroup: 'g', ...extra });
@@ -181,7 +182,7 @@ describe('offset strategy', () => {
       [0n, 5n],
       [0n, 5n],
     ]);
-    for (const strategy of strategyNames()) {
+    for (const strategy of STRATEGY_NAMES) {
       assert.throws(
         () =>
           strategyByName(strategy).decide({

@@ -6,8 +6,9 @@
  * target = lagThreshold; active when lag (persistent lag included) is above
  * activationLagThreshold.
  */
+import type { Decision } from '../model/decision.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
-import type { Decision, LagStrategy, StrategyInput } from './strategy.ts';
+import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { describeTopology } from '../streams/topology.ts';
 
 export const offsetStrategy: LagStrategy = {

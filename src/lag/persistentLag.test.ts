@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { row, sample as build } from '../../test/support/samples.ts';
-import { NO_COMMIT, partitionKey, type Sample } from '../poller/sample.ts';
+import { NO_COMMIT, partitionKey, type Sample } from '../model/sample.ts';
 import { persistentPartitions } from './persistentLag.ts';
 
 function sample(at: number, committed: Record<number, bigint>): Sample {

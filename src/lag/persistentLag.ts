@@ -9,8 +9,7 @@
  *   records and group members throughout the window: consumers are there and
  *   not making progress, so more replicas would not help.
  */
-import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from '../poller/sample.ts';
-import { sampleBefore } from './rates.ts';
+import { NO_COMMIT, partitionKey, sampleBefore, type PartitionOffsets, type Sample } from '../model/sample.ts';
 
 /** Keys (see partitionKey) of partitions whose committed offset did not move during the last `windowMs`. */
 export function persistentPartitions(history: readonly Sample[], windowMs: number): ReadonlySet<string> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
-import type { GroupInfo, Sample } from '../poller/sample.ts';
-import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
+import type { GroupInfo, Sample } from '../model/sample.ts';
+import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
+import type { Decision, SubTopologyDecision } from '../model/decision.ts';
 import { arrivalRate, backloggedPartitions, backlogAt, instancesOf } from './rates.ts';
 import { FLOOR_MEMORY_MS, rateStrategy, usableThroughput } from './rateStrategy.ts';
-import type { Decision, SubTopologyDecision } from './strategy.ts';
 import { learnedThroughput, throughputFloor } from './throughput.ts';
 
 function meta(extra: Record<string, string> = {}) {

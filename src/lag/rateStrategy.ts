@@ -33,8 +33,9 @@
  * HPA lands on it.
  */
 import { formatDuration } from '../duration.ts';
-import { partitionKey, type Sample } from '../poller/sample.ts';
-import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import type { Decision, SubTopologyDecision } from '../model/decision.ts';
+import { partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
+import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import {
   arrivalRate,
@@ -43,11 +44,10 @@ import {
   BUSY_BACKLOG_SECONDS,
   instancesOf,
   keySignature,
-  sampleBefore,
 } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
+import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { SampleMemo } from './sampleMemo.ts';
-import type { Decision, LagStrategy, StrategyInput, SubTopologyDecision } from './strategy.ts';
 import { learnedThroughput, steadyWindows, throughputFloor, type Floor } from './throughput.ts';
 
 /**

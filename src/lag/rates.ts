@@ -4,8 +4,15 @@
  * moving), how many partitions hold a backlog, and the application's
  * instances. What one replica processes is estimated in throughput.ts.
  */
-import { NO_COMMIT, partitionKey, type GroupInfo, type PartitionOffsets, type Sample } from '../poller/sample.ts';
-import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import {
+  NO_COMMIT,
+  partitionKey,
+  sampleBefore,
+  type GroupInfo,
+  type PartitionOffsets,
+  type Sample,
+} from '../model/sample.ts';
+import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
 /**
@@ -32,28 +39,6 @@ export function rowIn(sample: Sample, topic: string, partition: number, hint: nu
   const at = sample.partitions[hint];
   if (at && at.partition === partition && at.topic === topic) return at;
   return sample.partitions.find((p) => p.partition === partition && p.topic === topic);
-}
-
-/**
- * The index of the newest sample taken at least `windowMs` before sample
- * `i`, or undefined if the history does not reach that far back. Samples
- * are in time order, so a binary search.
- */
-export function sampleBefore(samples: readonly Sample[], i: number, windowMs: number): number | undefined {
-  const limit = samples[i]!.at - windowMs;
-  let lo = 0;
-  let hi = i - 1;
-  let found: number | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (samples[mid]!.at <= limit) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
 }
 
 /**

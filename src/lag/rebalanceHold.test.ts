@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
-import type { GroupInfo, Sample } from '../poller/sample.ts';
-import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
+import type { GroupInfo, Sample } from '../model/sample.ts';
+import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { offsetStrategy } from './offsetStrategy.ts';
 import { rebalanceHold, withRebalanceHold } from './rebalanceHold.ts';
 import type { LagStrategy } from './strategy.ts';

@@ -13,9 +13,10 @@
  * never held.
  */
 import { formatDuration } from '../duration.ts';
-import type { Sample } from '../poller/sample.ts';
+import type { Sample } from '../model/sample.ts';
+import type { Decision } from '../model/decision.ts';
+import type { LagStrategy } from './strategy.ts';
 import { SampleMemo } from './sampleMemo.ts';
-import type { Decision, LagStrategy } from './strategy.ts';
 
 /** Whether a classic group state is one of a rebalance. */
 function rebalancing(state: string): boolean {

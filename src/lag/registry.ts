@@ -1,7 +1,9 @@
 /**
- * The lag strategies by name. The keys are the allowed values of the
- * `lagStrategy` trigger parameter; keep the README's strategies table in step.
+ * The lag strategies by name. The names are model/metadata/strategyNames.ts's
+ * STRATEGY_NAMES, the allowed values of the `lagStrategy` trigger parameter;
+ * keep the README's strategies table in step.
  */
+import type { StrategyName } from '../model/metadata/strategyNames.ts';
 import { offsetStrategy } from './offsetStrategy.ts';
 import { rateStrategy } from './rateStrategy.ts';
 import { withRebalanceHold } from './rebalanceHold.ts';
@@ -9,17 +11,15 @@ import type { LagStrategy } from './strategy.ts';
 import { timeStrategy } from './timeStrategy.ts';
 
 /** Every strategy holds its recommendation while the group rebalances (rebalanceHold.ts). */
-const STRATEGIES: Readonly<Record<string, LagStrategy>> = Object.fromEntries(
-  [offsetStrategy, timeStrategy, rateStrategy].map((s) => [s.name, withRebalanceHold(s)]),
-);
-
-export function strategyNames(): readonly string[] {
-  return Object.keys(STRATEGIES);
-}
+const STRATEGIES: Readonly<Record<StrategyName, LagStrategy>> = {
+  offset: withRebalanceHold(offsetStrategy),
+  time: withRebalanceHold(timeStrategy),
+  rate: withRebalanceHold(rateStrategy),
+};
 
 /** The strategy for a validated `lagStrategy` value. */
 export function strategyByName(name: string): LagStrategy {
-  const strategy = STRATEGIES[name];
-  if (!strategy) throw new Error(`unknown lag strategy "${name}"; known: ${strategyNames().join(', ')}`);
+  const strategy = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name as StrategyName] : undefined;
+  if (!strategy) throw new Error(`unknown lag strategy "${name}"; known: ${Object.keys(STRATEGIES).join(', ')}`);
   return strategy;
 }

@@ -10,7 +10,7 @@
  * sample from its history. A decision without one gets a fresh memo (the
  * same answer, computed from scratch).
  */
-import type { Sample } from '../poller/sample.ts';
+import type { Sample } from '../model/sample.ts';
 
 /** One kind of per-sample figure, by key (a key set's signature). */
 export class SampleTable<T> {

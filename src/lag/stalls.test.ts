@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
-import { type GroupInfo, partitionKey, type PartitionOffsets, type Sample } from '../poller/sample.ts';
+import { type GroupInfo, partitionKey, type PartitionOffsets, type Sample } from '../model/sample.ts';
 import { stalledPartitions } from './persistentLag.ts';
 
 const empty: GroupInfo = { state: 'Empty', members: 0, instances: undefined, memberIds: [] };

@@ -6,8 +6,8 @@
  * on itself (observed drain = arrivals, so more replicas look ever slower).
  * Short of that, a floor: the most a replica was seen to process.
  */
-import type { Sample } from '../poller/sample.ts';
-import type { TriggerMetadata } from '../scaler/triggerMetadata.ts';
+import type { Sample } from '../model/sample.ts';
+import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { arrivalRate, backloggedPartitions, BUSY_BACKLOG_SECONDS, delta, instancesOf, keySignature } from './rates.ts';
 import { disturbedSamples, sameMembers } from './rebalanceHold.ts';
 import { SampleMemo } from './sampleMemo.ts';

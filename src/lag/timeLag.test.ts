@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { row } from '../../test/support/samples.ts';
-import { NO_COMMIT } from '../poller/sample.ts';
+import { NO_COMMIT } from '../model/sample.ts';
 import { type EndPoint, timeLag } from './timeLag.ts';
 
 /** End offsets seen by polls at 0s, 10s, 20s, 30s: 100 records every 10s. */

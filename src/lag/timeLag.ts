@@ -13,7 +13,7 @@
  *   and the oldest poll; never less than the age of the oldest poll (the
  *   record is at least that old), and never extrapolated beyond the data.
  */
-import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from '../poller/sample.ts';
+import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from '../model/sample.ts';
 import { rowIn } from './rates.ts';
 
 export interface EndPoint {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
-import type { Sample } from '../poller/sample.ts';
-import { parseTriggerMetadata } from '../scaler/triggerMetadata.ts';
+import type { Sample } from '../model/sample.ts';
+import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { timeStrategy } from './timeStrategy.ts';
 
 function meta(extra: Record<string, string> = {}) {

@@ -4,10 +4,11 @@
  * sum: ten partitions a minute behind are a minute behind, not ten), capped
  * at the useful maximum; the target is timeLagThreshold seconds per replica.
  */
-import { partitionKey } from '../poller/sample.ts';
+import { partitionKey } from '../model/sample.ts';
 import { describeTopology } from '../streams/topology.ts';
+import type { Decision, PartitionDecision } from '../model/decision.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
-import type { Decision, LagStrategy, PartitionDecision, StrategyInput } from './strategy.ts';
+import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { timeLagInHistory, type TimeLagBasis } from './timeLag.ts';
 
 const round = (seconds: number): number => Math.round(seconds * 10) / 10;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import type { Decision } from '../lag/strategy.ts';
+import type { Decision } from '../model/decision.ts';
 import type { TriggerFigures } from '../observe/figures.ts';
 import type { Poller } from '../poller/poller.ts';
 import type { TriggerStatus } from '../scaler/scalerService.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Decision, PartitionDecision } from '../lag/strategy.ts';
-import { NO_COMMIT } from '../poller/sample.ts';
+import type { Decision, PartitionDecision } from '../model/decision.ts';
+import { NO_COMMIT } from '../model/sample.ts';
 import { row, sample, topicSample } from '../../test/support/samples.ts';
 import { countedLag, triggerFigures } from './figures.ts';
 

@@ -4,9 +4,8 @@
  * and are processed, and what the scaler recommends. Metrics, the status
  * page and its plots all show these.
  */
-import type { Decision } from '../lag/strategy.ts';
-import { sampleBefore } from '../lag/rates.ts';
-import { NO_COMMIT, partitionKey, type Sample } from '../poller/sample.ts';
+import type { Decision } from '../model/decision.ts';
+import { NO_COMMIT, partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
 
 /** The partitions a decision counts as demand: changelogs are restored, not processed, and stay out. */
 function demandPartitions(decision: Decision): Decision['partitions'] {

@@ -75,9 +75,7 @@ describe('cluster poller: one cycle for every poller of a cluster', () => {
       { groupId: 'g3', topics: ['a'] },
     ]);
     pollers[2]!.stop();
-    kafka.failWith(
-      Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }),
-    );
+    kafka.failWith('unavailable', 'Connection error: connect ECONNREFUSED');
     await cluster.pollOnce();
     assert.deepEqual(
       pollers.map((p) => p.state().failure?.error.code),

@@ -5,8 +5,7 @@
  * settles, so reads never pile up on a broker that does not answer.
  */
 import { withDeadline } from '../deadline.ts';
-import { ScalerError } from '../errors.ts';
-import { toKafkaError } from '../kafka/kafkaErrors.ts';
+import { asScalerError, ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import { type CycleItem, type CycleResult, readCycle } from './readSample.ts';
 
@@ -48,7 +47,7 @@ export class CycleRunner {
         return new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${cluster}: no answer within ${timeoutMs}ms`);
       });
     } catch (err) {
-      return failAll(toKafkaError(err, cluster));
+      return failAll(asScalerError(err));
     }
   }
 }

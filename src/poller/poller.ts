@@ -8,10 +8,10 @@
 import type { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
+import { partitionKey, type Sample } from '../model/sample.ts';
 import { PeekCache } from './peekCache.ts';
 import { CycleRunner } from './cycleRunner.ts';
 import type { CycleItem, CycleResult, SampleTarget } from './readSample.ts';
-import { partitionKey, type Sample } from './sample.ts';
 
 export interface PollerKey extends SampleTarget {
   /** Normalised bootstrap servers (see clusterKey). */

@@ -3,15 +3,11 @@ import { status } from '@grpc/grpc-js';
 import { ScalerError } from '../errors.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
-import { clusterKey, type ManagedReader, PollerRegistry } from './pollerRegistry.ts';
+import { type ManagedReader, PollerRegistry } from './pollerRegistry.ts';
 
 const CONFIG = { pollIntervalMs: 60_000, kafkaTimeoutMs: 1_000, historyMs: 600_000, pollerIdleTimeoutMs: 600_000 };
 
 describe('poller registry', () => {
-  it('normalises bootstrap servers into one cluster key', () => {
-    assert.equal(clusterKey(['K1:9092', ' k0:9092', 'k1:9092']), 'k0:9092,k1:9092');
-  });
-
   it('an acquire while an unused reader closes gets a fresh reader, never the closing one', async () => {
     const clock = { now: 0 };
     const created: Array<MemoryKafka & { closed: boolean }> = [];

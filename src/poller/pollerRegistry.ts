@@ -3,9 +3,9 @@
  * ScaledObject asks for it (an RPC within `idleTimeoutMs`, or an open
  * StreamIsActive); a reader exists while some poller of its cluster does.
  */
-import { type ClusterProfile, normalizeServer } from '../clusterProfiles.ts';
 import type { Config } from '../config.ts';
 import { ScalerError } from '../errors.ts';
+import type { ClusterTarget } from '../kafka/clusterTarget.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
 import { ClusterPoller } from './clusterPoller.ts';
@@ -13,12 +13,6 @@ import { Poller, pollerId, type PollerKey, type PollerOptions } from './poller.t
 
 export interface ManagedReader extends KafkaReader {
   close(): Promise<void>;
-}
-
-/** A Kafka cluster to read: its bootstrap servers, and the profile with its credentials when there is one. */
-export interface ClusterTarget {
-  readonly brokers: readonly string[];
-  readonly profile?: ClusterProfile;
 }
 
 export interface PollerRegistryOptions {
@@ -38,16 +32,6 @@ export interface PollerRegistryOptions {
   readonly onPolled?: PollerOptions['onPolled'];
   /** Told when a cluster's last poller has gone and its reader is closed (metrics drop its series). */
   readonly onClusterClosed?: (cluster: string) => void;
-}
-
-/** The normalised form of a bootstrap server list, used as the cluster's key. */
-export function clusterKey(brokers: readonly string[]): string {
-  return [...new Set(brokers.map(normalizeServer))].sort().join(',');
-}
-
-/** The key (and metrics label) of the cluster a target reads: its profile's name, else its bootstrap servers. */
-export function clusterTargetKey(target: ClusterTarget): string {
-  return target.profile ? `profile:${target.profile.name}` : clusterKey(target.brokers);
 }
 
 export class PollerRegistry {

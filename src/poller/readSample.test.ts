@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
+import { NO_COMMIT, partitionKey } from '../model/sample.ts';
 import { PeekCache } from './peekCache.ts';
 import { readSample, type SampleContext, toGroupInfo } from './readSample.ts';
-import { NO_COMMIT, partitionKey } from './sample.ts';
 
 describe('reading one sample', () => {
   it('reads committed offsets before end offsets, and start offsets only for uncommitted partitions', async () => {

@@ -13,16 +13,16 @@
  * OFFSET_OUT_OF_RANGE and the consumer resets by its `auto.offset.reset`, so
  * the partition counts as uncommitted (see PartitionOffsets.outOfRange).
  */
-import { ScalerError } from '../errors.ts';
-import { toKafkaError } from '../kafka/kafkaErrors.ts';
-import type {
-  GroupDescription,
-  KafkaReader,
-  Outcome,
-  PartitionOffset,
-  PeekRequest,
-  PeekResult,
-  TopicPartition,
+import { asScalerError, ScalerError } from '../errors.ts';
+import {
+  type GroupDescription,
+  KafkaPortError,
+  type KafkaReader,
+  type Outcome,
+  type PartitionOffset,
+  type PeekRequest,
+  type PeekResult,
+  type TopicPartition,
 } from '../kafka/kafkaReader.ts';
 import type { PeekCache } from './peekCache.ts';
 import {
@@ -32,7 +32,7 @@ import {
   type PartitionOffsets,
   type Sample,
   UNKNOWN_GROUP,
-} from './sample.ts';
+} from '../model/sample.ts';
 
 /**
  * Gaps of at most this many offsets are peeked at: an exactly-once app that
@@ -112,7 +112,7 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
   const failed: Array<ScalerError | undefined> = items.map(() => undefined);
   const standing = (): number[] => items.flatMap((_, i) => (failed[i] === undefined ? [i] : []));
   const failAll = (err: unknown): void => {
-    const error = toKafkaError(err, reader.cluster);
+    const error = asScalerError(err);
     for (const i of standing()) failed[i] = error;
   };
   const partitionsOf: TopicPartition[][] = items.map(() => []);
@@ -156,8 +156,8 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
       const mine = [...new Set(committedOf[i]!.map((c) => c.topic))].sort();
       const errors = mine
         .map((t) => found.get(t))
-        .filter((o): o is { ok: false; error: ScalerError } => o?.ok === false);
-      const hard = errors.find((o) => o.error.code !== 'TOPIC_NOT_FOUND');
+        .filter((o): o is { ok: false; error: KafkaPortError } => o?.ok === false);
+      const hard = errors.find((o) => o.error.kind !== 'topic-missing');
       if (hard) failed[i] = hard.error;
       else
         partitionsOf[i] = mine.flatMap((t) => {
@@ -274,7 +274,7 @@ async function endOffsetsOf(
   try {
     return await reader.endOffsets(union);
   } catch (err) {
-    if (!(err instanceof ScalerError) || err.code !== 'TOPIC_NOT_FOUND') throw err;
+    if (!(err instanceof KafkaPortError) || err.kind !== 'topic-missing') throw err;
     const topics = [...new Set(union.map((p) => p.topic))].sort();
     const outcomes = await reader.topicPartitions(topics);
     for (const i of live) {
@@ -296,7 +296,7 @@ function topicError(
     const outcome = outcomes.get(t);
     return outcome && !outcome.ok ? [{ topic: t, error: outcome.error }] : [];
   });
-  const hard = errors.find((e) => e.error.code !== 'TOPIC_NOT_FOUND');
+  const hard = errors.find((e) => e.error.kind !== 'topic-missing');
   if (hard) return hard.error;
   if (errors.length === 0) return undefined;
   return new ScalerError(

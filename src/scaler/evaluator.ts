@@ -10,13 +10,13 @@
  * so what a strategy learned does not depend on which RPCs a scaler replica
  * happened to serve.
  */
-import type { Decision } from '../lag/strategy.ts';
+import type { Decision } from '../model/decision.ts';
 import { SampleMemo } from '../lag/sampleMemo.ts';
 import type { Logger } from '../logger.ts';
 import { type TriggerFigures, triggerFigures } from '../observe/figures.ts';
 import { FigureHistory, type HistoryPoint } from '../observe/history.ts';
 import type { Poller } from '../poller/poller.ts';
-import type { Sample } from '../poller/sample.ts';
+import type { Sample } from '../model/sample.ts';
 import type { Trigger } from './trigger.ts';
 
 /** A trigger's decision on one poll. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
 import type { ClusterProfile } from '../clusterProfiles.ts';
 import type { ScalerError } from '../errors.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
-import { type ClusterTarget, PollerRegistry } from '../poller/pollerRegistry.ts';
+import { PollerRegistry } from '../poller/pollerRegistry.ts';
+import type { ClusterTarget } from '../kafka/clusterTarget.ts';
 import { ScalerService } from './scalerService.ts';
 
 const silent = createLogger('silent');
@@ -71,9 +71,7 @@ describe('scaler service: serving decisions from the poller', () => {
     env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
     env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
     await env.poll();
-    env.kafka.failWith(
-      Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }),
-    );
+    env.kafka.failWith('unavailable', 'Connection error: connect ECONNREFUSED');
     env.clock.now += 2_000;
     await env.poll();
     await assert.rejects(env.service.evaluate(env.ref()), (err: Error & { code?: string }) => {
@@ -289,7 +287,7 @@ describe('scaler service: serving decisions from the poller', () => {
     await env.poll();
     env.kafka.commit('g', 't', 0, 1);
     await env.poll();
-    env.kafka.failWith(new kafkajs.KafkaJSConnectionError('down'));
+    env.kafka.failWith('unavailable', 'down');
     await env.poll();
     env.kafka.failWith(undefined);
     await env.poll();

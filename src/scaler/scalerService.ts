@@ -12,16 +12,17 @@ import type { Config } from '../config.ts';
 import { formatDuration, shown } from '../duration.ts';
 import { InvalidMetadataError, ScalerError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
-import type { Decision } from '../lag/strategy.ts';
+import type { Decision } from '../model/decision.ts';
 import type { Logger } from '../logger.ts';
 import type { TriggerFigures } from '../observe/figures.ts';
 import type { HistoryPoint } from '../observe/history.ts';
 import type { Poller } from '../poller/poller.ts';
-import type { Sample } from '../poller/sample.ts';
-import { clusterTargetKey, type PollerRegistry } from '../poller/pollerRegistry.ts';
+import type { Sample } from '../model/sample.ts';
+import type { PollerRegistry } from '../poller/pollerRegistry.ts';
+import { clusterTargetKey } from '../kafka/clusterTarget.ts';
+import { historyWindows } from '../model/metadata/triggerMetadata.ts';
 import { Evaluator, triggerId } from './evaluator.ts';
 import { parseTrigger, type Trigger } from './trigger.ts';
-import { historyWindows } from './triggerMetadata.ts';
 
 export interface Evaluation {
   readonly trigger: Trigger;

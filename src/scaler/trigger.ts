@@ -7,13 +7,13 @@ import { InvalidMetadataError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import { strategyByName } from '../lag/registry.ts';
 import type { LagStrategy } from '../lag/strategy.ts';
-import { type ClusterTarget, clusterTargetKey } from '../poller/pollerRegistry.ts';
+import { type ClusterTarget, clusterTargetKey } from '../kafka/clusterTarget.ts';
 import type { PollerKey } from '../poller/poller.ts';
 import { shown } from '../duration.ts';
+import { sizeProblems } from '../model/metadata/schema.ts';
+import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { metadataHash, metricName } from './metricName.ts';
 import { CACHE_BYTES, ParseCache } from './parseCache.ts';
-import { sizeProblems } from './schema.ts';
-import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from './triggerMetadata.ts';
 
 export interface Trigger {
   /** `namespace/name` of the ScaledObject. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Admin, Producer } from 'kafkajs';
-import type { Decision } from '../../src/lag/strategy.ts';
+import type { Decision } from '../../src/model/decision.ts';
 import { eventually } from '../../tools/eventually.ts';
 import { type StreamsApp, startStreamsApp } from '../../tools/kafka/streamsApp.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

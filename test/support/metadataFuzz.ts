@@ -19,8 +19,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type { ScaledObjectRef } from '../../src/generated/externalscaler.ts';
-import { strategyNames } from '../../src/lag/registry.ts';
-import { KEDA_KEYS, TRIGGER_SCHEMA } from '../../src/scaler/triggerMetadata.ts';
+import { STRATEGY_NAMES } from '../../src/model/metadata/strategyNames.ts';
+import { KEDA_KEYS, TRIGGER_SCHEMA } from '../../src/model/metadata/triggerMetadata.ts';
 import { eventually } from '../../tools/eventually.ts';
 import { type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 import { commitOffsets, createTopic, produceToPartitions, testKafkaClient, uniqueName } from './kafka.ts';
@@ -363,7 +363,7 @@ function valuesFor(rng: Rng, key: string, t: FuzzTargets): string[] {
     case 'partitionLimitation':
       return [...PARTITION_LISTS, repeatedRanges(4_096), repeatedRanges(rng.pick([512, 2_048, 65_536]))];
     case 'lagStrategy':
-      return [...strategyNames(), 'OFFSET', 'bogus', ''];
+      return [...STRATEGY_NAMES, 'OFFSET', 'bogus', ''];
     case 'offsetResetPolicy':
       return ['earliest', 'latest', 'EARLIEST', 'none', ''];
     case 'topology':

@@ -1,7 +1,7 @@
 /**
  * Builders for poll samples in unit tests of strategies and analyses.
  */
-import type { GroupInfo, PartitionOffsets, Sample } from '../../src/poller/sample.ts';
+import type { GroupInfo, PartitionOffsets, Sample } from '../../src/model/sample.ts';
 
 /** A stable group of `instances` single-threaded members (member ids m0, m1, ...). */
 export function stableGroup(instances: number, tag = ''): GroupInfo {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ClusterProfile, findProfile, parseClusterProfiles } from '../../src/clusterProfiles.ts';
-import { parseTriggerMetadata } from '../../src/scaler/triggerMetadata.ts';
+import { parseTriggerMetadata } from '../../src/model/metadata/triggerMetadata.ts';
 import { type K8sObject, kustomizeBuild, parseYamlDocuments, schemaValidator } from './manifests.ts';
 
 const DEPLOY = path.resolve(import.meta.dirname, '..', '..', 'deploy');

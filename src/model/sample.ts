@@ -76,3 +76,25 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 export const UNKNOWN_GROUP: GroupInfo = { state: '', members: 0, instances: undefined, memberIds: [] };
+
+/**
+ * The index of the newest sample taken at least `windowMs` before sample
+ * `i`, or undefined if the history does not reach that far back. Samples
+ * are in time order, so a binary search.
+ */
+export function sampleBefore(samples: readonly Sample[], i: number, windowMs: number): number | undefined {
+  const limit = samples[i]!.at - windowMs;
+  let lo = 0;
+  let hi = i - 1;
+  let found: number | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid]!.at <= limit) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}

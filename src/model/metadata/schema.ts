@@ -7,7 +7,7 @@
  * Messages follow KEDA's grammar, e.g. `missing required parameter "x"` and
  * `parameter "x" value "y" must be one of [a b]`.
  */
-import { durationProblem, formatDuration, parseDurationMs, shown } from '../duration.ts';
+import { durationProblem, formatDuration, parseDurationMs, shown } from '../../duration.ts';
 
 /** Characters in one metadata value, at most (a field may allow fewer). */
 export const MAX_VALUE_LENGTH = 4_096;

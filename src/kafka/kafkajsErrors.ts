@@ -1,15 +1,18 @@
 /**
- * kafkajs errors → ScalerErrors. Branches on kafkajs's `type`, `name` and
+ * kafkajs errors → KafkaPortErrors, for the kafkajs adapter alone: nothing
+ * outside it sees a kafkajs error. Branches on kafkajs's `type`, `name` and
  * Node's TLS error `code`, never on message text. The cluster is named in
  * every message so an operator serving several clusters sees which one is in
  * trouble.
  *
- * Authorization failures (ACLs) are PERMISSION_DENIED. Authentication
- * failures (refused SASL credentials, a failed TLS handshake) are
- * UNAVAILABLE like any other failure to read: they are fixed by rotating a
- * secret, which the reader picks up on its own (see isCredentialError).
+ * Authorization failures (ACLs) are `permission`. Authentication failures
+ * (refused SASL credentials, a failed TLS handshake) are `credentials`,
+ * reported as unavailable like any other failure to read: they are fixed by
+ * rotating a secret, which the reader picks up on its own. Any other kafkajs
+ * error is `unavailable`; an error that is not from kafkajs is a bug, `internal`.
  */
-import { ScalerError } from '../errors.ts';
+import { INTERNAL_ERROR_DETAIL } from '../errors.ts';
+import { type KafkaFaultKind, KafkaPortError } from './kafkaReader.ts';
 
 const PERMISSION_TYPES = new Set([
   'TOPIC_AUTHORIZATION_FAILED',
@@ -135,21 +138,26 @@ export function kafkaErrorType(err: unknown): string | undefined {
   return (err as KafkajsLikeError | undefined)?.type;
 }
 
+/** The kind of a kafkajs error; anything that is not one is a bug of ours. */
+export function kafkajsFaultKind(err: unknown): KafkaFaultKind {
+  if (!isKafkaError(err)) return 'internal';
+  const type = (err as KafkajsLikeError).type;
+  if (type && PERMISSION_TYPES.has(type)) return 'permission';
+  return isCredentialError(err) ? 'credentials' : 'unavailable';
+}
+
 /**
- * A ScalerError for a failed Kafka call against `cluster`. ScalerErrors pass
- * through; anything that is not a kafkajs error is a bug of ours and becomes
- * INTERNAL, so a broken assumption never looks like a Kafka outage.
+ * A KafkaPortError for a failed Kafka call against `cluster`. KafkaPortErrors
+ * pass through; anything that is not a kafkajs error is a bug of ours and
+ * becomes `internal` without its text, so a broken assumption never looks
+ * like a Kafka outage.
  */
-export function toKafkaError(err: unknown, cluster: string): ScalerError {
-  if (err instanceof ScalerError) return err;
-  if (!isKafkaError(err)) return new ScalerError('INTERNAL', 'internal error (see the scaler log)', { cause: err });
-  const e = (err ?? {}) as KafkajsLikeError;
-  const type = e.type;
-  const message = describeTls(err) ?? describe(e);
-  if (type && PERMISSION_TYPES.has(type)) {
-    return new ScalerError('KAFKA_PERMISSION_DENIED', `kafka cluster ${cluster}: ${message}`, { cause: err });
-  }
-  return new ScalerError('KAFKA_UNAVAILABLE', `kafka cluster ${cluster}: ${message}`, { cause: err });
+export function classifyKafkajsError(err: unknown, cluster: string): KafkaPortError {
+  if (err instanceof KafkaPortError) return err;
+  const kind = kafkajsFaultKind(err);
+  if (kind === 'internal') return new KafkaPortError('internal', INTERNAL_ERROR_DETAIL, { cause: err });
+  const message = describeTls(err) ?? describe(err as KafkajsLikeError);
+  return new KafkaPortError(kind, `kafka cluster ${cluster}: ${message}`, { cause: err });
 }
 
 /** A failed TLS handshake in words, e.g. "TLS handshake with k:9093 failed: the broker's certificate has expired (CERT_HAS_EXPIRED)". */

@@ -3,10 +3,10 @@
  * KEDA's own `kafka` scaler with the same names, defaults and meaning, plus
  * this scaler's own. One table; cross-field rules in `crossFieldProblems`.
  */
-import { strategyNames } from '../lag/registry.ts';
-import { parseTopology, type SubTopologySpec } from '../streams/topology.ts';
 import { parsePartitionList, type PartitionRanges } from './partitionList.ts';
 import { field, JSON_NUMBER, type Parsed, parseMetadata, sizeProblems } from './schema.ts';
+import { STRATEGY_NAMES } from './strategyNames.ts';
+import { parseTopology, type SubTopologySpec } from './topologySpec.ts';
 
 /**
  * Keys that reach us but are not ours to parse: those KEDA itself reads for
@@ -113,7 +113,7 @@ export const TRIGGER_SCHEMA = {
   lagStrategy: field.enum({
     doc: 'how lag becomes a metric; see the strategies table',
     fallback: 'offset',
-    values: strategyNames,
+    values: () => STRATEGY_NAMES,
   }),
   streamThreads: field.int({
     doc: 'Kafka Streams threads per instance (`num.stream.threads`): more than ceil(tasks / streamThreads) replicas would idle',

@@ -283,7 +283,9 @@ export const rateStrategy: LagStrategy = {
         .filter((p) => !p.stalled)
         .map((p) => partitionKey(p.topic, p.partition));
       const signature = keySignature(keys, m, memo);
-      const backlogs = samples.map((s) => backlogAt(s, keys, m, memo, signature));
+      const backlogs = memo.series(`backlog|${signature}`, samples, (i) =>
+        backlogAt(samples[i]!, keys, m, memo, signature),
+      );
       return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, h, sub.id, keys, backlogs) };
     });
 

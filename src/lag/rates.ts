@@ -208,3 +208,74 @@ export function instancesOf(group: GroupInfo, streamThreads: number): number | u
   if (group.members === 0) return undefined;
   return Math.max(group.instances ?? 0, group.members / streamThreads);
 }
+
+/** Where a look back of `windowMs` from a sample starts: the sample, and whether the history was too short (its first sample). */
+interface WindowStart {
+  readonly start: Sample | undefined;
+  readonly clamped: boolean;
+}
+
+function windowStart(samples: readonly Sample[], i: number, windowMs: number): WindowStart {
+  const found = sampleBefore(samples, i, windowMs);
+  return { start: samples[found ?? 0], clamped: found === undefined };
+}
+
+/**
+ * Whether a value computed over the window `from` still holds for a sample
+ * of `samples` (a history that since only lost polls at the front and gained
+ * polls at the end): a window that found its start keeps it while that poll
+ * is still in the history; one that reached the first poll holds only while
+ * that is still the first.
+ */
+function sameStart(from: WindowStart, samples: readonly Sample[]): boolean {
+  const first = samples[0];
+  if (from.clamped) return from.start === first;
+  return from.start !== undefined && first !== undefined && from.start.at >= first.at;
+}
+
+/**
+ * arrivalRate at every sample of `samples`, kept by position between
+ * decisions (SampleMemo.series) while its window starts at the same sample.
+ */
+export function arrivalRates(
+  samples: readonly Sample[],
+  keys: readonly string[],
+  windowMs: number,
+  m: BacklogRules,
+  memo: SampleMemo,
+  signature: string,
+): ReadonlyArray<number | undefined> {
+  return memo
+    .series<{ readonly from: WindowStart; readonly rate: number | undefined }>(
+      `arrival|${windowMs}|${signature}`,
+      samples,
+      (i) => ({
+        from: windowStart(samples, i, windowMs),
+        rate: arrivalRate(samples, i, keys, windowMs, m, memo, signature),
+      }),
+      (cached) => sameStart(cached.from, samples),
+    )
+    .map((v) => v.rate);
+}
+
+/** backloggedPartitions at every sample of `samples`, kept by position between decisions like arrivalRates. */
+export function backloggedSeries(
+  samples: readonly Sample[],
+  keys: readonly string[],
+  m: BacklogRules,
+  memo: SampleMemo,
+  signature: string,
+): readonly number[] {
+  const windowMs = BUSY_BACKLOG_SECONDS * 1000;
+  return memo
+    .series<{ readonly from: WindowStart; readonly count: number }>(
+      `backlogged|${signature}`,
+      samples,
+      (i) => ({
+        from: windowStart(samples, i, windowMs),
+        count: backloggedPartitions(samples, i, keys, m, memo, signature),
+      }),
+      (cached) => sameStart(cached.from, samples),
+    )
+    .map((v) => v.count);
+}

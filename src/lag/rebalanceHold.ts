@@ -67,7 +67,13 @@ function changedAt(history: readonly Sample[], i: number, memo: SampleMemo): boo
 
 /** Per sample: a rebalancing state or a member change, at that sample's time. */
 function changeTimes(history: readonly Sample[], memo: SampleMemo): Array<number | undefined> {
-  return history.map((sample, i) => (changedAt(history, i, memo) ? sample.at : undefined));
+  const changes = memo.series<{ readonly previous: Sample | undefined; readonly changed: boolean }>(
+    'changes',
+    history,
+    (i) => ({ previous: history[i - 1], changed: changedAt(history, i, memo) }),
+    (cached, i) => cached.previous === history[i - 1],
+  );
+  return history.map((sample, i) => (changes[i]!.changed ? sample.at : undefined));
 }
 
 /**

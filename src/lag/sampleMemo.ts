@@ -33,16 +33,65 @@ export class SampleTable<T> {
 
 /** Signatures kept per trigger before the interning table starts over. */
 const MAX_SIGNATURES = 1_000;
+/** Series kept per trigger before they start over (a few per sub-topology are in use). */
+const MAX_SERIES = 64;
+
+/** A series as last computed: the samples it was computed over, and a value per sample. */
+interface Series {
+  readonly samples: readonly Sample[];
+  readonly values: readonly unknown[];
+}
 
 export class SampleMemo {
   readonly #tables = new Map<string, SampleTable<unknown>>();
   readonly #signatures = new Map<string, string>();
+  readonly #series = new Map<string, Series>();
 
   /** The table of one kind of figure (its name is the kind). */
   table<T>(name: string): SampleTable<T> {
     let table = this.#tables.get(name);
     if (!table) this.#tables.set(name, (table = new SampleTable<unknown>()));
     return table as SampleTable<T>;
+  }
+
+  /**
+   * A value per sample of `samples`, aligned with it. The history moves by a
+   * poll at a time (new samples at the end, old ones dropped at the front),
+   * so the values of the samples the last call of the same `name` saw are
+   * taken over by position, without a lookup per sample; `compute(i)` runs
+   * for the new samples and for any value `fresh` rejects (one that depends
+   * on a neighbour that changed).
+   */
+  series<T>(
+    name: string,
+    samples: readonly Sample[],
+    compute: (i: number) => T,
+    fresh: (value: T, i: number) => boolean = () => true,
+  ): readonly T[] {
+    const last = this.#series.get(name);
+    const values = new Array<T>(samples.length);
+    const shift = last && samples.length > 0 ? last.samples.indexOf(samples[0]!) : -1;
+    for (let i = 0; i < samples.length; i++) {
+      const j = i + shift;
+      if (shift >= 0 && j < last!.samples.length && last!.samples[j] === samples[i]) {
+        const value = last!.values[j] as T;
+        if (fresh(value, i)) {
+          values[i] = value;
+          continue;
+        }
+      }
+      values[i] = compute(i);
+    }
+    // Kept for the next call unless older than what is kept: a decision that
+    // looks back at an earlier poll (a rebalance hold) must not displace the
+    // series of the current history. A copy, since the caller's array may be
+    // the poller's, which grows in place.
+    const newest = samples[samples.length - 1]?.at ?? -Infinity;
+    if (!last || newest >= (last.samples[last.samples.length - 1]?.at ?? -Infinity)) {
+      if (!last && this.#series.size >= MAX_SERIES) this.#series.clear();
+      this.#series.set(name, { samples: samples.slice(), values });
+    }
+    return values;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import type { Sample } from '../model/sample.ts';
 import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
-import { arrivalRate, backloggedPartitions, BUSY_BACKLOG_SECONDS, delta, instancesOf, keySignature } from './rates.ts';
+import { arrivalRates, backloggedSeries, BUSY_BACKLOG_SECONDS, delta, instancesOf, keySignature } from './rates.ts';
 import { disturbedSamples, sameMembers } from './rebalanceHold.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
@@ -95,10 +95,18 @@ export function steadyWindows(
   disturbed: readonly boolean[] = disturbedSamples(samples, m.rebalanceCooldown, memo),
 ): Window[] {
   const signature = keySignature(keys, m, memo);
+  // The window ending at each sample (none at the first), kept by position while its start is the same poll.
+  const pairs = memo.series<{ readonly prev: Sample | undefined; readonly window: Window }>(
+    `pairs|${m.streamThreads}|${signature}`,
+    samples,
+    (i) => ({
+      prev: samples[i - 1],
+      window: i === 0 ? IDLE : pairWindow(samples[i - 1]!, samples[i]!, keys, m, memo, signature),
+    }),
+    (cached, i) => cached.prev === samples[i - 1],
+  );
   const windows: Window[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    windows.push(disturbed[i - 1] ? IDLE : pairWindow(samples[i - 1]!, samples[i]!, keys, m, memo, signature));
-  }
+  for (let i = 1; i < samples.length; i++) windows.push(disturbed[i - 1] ? IDLE : pairs[i]!.window);
   return windows;
 }
 
@@ -148,17 +156,15 @@ export function learnedThroughput(
   steady: readonly Window[] = steadyWindows(samples, keys, m, memo),
 ): Throughput | undefined {
   const signature = keySignature(keys, m, memo);
+  const arrivals = arrivalRates(samples, keys, m.rateWindow, m, memo, signature);
+  const backlogged = backloggedSeries(samples, keys, m, memo, signature);
   const busy = (i: number): boolean => {
     const low = Math.min(Number(backlogs[i - 1]!), Number(backlogs[i]!));
     if (low < m.lagThreshold) return false;
-    const floor = (arrivalRate(samples, i, keys, m.rateWindow, m, memo, signature) ?? 0) * BUSY_BACKLOG_SECONDS;
+    const floor = (arrivals[i] ?? 0) * BUSY_BACKLOG_SECONDS;
     // A backlog on fewer partitions than instances leaves some instances idle (a hot partition).
     const spread = Math.min(keys.length, instancesOf(samples[i]!.group, m.streamThreads) ?? 0);
-    return (
-      low >= floor &&
-      backloggedPartitions(samples, i - 1, keys, m, memo, signature) >= spread &&
-      backloggedPartitions(samples, i, keys, m, memo, signature) >= spread
-    );
+    return low >= floor && backlogged[i - 1]! >= spread && backlogged[i]! >= spread;
   };
   const windows = steady.map((w, k) => (w.dt > 0 && busy(k + 1) ? w : IDLE));
   // Runs of busy windows without a single commit, lasting stallWindow or more, are stalls.

@@ -10,6 +10,7 @@ import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
 import { partitionKey, type Sample } from '../model/sample.ts';
 import { PeekCache } from './peekCache.ts';
+import { shareUnchanged } from './shareUnchanged.ts';
 import { CycleRunner } from './cycleRunner.ts';
 import type { CycleItem, CycleResult, SampleTarget } from './readSample.ts';
 
@@ -171,7 +172,7 @@ export class Poller {
   complete(result: CycleResult, at: number, seconds: number): void {
     if (this.#stopped) return;
     if (result.ok) {
-      const sample = result.sample;
+      const sample = shareUnchanged(this.#history[this.#history.length - 1], result.sample);
       this.#seq = sample.seq;
       this.#record(sample);
       if (this.#failure) this.#log.info({ downMs: at - this.#failure.at }, 'polling recovered');

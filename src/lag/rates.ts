@@ -134,19 +134,26 @@ export function backloggedPartitions(
   signature = keySignature(keys, m, memo),
 ): number {
   const end = samples[i]!;
-  return memo.table<number>('backlogged').get(end, signature, () => {
-    const start = samples[sampleBefore(samples, i, BUSY_BACKLOG_SECONDS * 1000) ?? 0]!;
-    const wanted = new Set(keys);
-    let count = 0;
-    end.partitions.forEach((p, hint) => {
-      const backlog = partitionBacklog(p, m);
-      if (backlog === 0n || !wanted.has(partitionKey(p.topic, p.partition))) return;
-      const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end!;
-      const arrived = p.end! > before ? p.end! - before : 0n;
-      if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
-    });
-    return count;
-  });
+  const start = samples[sampleBefore(samples, i, BUSY_BACKLOG_SECONDS * 1000) ?? 0]!;
+  const counted = memo.table<{ readonly start: Sample; readonly count: number }>('backlogged').get(
+    end,
+    signature,
+    () => {
+      const wanted = new Set(keys);
+      let count = 0;
+      end.partitions.forEach((p, hint) => {
+        const backlog = partitionBacklog(p, m);
+        if (backlog === 0n || !wanted.has(partitionKey(p.topic, p.partition))) return;
+        const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end!;
+        const arrived = p.end! > before ? p.end! - before : 0n;
+        if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
+      });
+      return { start, count };
+    },
+    // The window starts at another poll once the history lost the one it started at.
+    (cached) => cached.start === start,
+  );
+  return counted.count;
 }
 
 /**

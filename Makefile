@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
-        start demo explain bench bench-history bench-fuzz bench-soak bench-scale keda-kafka-bench sim sim-docs k8s-schemas kafka clean
+        start demo explain bench bench-history bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -74,6 +74,15 @@ bench-soak: $(INSTALLED) ## soak the scaler process under KEDA's calls; RSS, hea
 
 bench-scale: $(INSTALLED) ## Kafka requests per 30 s counted on a 3-node broker, this scaler beside KEDA's kafka scaler; ARGS="--scenarios 1,100 --no-keda"
 	$(NODE) bench/scale.ts $(ARGS)
+
+bench-cycle: $(INSTALLED) ## cycle time and scaler memory at 2,000 groups x 20,000 partitions on a 3-node Kafka; ARGS="--groups 2000 --partitions 10 --minutes 4"
+	$(NODE) bench/cycle.ts $(ARGS)
+
+bench-rpc: $(INSTALLED) ## GetMetrics/IsActive latency with ghz at 5,000 RPC/s over 1,000 polling triggers; ARGS="--triggers 1000 --rps 5000 --duration 30s"
+	$(NODE) bench/rpcLatency.ts $(ARGS)
+
+ghz: ## build ghz (gRPC load generator, Go, in ~/.cache) and print its path
+	@bench/ghz/build.sh
 
 keda-kafka-bench: ## build the driver of KEDA's own kafka scaler (Go, in ~/.cache) and print its path; ARGS="-bootstrap H:P -groups G1,G2 -topic T" also runs it
 	@bin=$$(bench/keda-kafka/build.sh) && echo "$$bin"$(if $(ARGS), && "$$bin" $(ARGS))

@@ -1,0 +1,296 @@
+/**
+ * RPC latency of one scaler process under load, measured with ghz (a gRPC
+ * load generator, github.com/bojand/ghz, built by bench/ghz/build.sh into a
+ * per-user cache), while its pollers keep polling.
+ *
+ *   make bench-rpc
+ *   node bench/rpcLatency.ts --triggers 1000 --rps 5000 --duration 30s --nodes 1
+ *
+ * Setup: a local Kafka (`nodes` 1 or 3), `triggers` consumer groups on topics
+ * of 12 partitions whose offsets keep moving (bench/soakWorkload.ts, one topic
+ * per trigger group of ten), one scaler process (`node src/main.ts`, shipped
+ * defaults but its ports and SCALER_MAX_POLLERS / SCALER_MAX_TRIGGERS raised
+ * to fit) and one trigger per group, registered over gRPC (GetMetricSpec,
+ * then GetMetrics until it answers: every poller has had its first cycle).
+ *
+ * Load: two ghz processes at once, each at half of `rps` over one
+ * connection: GetMetrics and IsActive, each request taking the next of the
+ * `triggers` refs in turn (ghz sends the elements of a JSON array round-robin
+ * for unary calls). The first `warmup` of each is left out of its figures.
+ * ghz's latencies are client-side, on the same 2 cores as the scaler; the
+ * scaler's own view (kstreams_scaler_grpc_server_handling_seconds) is given
+ * beside them as histogram buckets. /metrics is read only before and after
+ * the load, so scraping does not disturb it.
+ *
+ * Everything it starts is stopped by PID, also on failure and Ctrl-C.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { startScalerProcess, type ScalerProcess } from '../demo/scalerProcess.ts';
+import { parseDurationMs } from '../src/duration.ts';
+import { startKafka } from '../tools/kafka/localKafka.ts';
+import { onProcessExit } from '../tools/kafka/processCleanup.ts';
+import { ref, scalerClient } from '../tools/keda/scalerClient.ts';
+import { register } from './kedaCalls.ts';
+import { cpuTicks, type Exposition, loadAverage, quantileBucket, rssMiB, scrape } from './scalerProbe.ts';
+import { soakLayout, SoakWorkload } from './soakWorkload.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const PROTO = path.join(REPO, 'proto', 'externalscaler.proto');
+const P = 'kstreams_scaler_';
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function buildGhz(): string {
+  const result = spawnSync('bash', [path.join(REPO, 'bench', 'ghz', 'build.sh')], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`ghz could not be built: ${(result.stderr || result.stdout).trim().split('\n').pop()}`);
+  }
+  return result.stdout.trim().split('\n').pop()!;
+}
+
+/** What ghz's JSON report holds that is used here (latencies in nanoseconds). */
+interface GhzReport {
+  readonly count: number;
+  readonly total: number;
+  readonly rps: number;
+  readonly average: number;
+  readonly slowest: number;
+  readonly latencyDistribution: ReadonlyArray<{ percentage: number; latency: number }> | null;
+  readonly statusCodeDistribution: Readonly<Record<string, number>> | null;
+  readonly errorDistribution: Readonly<Record<string, number>> | null;
+}
+
+interface Load {
+  readonly method: 'GetMetrics' | 'IsActive';
+  readonly dataFile: string;
+  readonly reportFile: string;
+}
+
+function runGhz(
+  binary: string,
+  port: number,
+  load: Load,
+  rps: number,
+  durationMs: number,
+  skipFirst: number,
+  children: Set<ChildProcess>,
+): Promise<GhzReport> {
+  const child = spawn(
+    binary,
+    [
+      '--insecure',
+      '--proto',
+      PROTO,
+      '--call',
+      `externalscaler.ExternalScaler.${load.method}`,
+      '--data-file',
+      load.dataFile,
+      '--rps',
+      String(rps),
+      '--concurrency',
+      '50',
+      '--connections',
+      '1',
+      '--duration',
+      `${Math.round(durationMs / 1000)}s`,
+      '--skipFirst',
+      String(skipFirst),
+      '--timeout',
+      '5s',
+      '--format',
+      'json',
+      '--output',
+      load.reportFile,
+      `127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (code !== 0) {
+        reject(new Error(`ghz ${load.method} exited ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`));
+        return;
+      }
+      resolve(JSON.parse(readFileSync(load.reportFile, 'utf8')) as GhzReport);
+    });
+  });
+}
+
+const ms = (ns: number | undefined): string => (ns === undefined ? '—' : (ns / 1e6).toFixed(2));
+const percentile = (r: GhzReport, p: number): number | undefined =>
+  r.latencyDistribution?.find((d) => d.percentage === p)?.latency;
+const bucketMs = (s: number | undefined): string =>
+  s === undefined ? '—' : s === Infinity ? '> 2500' : `≤ ${+(s * 1000).toFixed(1)}`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      triggers: { type: 'string', default: '1000' },
+      rps: { type: 'string', default: '5000' },
+      duration: { type: 'string', default: '30s' },
+      warmup: { type: 'string', default: '5s' },
+      nodes: { type: 'string', default: '1' },
+    },
+  });
+  const triggers = Number(values.triggers);
+  const rps = Number(values.rps);
+  const durationMs = parseDurationMs(values.duration) ?? 30_000;
+  const warmupMs = parseDurationMs(values.warmup) ?? 5_000;
+  const nodes = values.nodes === '3' ? 3 : 1;
+  const ghz = buildGhz();
+  const loadAtStart = loadAverage();
+  say(
+    `bench-rpc: ${triggers} triggers, ${rps} RPC/s for ${durationMs / 1000} s (+${warmupMs / 1000} s warm-up) with ${ghz}; ${os.cpus().length} cores, load ${loadAtStart}`,
+  );
+
+  const kafka = await startKafka({ nodes, log: (line) => say(`  [kafka] ${line}`) });
+  const children = new Set<ChildProcess>();
+  const unregister = onProcessExit(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+  let scaler: ScalerProcess | undefined;
+  let workload: SoakWorkload | undefined;
+  const rows: string[] = [];
+  let summary: string | undefined;
+  /** Requests of each ghz left out of its figures (the warm-up); counted in the achieved RPS. */
+  let skip: number | undefined;
+  let ghzCpu: number | undefined;
+  try {
+    const base = soakLayout(triggers);
+    const layout = { ...base, groups: base.groups.map((g) => ({ ...g, topics: [g.topics[0]!] })) };
+    workload = await SoakWorkload.start(kafka.bootstrapServers, layout, (line) => say(`  ${line}`));
+    scaler = await startScalerProcess({
+      logFile: path.join(kafka.root, 'scaler.log'),
+      env: {
+        SCALER_LOG_LEVEL: 'warn',
+        SCALER_MAX_POLLERS: String(triggers + 500),
+        SCALER_MAX_TRIGGERS: String(triggers + 500),
+      },
+    });
+    const pid = scaler.pid!;
+    const client = scalerClient(scaler.grpcPort);
+    const refs = layout.groups.map((g) =>
+      ref(
+        {
+          scalerAddress: 'scaler:9090',
+          bootstrapServers: kafka.bootstrapServers,
+          consumerGroup: g.id,
+          topic: g.topics.join(','),
+          lagThreshold: '100',
+        },
+        `so-${g.index}`,
+        'bench',
+      ),
+    );
+    const started = performance.now();
+    const { names } = await register(client, refs, 300_000);
+    client.close();
+    say(`  ${triggers} triggers registered and answered in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+
+    const loads: Load[] = [
+      {
+        method: 'GetMetrics',
+        dataFile: path.join(kafka.root, 'getmetrics.json'),
+        reportFile: path.join(kafka.root, 'getmetrics-report.json'),
+      },
+      {
+        method: 'IsActive',
+        dataFile: path.join(kafka.root, 'isactive.json'),
+        reportFile: path.join(kafka.root, 'isactive-report.json'),
+      },
+    ];
+    writeFileSync(
+      loads[0]!.dataFile,
+      JSON.stringify(refs.map((r, i) => ({ scaledObjectRef: r, metricName: names[i] }))),
+    );
+    writeFileSync(loads[1]!.dataFile, JSON.stringify(refs));
+
+    const before: Exposition = await scrape(scaler.httpPort);
+    const ticks = cpuTicks(pid);
+    const t = performance.now();
+    const half = Math.round(rps / 2);
+    skip = Math.round((half * warmupMs) / 1000);
+    const running = Promise.all(
+      loads.map((load) =>
+        runGhz(
+          ghz,
+          scaler!.grpcPort,
+          load,
+          half,
+          warmupMs + durationMs,
+          Math.round((half * warmupMs) / 1000),
+          children,
+        ),
+      ),
+    );
+    // ghz's own CPU, over the measured part of the load: on 2 shared cores the load generator competes too.
+    const ghzPids = [...children].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+    const ghzTicks = (): number => ghzPids.reduce((sum, p) => sum + cpuTicks(p), 0);
+    await sleep(warmupMs);
+    const ghzFrom = { ticks: ghzTicks(), at: performance.now() };
+    await sleep(Math.max(1_000, durationMs - 2_000));
+    ghzCpu = ((ghzTicks() - ghzFrom.ticks) / 100 / ((performance.now() - ghzFrom.at) / 1000)) * 100;
+    const reports = await running;
+    const cpu = ((cpuTicks(pid) - ticks) / 100 / ((performance.now() - t) / 1000)) * 100;
+    const after = await scrape(scaler.httpPort);
+    const pollers = after.sum(`${P}pollers`) ?? 0;
+    const poll = `${P}poll_duration_seconds`;
+    const dCount = (after.sum(`${poll}_count`) ?? 0) - (before.sum(`${poll}_count`) ?? 0);
+    const dSum = (after.sum(`${poll}_sum`) ?? 0) - (before.sum(`${poll}_sum`) ?? 0);
+    const loop = after.sum(`${P}nodejs_eventloop_lag_p99_seconds`);
+    const pollErrors = (after.sum(`${P}poll_errors_total`) ?? 0) - (before.sum(`${P}poll_errors_total`) ?? 0);
+    summary = [
+      `pollers ${pollers}; during the load: ${pollers > 0 ? (dCount / pollers).toFixed(0) : '0'} cycles, mean cycle ${dCount > 0 ? (dSum / dCount).toFixed(2) : '—'} s, ${pollErrors} poll errors`,
+      `scaler CPU ${cpu.toFixed(0)} % of one core (both ghz processes: ${ghzCpu.toFixed(0)} %), RSS ${rssMiB(pid).toFixed(0)} MiB, event-loop p99 ${loop === undefined ? '—' : (loop * 1000).toFixed(1)} ms (over the load)`,
+    ].join('\n');
+
+    for (const [i, r] of reports.entries()) {
+      const method = loads[i]!.method;
+      const handled = `${P}grpc_server_handling_seconds`;
+      const label = `grpc_method="${method}"`;
+      const b = before.buckets(handled, label);
+      const a = after.buckets(handled, label);
+      const errors = Object.entries(r.statusCodeDistribution ?? {})
+        .filter(([code]) => code !== 'OK')
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ');
+      rows.push(
+        `| ${method} | ${half} | ${((r.count + skip) / (r.total / 1e9)).toFixed(0)} | ${r.count} | ${errors || '0'} | ${ms(percentile(r, 50))} | ${ms(percentile(r, 90))} | ${ms(percentile(r, 99))} | ${ms(r.slowest)} | ${bucketMs(quantileBucket(b, a, 0.5))} / ${bucketMs(quantileBucket(b, a, 0.99))} | ≤ 5 ms |`,
+      );
+      for (const [why, n] of Object.entries(r.errorDistribution ?? {})) say(`  ${method}: ${n} × ${why.slice(0, 120)}`);
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await scaler?.stop();
+    await workload?.stop();
+    await kafka.stop();
+    unregister();
+  }
+  say(
+    `\nbench-rpc: ${triggers} triggers (${triggers} consumer groups, ${Math.max(2, Math.ceil(triggers / 10))} topics x 12 partitions, ${nodes} broker(s)), ${rps} RPC/s mixed for ${durationMs / 1000} s after ${warmupMs / 1000} s of warm-up`,
+  );
+  say(`machine: ${os.cpus().length} cores; load average ${loadAtStart} at the start, ${loadAverage()} at the end`);
+  say(summary ?? '');
+  say('');
+  say(
+    '| method | asked RPS | achieved RPS | calls | errors | p50 ms | p90 ms | p99 ms | slowest ms | server-side p50 / p99 bucket ms | target p99 |',
+  );
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) say(row);
+  return 0;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  say(`bench-rpc failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return 1;
+});

@@ -38,4 +38,11 @@ describe('figure history', () => {
     assert.equal(kept[0], 1, 'the oldest point stays, so the plot spans the window');
     assert.equal(h.newest?.t, 11_000);
   });
+
+  it('with a spacing, a point about every spacing and the newest figures, however often points come', () => {
+    const h = new FigureHistory(3_600_000, 1_000, 10_000);
+    for (let t = 0; t <= 60_000; t += 2_000) h.add(point(t));
+    const kept = h.points(60_000).map((p) => p.t / 1000);
+    assert.deepEqual(kept, [0, 8, 16, 24, 32, 40, 48, 56, 60]);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * A trigger's recent figures, for the status page's plots: one point per
- * decision, kept for `windowMs` (an hour by default) and at most `maxPoints`
- * (older points are thinned out first, never the newest).
+ * decision (or about one per `spacingMs`), kept for `windowMs` (an hour by
+ * default) and at most `maxPoints` (older points are thinned out first, never
+ * the newest).
  */
 import type { TriggerFigures } from './figures.ts';
 
@@ -13,17 +14,30 @@ export interface HistoryPoint extends TriggerFigures {
 export class FigureHistory {
   readonly #windowMs: number;
   readonly #maxPoints: number;
+  readonly #spacingMs: number;
   #points: HistoryPoint[] = [];
 
-  constructor(windowMs = 3_600_000, maxPoints = 1_800) {
+  /**
+   * @param spacingMs a new point closer than this to the one before the
+   *   newest replaces the newest instead of adding one: the plot keeps a
+   *   point about every `spacingMs` and the newest figures, however often
+   *   decisions are made.
+   */
+  constructor(windowMs = 3_600_000, maxPoints = 1_800, spacingMs = 0) {
     this.#windowMs = windowMs;
     this.#maxPoints = maxPoints;
+    this.#spacingMs = spacingMs;
   }
 
   add(point: HistoryPoint): void {
     const last = this.#points.at(-1);
     if (last && point.t <= last.t) {
       if (point.t === last.t) this.#points[this.#points.length - 1] = point;
+      return;
+    }
+    const beforeLast = this.#points.at(-2);
+    if (beforeLast && point.t - beforeLast.t < this.#spacingMs) {
+      this.#points[this.#points.length - 1] = point;
       return;
     }
     this.#points.push(point);

@@ -48,7 +48,8 @@ export class Evaluator {
   readonly #log: Logger;
   readonly #onClosed: ((evaluator: Evaluator) => void) | undefined;
   readonly #memo = new SampleMemo();
-  readonly #figures = new FigureHistory();
+  /** An hour of figures for the status page, about one point per 10 s (decisions come every poll). */
+  readonly #figures = new FigureHistory(3_600_000, 720, 10_000);
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: () => void;
   #snapshot: Snapshot | undefined;

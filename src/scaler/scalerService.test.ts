@@ -190,7 +190,14 @@ describe('scaler service: serving decisions from the poller', () => {
     const [status] = env.service.statuses();
     assert.equal(status?.decision.metricValue, 30);
     assert.equal(status.evaluatedAt, env.clock.now, 'decided at the poll');
-    assert.equal(env.service.history(status.id).length, 3, 'one figure point per poll, the first from the request');
+    assert.deepEqual(
+      env.service.history(status.id).map((p) => [p.t, p.lag]),
+      [
+        [env.clock.now - 4_000, 0],
+        [env.clock.now, 30],
+      ],
+      'the first point, from the request, and the newest poll (points about 10 s apart)',
+    );
   });
 
   it('what rate learns does not depend on which requests were served', async () => {

@@ -168,7 +168,17 @@ async function main(): Promise<number> {
   try {
     const base = soakLayout(triggers);
     const layout = { ...base, groups: base.groups.map((g) => ({ ...g, topics: [g.topics[0]!] })) };
-    workload = await SoakWorkload.start(kafka.bootstrapServers, layout, (line) => say(`  ${line}`));
+    // Seeding right after the topics are created can meet a partition its leader does not serve yet:
+    // started again (createTopics leaves existing topics alone; a second seed only adds records).
+    for (let tries = 1; !workload; tries++) {
+      try {
+        workload = await SoakWorkload.start(kafka.bootstrapServers, layout, (line) => say(`  ${line}`));
+      } catch (err) {
+        if (tries >= 3) throw err;
+        say(`  setting up the workload failed (${err instanceof Error ? err.message : String(err)}); again`);
+        await sleep(2_000);
+      }
+    }
     scaler = await startScalerProcess({
       logFile: path.join(kafka.root, 'scaler.log'),
       env: {

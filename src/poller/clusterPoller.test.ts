@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
-import { ClusterPoller } from './clusterPoller.ts';
+import { ClusterPoller, YIELD_AFTER_MS } from './clusterPoller.ts';
 import { Poller } from './poller.ts';
 
 const silent = createLogger('silent');
@@ -82,5 +82,24 @@ describe('cluster poller: one cycle for every poller of a cluster', () => {
       ['KAFKA_UNAVAILABLE', 'KAFKA_UNAVAILABLE', undefined],
     );
     assert.equal(pollers[2]!.state().polled, false);
+  });
+
+  it('hands the event loop back between pollers when their decisions take long', async () => {
+    const kafka = new MemoryKafka().createTopic('a', 1).commit('g1', 'a', 0, 0).commit('g2', 'a', 0, 0);
+    const { cluster, pollers } = setup(kafka, [
+      { groupId: 'g1', topics: ['a'] },
+      { groupId: 'g2', topics: ['a'] },
+    ]);
+    const order: string[] = [];
+    pollers.forEach((poller, i) =>
+      poller.observe(() => {
+        order.push(`decided ${i}`);
+        if (i === 0) setImmediate(() => order.push('request answered'));
+        const until = performance.now() + YIELD_AFTER_MS + 1;
+        while (performance.now() < until);
+      }),
+    );
+    await cluster.pollOnce();
+    assert.deepEqual(order, ['decided 0', 'request answered', 'decided 1']);
   });
 });

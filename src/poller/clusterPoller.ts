@@ -10,6 +10,9 @@ import { CycleRunner } from './cycleRunner.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Poller } from './poller.ts';
 
+/** The longest a cycle's completions run before the event loop is handed back. */
+export const YIELD_AFTER_MS = 5;
+
 export interface ClusterPollerOptions {
   readonly reader: KafkaReader;
   readonly intervalMs: number;
@@ -75,7 +78,17 @@ export class ClusterPoller {
       at,
     );
     const seconds = (performance.now() - startedMs) / 1000;
-    pollers.forEach((poller, i) => poller.complete(results[i]!, at, seconds));
+    // Each completion runs its triggers' decisions; with many pollers that is
+    // a lot of work at once, so the event loop is handed back every
+    // YIELD_AFTER_MS and requests are answered between pollers.
+    let since = performance.now();
+    for (let i = 0; i < pollers.length; i++) {
+      pollers[i]!.complete(results[i]!, at, seconds);
+      if (performance.now() - since >= YIELD_AFTER_MS && i < pollers.length - 1) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
   }
 
   #schedule(delayMs: number): void {

@@ -64,6 +64,7 @@ fi
 printf '\n'
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
+  for (const l of lines) for (const t of l.failedTests ?? []) console.log(`  failed in ${l.suite}: ${t}`);
   for (const l of lines) console.log(`  ${l.suite}: ${l.passed} passed, ${l.failed} failed`);
   const passed = lines.reduce((n, l) => n + l.passed, 0);
   const failed = lines.reduce((n, l) => n + l.failed, 0);

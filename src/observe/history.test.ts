@@ -39,10 +39,33 @@ describe('figure history', () => {
     assert.equal(h.newest?.t, 11_000);
   });
 
-  it('with a spacing, a point about every spacing and the newest figures, however often points come', () => {
+  it('with a spacing, figures that stand still keep a point about every spacing and the newest', () => {
     const h = new FigureHistory(3_600_000, 1_000, 10_000);
-    for (let t = 0; t <= 60_000; t += 2_000) h.add(point(t));
+    for (let t = 0; t <= 60_000; t += 2_000) h.add(point(t, 7));
     const kept = h.points(60_000).map((p) => p.t / 1000);
     assert.deepEqual(kept, [0, 8, 16, 24, 32, 40, 48, 56, 60]);
+  });
+
+  it('with a spacing, every change of the figures is kept', () => {
+    const h = new FigureHistory(3_600_000, 1_000, 10_000);
+    for (const [t, lag] of [
+      [0, 0],
+      [2_000, 70],
+      [4_000, 70],
+      [6_000, 105],
+      [8_000, 65],
+      [10_000, 65],
+    ] as const) {
+      h.add(point(t, lag));
+    }
+    assert.deepEqual(
+      h.points(10_000).map((p) => [p.t / 1000, p.lag]),
+      [
+        [0, 0],
+        [4, 70],
+        [6, 105],
+        [10, 65],
+      ],
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A trigger's recent figures, for the status page's plots: one point per
- * decision (or about one per `spacingMs`), kept for `windowMs` (an hour by
+ * decision (or, while the figures stand still, about one per `spacingMs`), kept for `windowMs` (an hour by
  * default) and at most `maxPoints` (older points are thinned out first, never
  * the newest).
  */
@@ -18,10 +18,10 @@ export class FigureHistory {
   #points: HistoryPoint[] = [];
 
   /**
-   * @param spacingMs a new point closer than this to the one before the
-   *   newest replaces the newest instead of adding one: the plot keeps a
-   *   point about every `spacingMs` and the newest figures, however often
-   *   decisions are made.
+   * @param spacingMs a new point with the same figures as the newest, closer
+   *   than this to the one before the newest, replaces the newest instead of
+   *   adding one: figures that stand still keep a point about every
+   *   `spacingMs`, however often decisions are made; every change is kept.
    */
   constructor(windowMs = 3_600_000, maxPoints = 1_800, spacingMs = 0) {
     this.#windowMs = windowMs;
@@ -36,7 +36,7 @@ export class FigureHistory {
       return;
     }
     const beforeLast = this.#points.at(-2);
-    if (beforeLast && point.t - beforeLast.t < this.#spacingMs) {
+    if (last && beforeLast && point.t - beforeLast.t < this.#spacingMs && sameFigures(last, point)) {
       this.#points[this.#points.length - 1] = point;
       return;
     }
@@ -60,4 +60,10 @@ export class FigureHistory {
   get newest(): HistoryPoint | undefined {
     return this.#points.at(-1);
   }
+}
+
+/** Whether two points show the same figures (their times aside). */
+function sameFigures(a: HistoryPoint, b: HistoryPoint): boolean {
+  const keys = Object.keys(a) as Array<keyof HistoryPoint>;
+  return keys.length === Object.keys(b).length && keys.every((k) => k === 't' || a[k] === b[k]);
 }

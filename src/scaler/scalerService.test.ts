@@ -194,9 +194,10 @@ describe('scaler service: serving decisions from the poller', () => {
       env.service.history(status.id).map((p) => [p.t, p.lag]),
       [
         [env.clock.now - 4_000, 0],
+        [env.clock.now - 2_000, 5],
         [env.clock.now, 30],
       ],
-      'the first point, from the request, and the newest poll (points about 10 s apart)',
+      'the first point, from the request, then one per poll that changed the figures',
     );
   });
 

@@ -2,9 +2,12 @@
  * What the poll history costs in memory: bytes per partition per minute of
  * history, for partitions that stay the same between polls (an idle or
  * scaled-to-zero group) and for partitions that move on every poll (a busy
- * one). A poller over an in-memory Kafka is polled every 2 s of a moved clock
- * for the shipped history (15 min); the heap is measured after a full GC,
- * with the poller and after it is closed (which frees its history).
+ * one), in one group and spread over groups of 10 partitions (each its own
+ * poller, as at 2,000 groups × 20,000 partitions). Pollers over an in-memory
+ * Kafka are polled every 2 s of a moved clock for the shipped history
+ * (15 min); memory (the V8 heap plus array buffers, where typed arrays keep
+ * their data) is measured after a full GC, with the pollers and after they
+ * are closed (which frees their history).
  * A benchmark that prints figures, not a test.
  *
  *   node --expose-gc bench/historyBytes.ts [--partitions 2000] [--runs 3]
@@ -29,20 +32,34 @@ async function heapAfterGc(): Promise<number> {
     gc!();
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
-/** Bytes per partition per minute of history when `moving` partitions change on every poll. */
-async function measure(moving: boolean): Promise<number> {
+/** Partitions per group when spread over groups. */
+const GROUP_SIZE = 10;
+
+/**
+ * Bytes per partition per minute of history when `moving` partitions change
+ * on every poll; one group over every partition, or `spread` over groups of
+ * GROUP_SIZE partitions.
+ */
+async function measure(moving: boolean, spread: boolean): Promise<number> {
   const clock = { now: 1_000_000 };
   const kafka = new MemoryKafka('bench:9092', () => clock.now);
-  const topics = 20;
+  const topics = spread ? PARTITIONS / GROUP_SIZE : 20;
   const perTopic = PARTITIONS / topics;
+  const groupOf = (t: number): string => (spread ? `g${t}` : 'g');
   for (let t = 0; t < topics; t++) {
     kafka.createTopic(`t${t}`, perTopic);
-    for (let p = 0; p < perTopic; p++) kafka.produce(`t${t}`, p, 1_000).commit('g', `t${t}`, p, 900);
+    for (let p = 0; p < perTopic; p++) kafka.produce(`t${t}`, p, 1_000).commit(groupOf(t), `t${t}`, p, 900);
   }
-  kafka.setGroup('g', { state: 'Stable', members: [{ memberId: 'm0', clientId: 'g-1-StreamThread-1-consumer' }] });
+  for (const group of new Set(Array.from({ length: topics }, (_, t) => groupOf(t)))) {
+    kafka.setGroup(group, {
+      state: 'Stable',
+      members: [{ memberId: 'm0', clientId: `${group}-1-StreamThread-1-consumer` }],
+    });
+  }
   const registry = new PollerRegistry({
     config: { pollIntervalMs: POLL_MS, kafkaTimeoutMs: 10_000, historyMs: HISTORY_MS, pollerIdleTimeoutMs: 3_600_000 },
     createReader: () => kafka,
@@ -51,14 +68,20 @@ async function measure(moving: boolean): Promise<number> {
     polling: 'manual',
   });
   const topicNames = Array.from({ length: topics }, (_, t) => `t${t}`);
-  registry.acquire({ cluster: 'bench:9092', groupId: 'g', topics: topicNames }, { brokers: ['bench:9092'] });
+  if (spread) {
+    for (let t = 0; t < topics; t++) {
+      registry.acquire({ cluster: 'bench:9092', groupId: groupOf(t), topics: [`t${t}`] }, { brokers: ['bench:9092'] });
+    }
+  } else {
+    registry.acquire({ cluster: 'bench:9092', groupId: 'g', topics: topicNames }, { brokers: ['bench:9092'] });
+  }
   await registry.pollAll();
   const polls = HISTORY_MS / POLL_MS;
   for (let i = 1; i <= polls; i++) {
     clock.now += POLL_MS;
     if (moving) {
       for (let t = 0; t < topics; t++) {
-        for (let p = 0; p < perTopic; p++) kafka.produce(`t${t}`, p, 10).commit('g', `t${t}`, p, 900 + 10 * i);
+        for (let p = 0; p < perTopic; p++) kafka.produce(`t${t}`, p, 10).commit(groupOf(t), `t${t}`, p, 900 + 10 * i);
       }
     }
     await registry.pollAll();
@@ -72,12 +95,14 @@ async function measure(moving: boolean): Promise<number> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Array<[string, number]> = [];
-for (const [name, moving] of [
-  ['idle (nothing moves)', false],
-  ['busy (every partition moves every poll)', true],
+for (const [name, moving, spread] of [
+  ['idle (nothing moves), one group', false, false],
+  ['busy (every partition moves every poll), one group', true, false],
+  [`idle, groups of ${GROUP_SIZE} partitions`, false, true],
+  [`busy, groups of ${GROUP_SIZE} partitions`, true, true],
 ] as const) {
   const runs: number[] = [];
-  for (let r = 0; r < RUNS; r++) runs.push(await measure(moving));
+  for (let r = 0; r < RUNS; r++) runs.push(await measure(moving, spread));
   rows.push([name, median(runs)]);
 }
 process.stdout.write(

@@ -16,6 +16,7 @@
  *   so an exactly-once app that caught up can scale to zero (kedacore/keda#5675).
  */
 import { NO_COMMIT, type PartitionOffsets } from '../model/sample.ts';
+import { committedWaiting, recordsWaiting } from './recordsWaiting.ts';
 import type { PartitionDecision } from '../model/decision.ts';
 
 export interface LagRules {
@@ -27,8 +28,6 @@ export interface LagRules {
   readonly limitToPartitionsWithLag: boolean;
   readonly ensureEvenDistributionOfPartitions: boolean;
 }
-
-const max0 = (n: bigint): bigint => (n > 0n ? n : 0n);
 
 /**
  * One partition's lag: `lag` for the metric and `activationLag` for IsActive.
@@ -48,17 +47,18 @@ const max0 = (n: bigint): bigint => (n > 0n ? n : 0n);
 export function partitionLag(p: PartitionOffsets, rules: LagRules, persistent: boolean): PartitionDecision {
   const base = { topic: p.topic, partition: p.partition, committed: p.committed, end: p.end };
   if (p.committed === NO_COMMIT) {
-    let lag: bigint;
-    if (rules.scaleToZeroOnInvalidOffset) lag = 0n;
-    else if (rules.offsetResetPolicy === 'latest') lag = 1n;
-    else lag = p.end === undefined ? 0n : max0(p.end - (p.start ?? 0n));
+    // A start offset the broker did not give counts as 0, as KEDA counts it.
+    const lag =
+      rules.offsetResetPolicy === 'latest' && !rules.scaleToZeroOnInvalidOffset
+        ? 1n
+        : recordsWaiting({ ...p, start: p.start ?? 0n }, rules);
     return { ...base, lag, activationLag: lag, note: p.outOfRange === undefined ? 'uncommitted' : 'out-of-range' };
   }
   if (p.end === undefined) return { ...base, lag: 0n, activationLag: 0n, note: 'no-end-offset' };
   if (p.dataPending === false && p.end > p.committed) {
     return { ...base, lag: 0n, activationLag: 0n, note: 'transaction-markers' };
   }
-  const lag = max0(p.end - p.committed);
+  const lag = committedWaiting(p);
   if (rules.excludePersistentLag && persistent && lag > 0n) {
     return { ...base, lag: 0n, activationLag: lag, note: 'persistent' };
   }

@@ -9,7 +9,9 @@
  *   records and group members throughout the window: consumers are there and
  *   not making progress, so more replicas would not help.
  */
-import { NO_COMMIT, partitionKey, sampleBefore, type PartitionOffsets, type Sample } from '../model/sample.ts';
+import { columnsOf, NO_COMMIT, sampleBefore, type Sample } from '../model/sample.ts';
+import type { PartitionColumns } from '../model/partitionColumns.ts';
+import { columnOffsets, committedWaiting } from './recordsWaiting.ts';
 
 /** Keys (see partitionKey) of partitions whose committed offset did not move during the last `windowMs`. */
 export function persistentPartitions(history: readonly Sample[], windowMs: number): ReadonlySet<string> {
@@ -18,18 +20,17 @@ export function persistentPartitions(history: readonly Sample[], windowMs: numbe
 
 /** Persistent partitions that had unprocessed data and a group with members at every sample of the window. */
 export function stalledPartitions(history: readonly Sample[], windowMs: number): ReadonlySet<string> {
-  return standingStill(history, windowMs, (p, sample) => sample.group.members > 0 && hasUnprocessedData(p));
-}
-
-/** Records past the committed offset that are data (not only transaction markers). */
-export function hasUnprocessedData(p: PartitionOffsets): boolean {
-  return p.committed !== NO_COMMIT && p.end !== undefined && p.end > p.committed && p.dataPending !== false;
+  return standingStill(
+    history,
+    windowMs,
+    (columns, i, sample) => sample.group.members > 0 && committedWaiting(columnOffsets(columns, i)) > 0n,
+  );
 }
 
 function standingStill(
   history: readonly Sample[],
   windowMs: number,
-  holds: (p: PartitionOffsets, sample: Sample) => boolean,
+  holds: (columns: PartitionColumns, i: number, sample: Sample) => boolean,
 ): ReadonlySet<string> {
   const latest = history[history.length - 1];
   if (!latest) return new Set();
@@ -37,16 +38,22 @@ function standingStill(
   // The history does not reach back a whole window yet: nothing qualifies.
   if (from === undefined) return new Set();
 
-  const candidates = new Map<string, bigint>();
-  for (const p of latest.partitions) {
-    if (p.committed !== NO_COMMIT && holds(p, latest)) candidates.set(partitionKey(p.topic, p.partition), p.committed);
+  const last = columnsOf(latest);
+  const candidates = new Map<string, { readonly committed: bigint; readonly hint: number }>();
+  for (let i = 0; i < last.size; i++) {
+    const committed = last.committedAt(i);
+    if (committed !== NO_COMMIT && holds(last, i, latest)) candidates.set(last.layout.keys[i]!, { committed, hint: i });
   }
-  for (let i = from; i < history.length - 1 && candidates.size > 0; i++) {
-    const sample = history[i]!;
-    const seen = new Map(sample.partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
-    for (const [key, committed] of candidates) {
-      const p = seen.get(key);
-      if (!p || p.committed !== committed || !holds(p, sample)) candidates.delete(key);
+  let checked: { readonly columns: PartitionColumns; readonly group: Sample['group'] } | undefined;
+  for (let k = from; k < history.length - 1 && candidates.size > 0; k++) {
+    const sample = history[k]!;
+    const columns = columnsOf(sample);
+    // A poll that saw what the one before saw (an idle group) shares its columns and group: nothing new to check.
+    if (checked && checked.columns === columns && checked.group === sample.group) continue;
+    checked = { columns, group: sample.group };
+    for (const [key, { committed, hint }] of candidates) {
+      const i = columns.layout.indexOf(key, hint);
+      if (i === undefined || columns.committedAt(i) !== committed || !holds(columns, i, sample)) candidates.delete(key);
     }
   }
   return new Set(candidates.keys());

@@ -4,15 +4,9 @@
  * moving), how many partitions hold a backlog, and the application's
  * instances. What one replica processes is estimated in throughput.ts.
  */
-import {
-  NO_COMMIT,
-  partitionKey,
-  sampleBefore,
-  type GroupInfo,
-  type PartitionOffsets,
-  type Sample,
-} from '../model/sample.ts';
-import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
+import { columnsOf, NO_COMMIT, sampleBefore, type GroupInfo, type Sample } from '../model/sample.ts';
+import type { PartitionColumns } from '../model/partitionColumns.ts';
+import { columnOffsets, recordsWaiting, type WaitingRules } from './recordsWaiting.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
 /**
@@ -23,38 +17,7 @@ import { SampleMemo } from './sampleMemo.ts';
 export const BUSY_BACKLOG_SECONDS = 60;
 
 /** The settings a partition's backlog depends on. */
-type BacklogRules = Pick<TriggerMetadata, 'offsetResetPolicy' | 'scaleToZeroOnInvalidOffset'>;
-
-/** A sample's partitions by key (built on demand, not kept). */
-export function rowsOf(sample: Sample): Map<string, PartitionOffsets> {
-  return new Map(sample.partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
-}
-
-/**
- * One partition of a sample. Samples of one poller list their partitions in
- * the same sorted order, so `hint` (its index in another sample) almost
- * always hits; else a scan.
- */
-export function rowIn(sample: Sample, topic: string, partition: number, hint: number): PartitionOffsets | undefined {
-  const at = sample.partitions[hint];
-  if (at && at.partition === partition && at.topic === topic) return at;
-  return sample.partitions.find((p) => p.partition === partition && p.topic === topic);
-}
-
-/**
- * Records waiting on one partition: end − committed, nothing when the gap
- * is only transaction markers; with nothing committed, the log (end − start)
- * under `earliest` and nothing under `latest` (where the 1 that activation
- * counts is not work), as the lag totals count it.
- */
-export function partitionBacklog(p: PartitionOffsets, m: BacklogRules): bigint {
-  if (p.end === undefined || p.dataPending === false) return 0n;
-  if (p.committed === NO_COMMIT) {
-    const counted = m.offsetResetPolicy === 'earliest' && !m.scaleToZeroOnInvalidOffset;
-    return counted && p.start !== undefined && p.end > p.start ? p.end - p.start : 0n;
-  }
-  return p.end > p.committed ? p.end - p.committed : 0n;
-}
+type BacklogRules = WaitingRules;
 
 /** A sample's totals over one set of partitions. */
 interface Totals {
@@ -86,15 +49,18 @@ function totalsOf(
     let committed = 0n;
     let ends = 0;
     let commits = 0;
-    for (const p of sample.partitions) {
-      if (p.end === undefined || !wanted.has(partitionKey(p.topic, p.partition))) continue;
-      end += p.end;
+    const columns = columnsOf(sample);
+    for (let i = 0; i < columns.size; i++) {
+      const e = columns.endAt(i);
+      if (e === undefined || !wanted.has(columns.layout.keys[i]!)) continue;
+      end += e;
       ends++;
-      if (p.committed !== NO_COMMIT) {
-        committed += p.committed;
+      const c = columns.committedAt(i);
+      if (c !== NO_COMMIT) {
+        committed += c;
         commits++;
       }
-      backlog += partitionBacklog(p, m);
+      backlog += recordsWaiting(columnOffsets(columns, i), m);
     }
     return { backlog, end, committed, ends, commits };
   });
@@ -108,7 +74,7 @@ export function keySignature(keys: readonly string[], m: BacklogRules, memo: Sam
   return memo.intern(`${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`);
 }
 
-/** Records waiting to be processed over `keys` (partitionBacklog summed). */
+/** Records waiting to be processed over `keys` (recordsWaiting summed). */
 export function backlogAt(
   sample: Sample,
   keys: readonly string[],
@@ -140,14 +106,19 @@ export function backloggedPartitions(
     signature,
     () => {
       const wanted = new Set(keys);
+      const now = columnsOf(end);
+      const then = columnsOf(start);
       let count = 0;
-      end.partitions.forEach((p, hint) => {
-        const backlog = partitionBacklog(p, m);
-        if (backlog === 0n || !wanted.has(partitionKey(p.topic, p.partition))) return;
-        const before = rowIn(start, p.topic, p.partition, hint)?.end ?? p.end!;
-        const arrived = p.end! > before ? p.end! - before : 0n;
+      for (let i = 0; i < now.size; i++) {
+        const key = now.layout.keys[i]!;
+        const backlog = recordsWaiting(columnOffsets(now, i), m);
+        if (backlog === 0n || !wanted.has(key)) continue;
+        const last = now.endAt(i)!;
+        const j = then.layout.indexOf(key, i);
+        const before = (j === undefined ? undefined : then.endAt(j)) ?? last;
+        const arrived = last > before ? last - before : 0n;
         if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
-      });
+      }
       return { start, count };
     },
     // The window starts at another poll once the history lost the one it started at.
@@ -177,12 +148,14 @@ export function delta(
     const moved = tb[field] - ta[field];
     return moved > 0n ? moved : 0n;
   }
-  const ra = rowsOf(a);
-  const rb = rowsOf(b);
+  const ca = columnsOf(a);
+  const cb = columnsOf(b);
+  const value = (c: PartitionColumns, i: number | undefined): bigint | undefined =>
+    i === undefined ? undefined : field === 'end' ? c.endAt(i) : c.committedAt(i);
   let sum = 0n;
   for (const key of keys) {
-    const x = ra.get(key)?.[field];
-    const y = rb.get(key)?.[field];
+    const x = value(ca, ca.layout.indexOf(key));
+    const y = value(cb, cb.layout.indexOf(key));
     if (x === undefined || y === undefined || x === NO_COMMIT || y === NO_COMMIT || y < x) continue;
     sum += y - x;
   }

@@ -13,8 +13,8 @@
  *   and the oldest poll; never less than the age of the oldest poll (the
  *   record is at least that old), and never extrapolated beyond the data.
  */
-import { NO_COMMIT, partitionKey, type PartitionOffsets, type Sample } from '../model/sample.ts';
-import { rowIn } from './rates.ts';
+import { columnsOf, partitionKey, type PartitionOffsets, type Sample } from '../model/sample.ts';
+import { committedWaiting } from './recordsWaiting.ts';
 
 export interface EndPoint {
   readonly at: number;
@@ -32,12 +32,14 @@ export interface TimeLag {
 export function endSeries(history: readonly Sample[]): Map<string, EndPoint[]> {
   const series = new Map<string, EndPoint[]>();
   for (const sample of history) {
-    for (const p of sample.partitions) {
-      if (p.end === undefined) continue;
-      const key = partitionKey(p.topic, p.partition);
+    const columns = columnsOf(sample);
+    for (let i = 0; i < columns.size; i++) {
+      const end = columns.endAt(i);
+      if (end === undefined) continue;
+      const key = columns.layout.keys[i]!;
       let points = series.get(key);
       if (!points) series.set(key, (points = []));
-      points.push({ at: sample.at, end: p.end });
+      points.push({ at: sample.at, end });
     }
   }
   return series;
@@ -50,15 +52,18 @@ export function timeLag(p: PartitionOffsets, series: readonly EndPoint[], now: n
 /**
  * timeLag over a poll history directly, without building series: for a
  * decision over many partitions. `index` is the partition's place in the
- * latest sample (see rowIn).
+ * latest sample (the samples of one poller list their partitions in one order).
  */
 export function timeLagInHistory(p: PartitionOffsets, index: number, history: readonly Sample[], now: number): TimeLag {
+  const key = partitionKey(p.topic, p.partition);
   return estimate(
     p,
     history.length,
     (i) => {
       const sample = history[i]!;
-      const end = rowIn(sample, p.topic, p.partition, index)?.end;
+      const columns = columnsOf(sample);
+      const at = columns.layout.indexOf(key, index);
+      const end = at === undefined ? undefined : columns.endAt(at);
       return end === undefined ? undefined : { at: sample.at, end };
     },
     now,
@@ -76,9 +81,7 @@ function estimate(
   pointAt: (i: number) => EndPoint | undefined,
   now: number,
 ): TimeLag {
-  if (p.committed === NO_COMMIT || p.end === undefined || p.committed >= p.end || p.dataPending === false) {
-    return { ms: 0, basis: 'caught-up' };
-  }
+  if (committedWaiting(p) === 0n) return { ms: 0, basis: 'caught-up' };
   const reached = (i: number): boolean => (pointAt(i)?.end ?? -1n) > p.committed;
   let lo = 0;
   let hi = count - 1;

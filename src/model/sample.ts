@@ -3,46 +3,10 @@
  * Offsets are bigint (Kafka's int64); -1n means "no committed offset".
  */
 
-/** Kafka's "nothing committed" marker in OffsetFetch responses. */
-export const NO_COMMIT = -1n;
+import { PartitionColumns } from './partitionColumns.ts';
+import type { PartitionOffsets } from './offsets.ts';
 
-export interface PartitionOffsets {
-  readonly topic: string;
-  readonly partition: number;
-  /** The group's committed offset (the next record it will process), or NO_COMMIT. */
-  readonly committed: bigint;
-  /**
-   * The end offset: the last stable offset (LSO), since offsets are read with
-   * READ_COMMITTED isolation; equal to the high watermark when no transaction is open.
-   * Undefined when the broker returned none for this partition.
-   */
-  readonly end: bigint | undefined;
-  /** The log start offset; read only for partitions without a (valid) committed offset. */
-  readonly start: bigint | undefined;
-  /**
-   * A committed offset beyond the partition's log end (its high watermark):
-   * the log was truncated (unclean leader election, a recreated topic) or
-   * offsets were restored from elsewhere. A consumer cannot resume there and
-   * resets by its `auto.offset.reset`, so `committed` is NO_COMMIT and this
-   * keeps the offset the group had committed.
-   */
-  readonly outOfRange?: bigint;
-  /**
-   * From a read-committed look at the records from the committed offset, when
-   * one was taken: whether any data record (not a transaction marker, not
-   * aborted) lies before the end offset. `false` means the gap is only
-   * transaction markers: nothing is left to process.
-   */
-  readonly dataPending?: boolean;
-  /** Timestamp (epoch ms) of the first data record at or after the committed offset, when looked at. */
-  readonly committedTimestamp?: number;
-  /**
-   * An earlier look, at or below the committed offset: its offset and record
-   * timestamp, for dating records older than the poll history without
-   * reading them again on every poll.
-   */
-  readonly timestampAnchor?: { readonly offset: bigint; readonly timestamp: number };
-}
+export { NO_COMMIT, partitionKey, type PartitionOffsets } from './offsets.ts';
 
 /** The consumer group as DescribeGroups shows it. */
 export interface GroupInfo {
@@ -68,11 +32,11 @@ export interface Sample {
   readonly partitions: readonly PartitionOffsets[];
   /** The group's state, members and instances. */
   readonly group: GroupInfo;
-}
-
-/** A map key for one partition. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
+  /**
+   * The same partitions in columns (partitionColumns.ts), when the poller
+   * made them: how the poll history keeps a sample. Read through columnsOf.
+   */
+  readonly columns?: PartitionColumns;
 }
 
 export const UNKNOWN_GROUP: GroupInfo = { state: '', members: 0, instances: undefined, memberIds: [] };
@@ -97,4 +61,9 @@ export function sampleBefore(samples: readonly Sample[], i: number, windowMs: nu
     }
   }
   return found;
+}
+
+/** A sample's partitions in columns: the poller's, or made from its rows (a sample built elsewhere, as in tests). */
+export function columnsOf(sample: Sample): PartitionColumns {
+  return sample.columns ?? PartitionColumns.of(sample.partitions);
 }

@@ -5,7 +5,7 @@
  * page and its plots all show these.
  */
 import type { Decision } from '../model/decision.ts';
-import { NO_COMMIT, partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
+import { columnsOf, NO_COMMIT, partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
 
 /** The partitions a decision counts as demand: changelogs are restored, not processed, and stay out. */
 function demandPartitions(decision: Decision): Decision['partitions'] {
@@ -44,17 +44,18 @@ function rates(decision: Decision, from: Sample, to: Sample): { arrival: number;
   const seconds = (to.at - from.at) / 1000;
   if (seconds <= 0) return undefined;
   const counted = new Set(demandPartitions(decision).map((p) => partitionKey(p.topic, p.partition)));
-  const before = new Map(from.partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
+  const before = columnsOf(from);
+  const after = columnsOf(to);
   let arrived = 0n;
   let drained = 0n;
-  for (const now of to.partitions) {
-    const key = partitionKey(now.topic, now.partition);
-    const then = before.get(key);
-    if (!then || !counted.has(key)) continue;
-    if (now.end !== undefined && then.end !== undefined && now.end > then.end) arrived += now.end - then.end;
-    if (now.committed !== NO_COMMIT && then.committed !== NO_COMMIT && now.committed > then.committed) {
-      drained += now.committed - then.committed;
-    }
+  for (let i = 0; i < after.size; i++) {
+    const key = after.layout.keys[i]!;
+    const j = before.layout.indexOf(key, i);
+    if (j === undefined || !counted.has(key)) continue;
+    const [endNow, endThen] = [after.endAt(i), before.endAt(j)];
+    if (endNow !== undefined && endThen !== undefined && endNow > endThen) arrived += endNow - endThen;
+    const [now, then] = [after.committedAt(i), before.committedAt(j)];
+    if (now !== NO_COMMIT && then !== NO_COMMIT && now > then) drained += now - then;
   }
   return { arrival: Number(arrived) / seconds, drain: Number(drained) / seconds };
 }

@@ -8,9 +8,10 @@
 import type { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
-import { partitionKey, type Sample } from '../model/sample.ts';
+import type { Sample } from '../model/sample.ts';
 import { PeekCache } from './peekCache.ts';
-import { shareUnchanged } from './shareUnchanged.ts';
+import { ColumnChunks } from '../model/partitionColumns.ts';
+import { PolledSample } from './polledSample.ts';
 import { CycleRunner } from './cycleRunner.ts';
 import type { CycleItem, CycleResult, SampleTarget } from './readSample.ts';
 
@@ -61,7 +62,8 @@ export class Poller {
   readonly #now: () => number;
   readonly #listeners = new Set<() => void>();
   readonly #observers = new Set<() => void>();
-  #history: Sample[] = [];
+  #history: PolledSample[] = [];
+  readonly #chunks = new ColumnChunks();
   #failure: PollFailure | undefined;
   #polled = false;
   #seq = 0;
@@ -172,7 +174,10 @@ export class Poller {
   complete(result: CycleResult, at: number, seconds: number): void {
     if (this.#stopped) return;
     if (result.ok) {
-      const sample = shareUnchanged(this.#history[this.#history.length - 1], result.sample);
+      const previous = this.#history[this.#history.length - 1];
+      const sample = new PolledSample(result.sample, previous, this.#chunks);
+      // The history keeps columns; only the newest sample keeps its rows.
+      previous?.compact();
       this.#seq = sample.seq;
       this.#record(sample);
       if (this.#failure) this.#log.info({ downMs: at - this.#failure.at }, 'polling recovered');
@@ -209,7 +214,7 @@ export class Poller {
     }
   }
 
-  #record(sample: Sample): void {
+  #record(sample: PolledSample): void {
     this.#history.push(sample);
     const oldest = sample.at - this.#options.historyMs;
     let drop = 0;
@@ -219,10 +224,12 @@ export class Poller {
 }
 
 /** A sample's end offsets by partition key (empty without a sample). */
-function endsOf(sample: Sample | undefined): Map<string, bigint> {
-  return new Map(
-    (sample?.partitions ?? []).flatMap((p) =>
-      p.end === undefined ? [] : [[partitionKey(p.topic, p.partition), p.end]],
-    ),
-  );
+function endsOf(sample: PolledSample | undefined): Map<string, bigint> {
+  const ends = new Map<string, bigint>();
+  const columns = sample?.columns;
+  for (let i = 0; i < (columns?.size ?? 0); i++) {
+    const end = columns!.endAt(i);
+    if (end !== undefined) ends.set(columns!.layout.keys[i]!, end);
+  }
+  return ends;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { GroupInfo, PartitionOffsets, Sample } from '../model/sample.ts';
-import { shareUnchanged } from './shareUnchanged.ts';
+import { PolledSample } from './polledSample.ts';
 
 const GROUP: GroupInfo = { state: 'Stable', members: 1, instances: 1, memberIds: ['m0'] };
 
@@ -12,7 +12,7 @@ function sample(seq: number, partitions: PartitionOffsets[], group: GroupInfo = 
   return { seq, at: seq * 2_000, partitions, group };
 }
 
-describe('compact history: unchanged rows are shared with the poll before', () => {
+describe('compact history: a polled sample shares what did not change with the poll before', () => {
   const cases: ReadonlyArray<{
     readonly name: string;
     readonly before: PartitionOffsets;
@@ -22,6 +22,7 @@ describe('compact history: unchanged rows are shared with the poll before', () =
     { name: 'same offsets', before: row(0, 5n), after: row(0, 5n), shared: true },
     { name: 'committed moved', before: row(0, 5n), after: row(0, 6n), shared: false },
     { name: 'end moved', before: row(0, 5n), after: row(0, 5n, { end: 101n }), shared: false },
+    { name: 'end gone', before: row(0, 5n), after: row(0, 5n, { end: undefined }), shared: false },
     { name: 'start read now', before: row(0, 5n), after: row(0, 5n, { start: 0n }), shared: false },
     { name: 'out of range now', before: row(0, 5n), after: row(0, 5n, { outOfRange: 1100n }), shared: false },
     { name: 'markers only now', before: row(0, 5n), after: row(0, 5n, { dataPending: false }), shared: false },
@@ -46,27 +47,40 @@ describe('compact history: unchanged rows are shared with the poll before', () =
     { name: 'another partition', before: row(0, 5n), after: row(1, 5n), shared: false },
   ];
   for (const c of cases) {
-    it(`${c.name}: ${c.shared ? 'shared' : 'kept apart'}`, () => {
-      const kept = shareUnchanged(sample(1, [c.before]), sample(2, [c.after]));
-      assert.equal(kept.partitions[0] === c.before, c.shared);
-      assert.deepEqual(kept.partitions[0], c.after, 'the values are the new poll’s');
-      assert.equal(kept.seq, 2);
+    it(`${c.name}: columns ${c.shared ? 'shared' : 'kept apart'}`, () => {
+      const first = new PolledSample(sample(1, [c.before]));
+      const next = new PolledSample(sample(2, [c.after]), first);
+      assert.equal(next.columns === first.columns, c.shared);
+      next.compact();
+      assert.deepEqual(next.partitions, [c.after], 'the values are the new poll’s, also from the columns');
+      assert.equal(next.seq, 2);
     });
   }
 
-  it('a poll that changed nothing keeps the earlier row list and group', () => {
-    const first = sample(1, [row(0, 5n), row(1, 7n)]);
-    const next = shareUnchanged(first, sample(2, [row(0, 5n), row(1, 7n)], { ...GROUP, memberIds: ['m0'] }));
-    assert.equal(next.partitions, first.partitions);
+  it('a poll that changed nothing keeps the earlier columns and group', () => {
+    const first = new PolledSample(sample(1, [row(0, 5n), row(1, 7n)]));
+    const next = new PolledSample(sample(2, [row(0, 5n), row(1, 7n)], { ...GROUP, memberIds: ['m0'] }), first);
+    assert.equal(next.columns, first.columns);
     assert.equal(next.group, first.group);
     assert.equal(next.at, 4_000);
   });
 
-  it('a new member or a partition more is not shared', () => {
-    const first = sample(1, [row(0, 5n)]);
-    const next = shareUnchanged(first, sample(2, [row(0, 5n), row(1, 0n)], { ...GROUP, memberIds: ['m0', 'm1'] }));
-    assert.notEqual(next.partitions, first.partitions);
-    assert.equal(next.partitions[0], first.partitions[0]);
-    assert.notEqual(next.group, first.group);
+  it('a new member or a partition more is not shared; the same partitions keep their layout', () => {
+    const first = new PolledSample(sample(1, [row(0, 5n)]));
+    const grown = new PolledSample(sample(2, [row(0, 5n), row(1, 0n)], { ...GROUP, memberIds: ['m0', 'm1'] }), first);
+    assert.notEqual(grown.columns.layout, first.columns.layout);
+    assert.notEqual(grown.group, first.group);
+    const moved = new PolledSample(sample(3, [row(0, 6n), row(1, 0n)]), grown);
+    assert.notEqual(moved.columns, grown.columns);
+    assert.equal(moved.columns.layout, grown.columns.layout);
+  });
+
+  it('the newest sample keeps its rows; a compacted one makes equal rows from its columns', () => {
+    const rows = [row(0, 5n, { dataPending: true, start: 3n }), row(1, -1n, { end: undefined })];
+    const polled = new PolledSample(sample(1, rows));
+    assert.equal(polled.partitions, rows);
+    polled.compact();
+    assert.notEqual(polled.partitions, rows);
+    assert.deepEqual(polled.partitions, rows);
   });
 });

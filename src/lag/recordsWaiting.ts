@@ -1,0 +1,57 @@
+/**
+ * Records waiting on a partition: the one computation behind the lag KEDA's
+ * rules count (kedaLag.ts), the backlog the `rate` strategy sizes by
+ * (rates.ts), the partitions that stall or lag persistently
+ * (persistentLag.ts) and the time lag (timeLag.ts). It reads plain values,
+ * so a row and a column of the poll history answer alike.
+ */
+import { NO_COMMIT } from '../model/sample.ts';
+import type { PartitionColumns } from '../model/partitionColumns.ts';
+import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
+
+/** The settings waiting records depend on for a partition with nothing committed. */
+export type WaitingRules = Pick<TriggerMetadata, 'offsetResetPolicy' | 'scaleToZeroOnInvalidOffset'>;
+
+/** One partition's offsets, as a row or a column gives them. */
+export interface WaitingOffsets {
+  readonly committed: bigint;
+  /** Undefined: the broker returned no end offset. */
+  readonly end: bigint | undefined;
+  readonly start: bigint | undefined;
+  /** False: a read-committed look found only transaction markers before the end. */
+  readonly dataPending?: boolean | undefined;
+}
+
+/**
+ * Data records past the committed offset: end − committed, never below 0;
+ * none when the gap is only transaction markers or the end is unknown.
+ * Nothing committed counts as nothing here (see recordsWaiting).
+ */
+export function committedWaiting(p: WaitingOffsets): bigint {
+  if (p.committed === NO_COMMIT || p.end === undefined || p.dataPending === false) return 0n;
+  return p.end > p.committed ? p.end - p.committed : 0n;
+}
+
+/**
+ * Records a consumer of the partition still has to process: committedWaiting;
+ * with nothing committed, the log (end − start) when it would start from
+ * the earliest record, and none when it would start at the end (`latest`) or
+ * is told to scale to zero. (KEDA's metric counts 1 for `latest`, so one
+ * consumer starts and commits: kedaLag.ts adds that rule, it is not work.)
+ */
+export function recordsWaiting(p: WaitingOffsets, rules: WaitingRules): bigint {
+  if (p.committed !== NO_COMMIT) return committedWaiting(p);
+  if (p.end === undefined || p.dataPending === false) return 0n;
+  if (rules.offsetResetPolicy !== 'earliest' || rules.scaleToZeroOnInvalidOffset || p.start === undefined) return 0n;
+  return p.end > p.start ? p.end - p.start : 0n;
+}
+
+/** Partition `i` of `columns` as recordsWaiting reads it (no row made). */
+export function columnOffsets(columns: PartitionColumns, i: number): WaitingOffsets {
+  return {
+    committed: columns.committedAt(i),
+    end: columns.endAt(i),
+    start: columns.startAt(i),
+    dataPending: columns.dataPendingAt(i),
+  };
+}

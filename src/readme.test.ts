@@ -1,7 +1,7 @@
 /**
- * The README's reference tables stay true: every trigger parameter, every
- * SCALER_ variable (with its default), every lag strategy and every metric
- * is documented.
+ * The README's reference tables stay true: every trigger parameter (a
+ * strategy's own marked with its name), every SCALER_ variable (with its
+ * default), every lag strategy and every metric is documented.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import { VARIABLES } from './config.ts';
 import { STRATEGY_NAMES } from './model/metadata/strategyNames.ts';
 import { ScalerMetrics } from './metrics/metrics.ts';
-import { TRIGGER_SCHEMA } from './model/metadata/triggerMetadata.ts';
+import { STRATEGY_PARAMS } from './model/metadata/strategies/strategyParams.ts';
+import { COMMON_PARAMS, TRIGGER_SCHEMA } from './model/metadata/triggerMetadata.ts';
 
 const README = readFileSync(path.resolve(import.meta.dirname, '..', 'README.md'), 'utf8');
 
@@ -21,6 +22,19 @@ function row(name: string): string | undefined {
 describe('README reference tables', () => {
   for (const name of Object.keys(TRIGGER_SCHEMA)) {
     it(`documents trigger parameter ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
+  }
+
+  // A strategy's own parameter says whose it is, as its doc does: "`rate`: ...".
+  const meaning = (name: string): string => row(name)?.split('|')[3]?.trim() ?? '';
+  for (const strategy of STRATEGY_NAMES) {
+    for (const name of Object.keys(STRATEGY_PARAMS[strategy])) {
+      it(`documents ${name} as the ${strategy} strategy's`, () =>
+        assert.ok(meaning(name).startsWith(`\`${strategy}\`: `), `${name}: "${meaning(name)}"`));
+    }
+  }
+  for (const name of Object.keys(COMMON_PARAMS)) {
+    it(`documents ${name} as no one strategy's`, () =>
+      assert.doesNotMatch(meaning(name), new RegExp(`^\`(${STRATEGY_NAMES.join('|')})\`:`)));
   }
 
   for (const variable of VARIABLES) {

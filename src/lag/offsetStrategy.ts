@@ -7,6 +7,7 @@
  * activationLagThreshold.
  */
 import type { Decision } from '../model/decision.ts';
+import { OFFSET_PARAMS } from '../model/metadata/strategies/offsetParams.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { describeTopology } from '../streams/topology.ts';
@@ -14,6 +15,7 @@ import { describeTopology } from '../streams/topology.ts';
 export const offsetStrategy: LagStrategy = {
   name: 'offset',
   summary: "total records behind, as KEDA's kafka scaler counts them; target lagThreshold per replica",
+  params: OFFSET_PARAMS,
   target: (metadata) => metadata.lagThreshold,
   decide(input: StrategyInput): Decision {
     const m = input.metadata;

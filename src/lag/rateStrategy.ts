@@ -35,6 +35,7 @@
 import { formatDuration } from '../duration.ts';
 import type { Decision, SubTopologyDecision } from '../model/decision.ts';
 import { partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
+import { RATE_PARAMS } from '../model/metadata/strategies/rateParams.ts';
 import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import {
@@ -270,6 +271,7 @@ export const rateStrategy: LagStrategy = {
   name: 'rate',
   summary:
     'replicas to keep up with arrivals and drain the backlog within catchUpSeconds; target 1 (the metric is the replica count)',
+  params: RATE_PARAMS,
   target: () => 1,
   decide(input: StrategyInput): Decision {
     const m = input.metadata;

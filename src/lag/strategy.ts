@@ -1,11 +1,25 @@
 /**
- * The strategy seam. A strategy is a pure function of a trigger's parsed
- * metadata and the poller's recent history; it returns the metric KEDA hands
- * to the HPA, the target, whether the trigger is active, and why.
- * Adding one: a new file and one line in registry.ts.
+ * The strategy seam. A strategy is a name, the parameters it alone reads
+ * (`params`), a target and a pure function of a trigger's parsed metadata and
+ * the poller's recent history that returns the metric KEDA hands to the HPA,
+ * whether the trigger is active, and why; KEDA's scalers pair a name with
+ * their own typed metadata the same way.
+ *
+ * Adding one:
+ * 1. its name in model/metadata/strategyNames.ts (the allowed `lagStrategy` values);
+ * 2. its parameters in model/metadata/strategies/<name>Params.ts and one line
+ *    in strategies/strategyParams.ts: the model layer composes the trigger
+ *    schema from them, so parsing needs nothing from here;
+ * 3. the strategy in a new file here, with `params` pointing at that
+ *    fragment, and one line in registry.ts.
+ * Both records are typed by StrategyName, so a name missing from either does
+ * not compile; strategyParams.test.ts checks that every parameter has one
+ * owner and that a strategy's fragment names what it reads; readme.test.ts,
+ * that the README documents each under its strategy.
  */
 import type { Decision } from '../model/decision.ts';
 import type { Sample } from '../model/sample.ts';
+import type { Schema } from '../model/metadata/schema.ts';
 import type { StrategyName } from '../model/metadata/strategyNames.ts';
 import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import type { SampleMemo } from './sampleMemo.ts';
@@ -35,6 +49,11 @@ export interface LagStrategy {
   readonly name: StrategyName;
   /** One sentence for docs and the status page. */
   readonly summary: string;
+  /**
+   * The parameters only this strategy reads: its fragment of the trigger
+   * schema (model/metadata/strategies/), common ones not included.
+   */
+  readonly params: Schema;
   /** What the poller must read for this strategy beyond offsets and group state. */
   readonly needs?: { readonly recordTimestamps?: boolean };
   /** The HPA target, from the metadata alone (GetMetricSpec must not need Kafka). */

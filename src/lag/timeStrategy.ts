@@ -7,6 +7,7 @@
 import { partitionKey } from '../model/sample.ts';
 import { describeTopology } from '../streams/topology.ts';
 import type { Decision, PartitionDecision } from '../model/decision.ts';
+import { TIME_PARAMS } from '../model/metadata/strategies/timeParams.ts';
 import { analyze, commonNotes, topologyDecision } from './analysis.ts';
 import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { timeLagInHistory, type TimeLagBasis } from './timeLag.ts';
@@ -16,6 +17,7 @@ const round = (seconds: number): number => Math.round(seconds * 10) / 10;
 export const timeStrategy: LagStrategy = {
   name: 'time',
   summary: 'seconds behind: the age of the oldest unprocessed record; target timeLagThreshold seconds per replica',
+  params: TIME_PARAMS,
   needs: { recordTimestamps: true },
   target: (metadata) => metadata.timeLagThreshold,
   decide(input: StrategyInput): Decision {

@@ -183,6 +183,26 @@ export const field = {
 };
 
 /**
+ * One schema of `parts`, in their order (so also the order of its problems).
+ * A name belongs to one part only: a second declaration would silently
+ * replace the first, so it throws, naming both owners (at module load: a
+ * programming error every test meets).
+ */
+export function composeSchema(parts: ReadonlyArray<readonly [owner: string, schema: Schema]>): Schema {
+  const composed: Record<string, Field<unknown>> = {};
+  const ownerOf = new Map<string, string>();
+  for (const [owner, schema] of parts) {
+    for (const [name, spec] of Object.entries(schema)) {
+      const first = ownerOf.get(name);
+      if (first !== undefined) throw new Error(`parameter "${name}" is declared by both ${first} and ${owner}`);
+      ownerOf.set(name, owner);
+      composed[name] = spec;
+    }
+  }
+  return composed;
+}
+
+/**
  * Problems with the map itself, whatever the schema: too many keys, or a key
  * or value too long to be anything but a mistake or an attack. Checked before
  * anything else, so an oversized map costs no parsing.

@@ -1,10 +1,12 @@
 /**
  * The trigger metadata a ScaledObject gives this scaler: the parameters of
  * KEDA's own `kafka` scaler with the same names, defaults and meaning, plus
- * this scaler's own. One table; cross-field rules in `crossFieldProblems`.
+ * this scaler's own. The common table here and each strategy's own in
+ * strategies/ make one schema; cross-field rules in `crossFieldProblems`.
  */
 import { parsePartitionList, type PartitionRanges } from './partitionList.ts';
-import { field, JSON_NUMBER, type Parsed, parseMetadata, sizeProblems } from './schema.ts';
+import { composeSchema, field, type Parsed, parseMetadata, type Schema, sizeProblems } from './schema.ts';
+import { type AllStrategyParams, STRATEGY_PARAMS } from './strategies/strategyParams.ts';
 import { STRATEGY_NAMES } from './strategyNames.ts';
 import { parseTopology, type SubTopologySpec } from './topologySpec.ts';
 
@@ -44,7 +46,14 @@ function hostPortProblem(item: string): string | undefined {
   return undefined;
 }
 
-export const TRIGGER_SCHEMA = {
+/**
+ * The parameters a trigger reads whatever its strategy: where to connect and
+ * what to poll, KEDA's lag rules (applied by lag/analysis.ts, which every
+ * strategy starts from), and the Kafka Streams, stall and rebalance settings.
+ * A parameter only one strategy reads is in that strategy's fragment, in
+ * strategies/.
+ */
+export const COMMON_PARAMS = {
   bootstrapServers: field.list({
     doc: 'Kafka brokers to bootstrap from, `host:port[,host:port]`; required unless `cluster` is given',
     fromEnv: true,
@@ -136,44 +145,18 @@ export const TRIGGER_SCHEMA = {
     fallback: 120_000,
     minMs: 10_000,
   }),
-  timeLagThreshold: field.number({
-    doc: '`time`: target seconds behind per replica',
-    fallback: 60,
-    greaterThan: 0,
-  }),
-  replicaThroughput: field.custom<number | undefined>(
-    {
-      doc: '`rate`: records per second one replica processes; learned from the group when not given',
-      fallback: undefined,
-    },
-    (raw) => {
-      const value = Number(raw);
-      return JSON_NUMBER.test(raw) && value > 0 && Number.isFinite(value)
-        ? { value }
-        : { problem: 'must be a finite number greater than 0' };
-    },
-  ),
-  targetUtilization: field.number({
-    doc: "`rate`: the share of a replica's throughput that steady arrivals may use",
-    fallback: 0.7,
-    greaterThan: 0,
-    max: 1,
-  }),
-  catchUpSeconds: field.number({
-    doc: '`rate`: the time in which a backlog should be worked off',
-    fallback: 300,
-    greaterThan: 0,
-  }),
-  rateWindow: field.duration({
-    doc: '`rate`: the window over which arrival and drain rates are measured',
-    fallback: 60_000,
-    minMs: 5_000,
-  }),
-  scaleDownDelay: field.duration({
-    doc: '`rate`: a lower replica count is recommended only after it held this long',
-    fallback: 300_000,
-  }),
-} as const;
+} as const satisfies Schema;
+
+/**
+ * The whole trigger schema: the common parameters, then each strategy's own
+ * (strategies/strategyParams.ts) in STRATEGY_NAMES' order. Every parameter is
+ * parsed and checked whatever `lagStrategy` is; one of another strategy's has
+ * no effect.
+ */
+export const TRIGGER_SCHEMA = composeSchema([
+  ['the common parameters', COMMON_PARAMS],
+  ...STRATEGY_NAMES.map((name) => [`strategy "${name}"`, STRATEGY_PARAMS[name]] as const),
+]) as typeof COMMON_PARAMS & AllStrategyParams;
 
 export type TriggerMetadata = Parsed<typeof TRIGGER_SCHEMA>;
 

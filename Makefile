@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
-        start demo explain bench bench-history bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean
+        start demo explain bench bench-history bench-first-decision bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -65,6 +65,9 @@ bench: $(INSTALLED) ## print what one decision costs per strategy at 100, 300 an
 
 bench-history: $(INSTALLED) ## bytes of poll history per partition per minute, idle and busy partitions
 	$(NODE) --expose-gc bench/historyBytes.ts $(ARGS)
+
+bench-first-decision: $(INSTALLED) ## first decision of a new trigger on 15 min of history per strategy, per-poll ones after it, what its request pays; ARGS="--partitions 1000 --runs 5"
+	$(NODE) bench/firstDecision.ts $(ARGS)
 
 bench-fuzz: $(INSTALLED) ## fuzz trigger metadata over gRPC against a local Kafka: FUZZ_MAPS maps (10000) of FUZZ_SEED
 	$(NODE) bench/metadataFuzz.ts

@@ -92,7 +92,12 @@ export const VARIABLES: readonly Variable[] = [
     doc: 'a poller nobody asked for in this long is stopped',
   },
   { name: 'SCALER_HISTORY', kind: 'duration', fallback: '15m', doc: 'poll history kept per poller' },
-  { name: 'SCALER_FIRST_POLL_WAIT', kind: 'duration', fallback: '2s', doc: 'how long a new trigger waits for data' },
+  {
+    name: 'SCALER_FIRST_POLL_WAIT',
+    kind: 'duration',
+    fallback: '2s',
+    doc: 'how long a new trigger waits for data and its first decision',
+  },
   {
     name: 'SCALER_MAX_POLLERS',
     kind: 'count',

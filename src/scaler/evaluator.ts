@@ -9,6 +9,10 @@
  * Its state lives as long as the trigger is tracked (the evaluator exists),
  * so what a strategy learned does not depend on which RPCs a scaler replica
  * happened to serve.
+ *
+ * A trigger that joins a poller already holding samples gets its first
+ * decision on the next turn of the event loop, never inside the request that
+ * created it: requests wait for that one decision (`firstDecision`).
  */
 import type { Decision } from '../model/decision.ts';
 import { SampleMemo } from '../lag/sampleMemo.ts';
@@ -55,6 +59,8 @@ export class Evaluator {
   #snapshot: Snapshot | undefined;
   /** The sample a decision failed on, and why (the next poll tries again). */
   #failed: { readonly sample: Sample; readonly error: unknown } | undefined;
+  /** The first decision while it is still to be made, which every request for the trigger waits for. */
+  #first: { readonly done: Promise<void>; readonly settle: () => void; readonly turn: NodeJS.Immediate } | undefined;
   #closed = false;
 
   constructor(trigger: Trigger, poller: Poller, options: EvaluatorOptions) {
@@ -66,6 +72,12 @@ export class Evaluator {
     this.#onClosed = options.onClosed;
     this.lastAskedAt = this.#now();
     this.#unsubscribe = poller.observe(() => this.#onPoll());
+    // With samples there already, the first decision is made on the next turn; without, after the next poll.
+    if (!poller.stopped && poller.state().latest) {
+      let settle: () => void = () => {};
+      const done = new Promise<void>((resolve) => (settle = resolve));
+      this.#first = { done, settle, turn: setImmediate(() => this.#decideFirst()) };
+    }
   }
 
   /** The latest decision, if there has been one. */
@@ -89,20 +101,59 @@ export class Evaluator {
   }
 
   /**
+   * The decision on the poller's newest sample, without making one: undefined
+   * while it is still to be made (see `deciding`). Throws what the decision on
+   * that sample threw.
+   */
+  current(): Snapshot | undefined {
+    const { latest } = this.poller.state();
+    if (!latest) return undefined;
+    if (this.#snapshot?.sample === latest) return this.#snapshot;
+    if (this.#failed?.sample === latest) throw this.#failed.error;
+    return undefined;
+  }
+
+  /** Whether the first decision, on samples the poller held when the trigger joined it, is still to be made. */
+  get deciding(): boolean {
+    return this.#first !== undefined;
+  }
+
+  /**
+   * Resolves once the first decision is made or has failed (at once if it
+   * was, or if none is pending), when the evaluator closes, or after
+   * `waitMs`, whichever comes first. Every caller waits for the same one
+   * decision; none makes it.
+   */
+  async firstDecision(waitMs: number): Promise<void> {
+    const first = this.#first;
+    if (!first) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([first.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /**
    * Decides on the poller's newest sample if no decision was made on it yet:
-   * after a poll, and once for a trigger that joins a poller already holding
-   * samples. Throws what the decision on that sample threw.
+   * after each poll, on the turn after a trigger joined a poller already
+   * holding samples, and in `explain` (no request). Throws what the decision
+   * on that sample threw.
    */
   refresh(): Snapshot | undefined {
     if (this.#closed) return this.#snapshot;
     const { latest, history } = this.poller.state();
-    if (!latest || this.#snapshot?.sample === latest) return this.#snapshot;
-    if (this.#failed?.sample === latest) throw this.#failed.error;
+    if (!latest) return this.#snapshot;
     try {
-      return this.#decide(latest, history);
-    } catch (error) {
-      this.#failed = { sample: latest, error };
-      throw error;
+      if (this.#snapshot?.sample === latest) return this.#snapshot;
+      if (this.#failed?.sample === latest) throw this.#failed.error;
+      try {
+        return this.#decide(latest, history);
+      } catch (error) {
+        this.#failed = { sample: latest, error };
+        throw error;
+      }
+    } finally {
+      // Whatever the poller held when the trigger joined it is decided on now (or failed).
+      this.#settleFirst();
     }
   }
 
@@ -141,6 +192,8 @@ export class Evaluator {
     this.#closed = true;
     this.#unsubscribe();
     this.#listeners.clear();
+    // Requests waiting for a first decision answer now, without one.
+    this.#settleFirst();
   }
 
   get closed(): boolean {
@@ -155,12 +208,30 @@ export class Evaluator {
       }
       return;
     }
+    this.#update();
+  }
+
+  /** The turn after the trigger joined a poller holding samples: unless a poll came first, the first decision. */
+  #decideFirst(): void {
+    if (this.#first) this.#update();
+  }
+
+  /** Decides on the newest sample, then tells the listeners. */
+  #update(): void {
     try {
       this.refresh();
     } catch (err) {
       this.#log.error({ err, scaledObject: this.trigger.scaledObject }, 'decision failed');
     }
     for (const listener of [...this.#listeners]) listener();
+  }
+
+  #settleFirst(): void {
+    const first = this.#first;
+    if (!first) return;
+    this.#first = undefined;
+    clearImmediate(first.turn);
+    first.settle();
   }
 }
 

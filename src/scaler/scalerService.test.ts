@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { ClusterProfile } from '../clusterProfiles.ts';
 import type { ScalerError } from '../errors.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
+import { strategyByName } from '../lag/registry.ts';
+import type { LagStrategy } from '../lag/strategy.ts';
 import { createLogger } from '../logger.ts';
 import { PollerRegistry } from '../poller/pollerRegistry.ts';
 import type { ClusterTarget } from '../kafka/clusterTarget.ts';
@@ -315,6 +317,153 @@ describe('scaler service: serving decisions from the poller', () => {
     env.clock.now += 601_000;
     await env.registry.sweep();
     assert.equal(env.registry.pollers().length, 0);
+  });
+});
+
+/**
+ * Whether code still runs in the current turn of the event loop (this
+ * turn's microtasks included): false from the first setImmediate callback
+ * queued after this call on.
+ */
+function thisTurn(): { readonly now: () => boolean } {
+  let same = true;
+  setImmediate(() => (same = false));
+  return { now: () => same };
+}
+
+/**
+ * Watches the registry's `name` strategy: every decision it makes, and in
+ * which turn (see thisTurn). `instead` replaces the decision. `restore` puts
+ * the strategy back.
+ */
+function spyOnStrategy(name: string, instead?: LagStrategy['decide']) {
+  const strategy: LagStrategy = strategyByName(name);
+  const own = Object.getOwnPropertyDescriptor(strategy, 'decide')!;
+  const original = strategy.decide.bind(strategy);
+  const calls: Array<{ inRequestTurn: boolean }> = [];
+  let turn = { now: () => false };
+  strategy.decide = (input) => {
+    calls.push({ inRequestTurn: turn.now() });
+    return (instead ?? original)(input);
+  };
+  return {
+    calls,
+    /** Marks the turn of the request about to be made. */
+    request: () => (turn = thisTurn()),
+    restore: () => Object.defineProperty(strategy, 'decide', own),
+  };
+}
+
+describe('scaler service: a first decision is never made in a request', () => {
+  let env: ReturnType<typeof setup>;
+  let spy: ReturnType<typeof spyOnStrategy> | undefined;
+  beforeEach(async () => {
+    env = setup();
+    // A poller already holding samples, before the trigger is first asked for.
+    env.kafka.createTopic('t', 2).produce('t', 0, 30).commit('g', 't', 0, 10).commit('g', 't', 1, 0);
+    env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });
+    await env.poll();
+  });
+  afterEach(async () => {
+    spy?.restore();
+    spy = undefined;
+    await env.registry.close();
+  });
+
+  it('a new trigger on a poller holding samples is decided on a later turn, and the request answers that decision', async () => {
+    spy = spyOnStrategy('offset');
+    spy.request();
+    const answer = env.service.evaluate(env.ref());
+    assert.deepEqual(spy.calls, [], 'nothing decided in the call');
+    const { decision } = await answer;
+    assert.deepEqual(spy.calls, [{ inRequestTurn: false }], 'one decision, after the turn of the request');
+    assert.equal(decision.metricValue, 20);
+    assert.equal(decision.active, true);
+    const [status] = env.service.statuses();
+    assert.equal(decision, status?.decision, "the evaluator's snapshot");
+    assert.equal((await env.service.evaluate(env.ref())).decision, decision, 'the next request reads it');
+    assert.equal(spy.calls.length, 1);
+  });
+
+  it('StreamIsActive on a new trigger gets the first decision from a later turn', async () => {
+    spy = spyOnStrategy('offset');
+    const seen: boolean[] = [];
+    spy.request();
+    const stop = env.service.watchActive(env.ref(), (active) => seen.push(active));
+    assert.deepEqual(spy.calls, [], 'nothing decided in the call');
+    assert.deepEqual(seen, []);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(spy.calls, [{ inRequestTurn: false }]);
+    assert.deepEqual(seen, [true], 'told once the decision is made');
+    stop();
+  });
+
+  it('concurrent requests for a new trigger share its one first decision', async () => {
+    spy = spyOnStrategy('offset');
+    spy.request();
+    const seen: boolean[] = [];
+    const stop = env.service.watchActive(env.ref(), (active) => seen.push(active));
+    const answers = await Promise.all([env.service.evaluate(env.ref()), env.service.evaluate(env.ref())]);
+    assert.deepEqual(spy.calls, [{ inRequestTurn: false }], 'one decision');
+    assert.equal(answers[0].decision, answers[1].decision);
+    assert.equal(answers[0].decision.metricValue, 20);
+    assert.deepEqual(seen, [true]);
+    stop();
+  });
+
+  it('a first decision that fails answers its error to every request waiting for it, once made', async () => {
+    const bug = new Error('strategy bug');
+    spy = spyOnStrategy('offset', () => {
+      throw bug;
+    });
+    spy.request();
+    const answers = await Promise.allSettled([env.service.evaluate(env.ref()), env.service.evaluate(env.ref())]);
+    assert.deepEqual(answers, [
+      { status: 'rejected', reason: bug },
+      { status: 'rejected', reason: bug },
+    ]);
+    assert.deepEqual(spy.calls, [{ inRequestTurn: false }], 'one decision');
+    await assert.rejects(env.service.evaluate(env.ref()), bug, 'not tried again on the same poll');
+    spy.restore();
+    env.clock.now += 2_000;
+    await env.poll();
+    assert.equal((await env.service.evaluate(env.ref())).decision.metricValue, 20, 'the next poll decides again');
+  });
+
+  it('a request waiting for a first decision answers, without one, when the poller stops', async () => {
+    spy = spyOnStrategy('offset');
+    const patient = new ScalerService({
+      registry: env.registry,
+      config: { ...CONFIG, firstPollWaitMs: 600_000 },
+      logger: silent,
+      now: () => env.clock.now,
+    });
+    const answer = patient.evaluate(env.ref());
+    await env.registry.close();
+    await assert.rejects(answer, {
+      code: 'FIRST_POLL_PENDING',
+      message:
+        'the poller of consumer group "g" on kafka cluster kafka:9092 stopped before the first decision on its offsets',
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(spy.calls, [], 'no decision for a trigger gone');
+  });
+
+  it('data that is not usable is answered at once, without waiting for the first decision', async () => {
+    spy = spyOnStrategy('offset');
+    env.clock.now += 30_001;
+    spy.request();
+    await assert.rejects(env.service.evaluate(env.ref()), { code: 'SNAPSHOT_STALE' });
+    assert.deepEqual(spy.calls, [], 'answered before the decision');
+  });
+
+  it('explain (no request) still decides at once', () => {
+    spy = spyOnStrategy('offset');
+    const trigger = env.service.trigger(env.ref());
+    const poller = env.registry.acquire(trigger.pollerKey, trigger.target);
+    spy.request();
+    assert.equal(env.service.evaluateNow(trigger, poller).decision.metricValue, 20);
+    assert.deepEqual(spy.calls, [{ inRequestTurn: true }]);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * What the gRPC handlers call. It turns a ScaledObjectRef into a trigger, the
- * trigger into its poller's latest snapshot, and the snapshot into a decision
- * through the trigger's strategy. It never talks to Kafka itself.
+ * trigger into its poller's latest snapshot, and answers the decision the
+ * trigger's evaluator made on it. It never talks to Kafka itself, and never
+ * runs a strategy in a request (see evaluator.ts).
  *
  * Data that is missing, failing or older than `maxStalenessMs` is an error
  * (UNAVAILABLE, or NOT_FOUND for a missing topic), never a made-up 0 that
@@ -136,18 +137,37 @@ export class ScalerService {
       );
   }
 
-  /** The current decision for a trigger, from its evaluator's snapshot of its poller's latest data. */
+  /**
+   * The current decision for a trigger, from its evaluator's snapshot of its
+   * poller's latest data. It never decides: a new trigger waits, within
+   * `firstPollWaitMs` in all, for its poller's first poll and then, if the
+   * poller already held samples, for its evaluator's first decision.
+   */
   async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
     const trigger = this.trigger(ref);
     const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
     const evaluator = this.#evaluator(trigger, poller);
-    await poller.waitForFirstPoll(this.#config.firstPollWaitMs);
+    const waitMs = this.#config.firstPollWaitMs;
+    const started = performance.now();
+    await poller.waitForFirstPoll(waitMs);
+    if (evaluator.deciding) {
+      // Data that is not usable is answered at once, not after a decision nobody will read.
+      this.#usable(evaluator);
+      await evaluator.firstDecision(Math.max(0, waitMs - (performance.now() - started)));
+    }
     return this.#read(evaluator);
   }
 
-  /** The decision from what `poller` holds right now; throws if that is not usable. */
+  /**
+   * The decision from what `poller` holds right now, made here if it is still
+   * to be made; throws if that is not usable. For `explain`, which serves no
+   * request: it decides after each of its own polls.
+   */
   evaluateNow(trigger: Trigger, poller: Poller): Evaluation {
-    return this.#read(this.#evaluator(trigger, poller));
+    const evaluator = this.#evaluator(trigger, poller);
+    this.#usable(evaluator);
+    evaluator.refresh();
+    return this.#read(evaluator);
   }
 
   /**
@@ -195,12 +215,29 @@ export class ScalerService {
     }
   }
 
-  /** The evaluator's snapshot of the poller's latest data; throws if that is not usable. */
+  /** The evaluator's snapshot of the poller's latest data; throws if that is not usable or not decided on yet. */
   #read(evaluator: Evaluator): Evaluation {
+    const { trigger } = evaluator;
+    this.#usable(evaluator);
+    // Decided after the poll, or on the turn after a trigger joined a poller holding samples: never here.
+    const snapshot = evaluator.current();
+    if (!snapshot) {
+      throw new ScalerError(
+        'FIRST_POLL_PENDING',
+        evaluator.closed
+          ? `the poller of ${describe(trigger)} stopped before the first decision on its offsets`
+          : `first decision on the offsets of ${describe(trigger)} still running after ${formatDuration(this.#config.firstPollWaitMs)}`,
+      );
+    }
+    return { trigger, decision: snapshot.decision, sampledAt: snapshot.sample.at, figures: snapshot.figures };
+  }
+
+  /** Throws if the poller's latest data is missing, failed or stale. */
+  #usable(evaluator: Evaluator): void {
     const { trigger, poller } = evaluator;
     const now = this.#now();
     const { latest, failure, polled } = poller.state();
-    const what = `consumer group "${trigger.pollerKey.groupId}" on kafka cluster ${trigger.pollerKey.cluster}`;
+    const what = describe(trigger);
     if (failure && (!latest || failure.at >= latest.at)) {
       const last = latest ? `last good data ${formatDuration(now - latest.at)} old` : 'no good data yet';
       throw new ScalerError(failure.error.code, `${failure.error.message} (${last})`, { cause: failure.error });
@@ -220,9 +257,6 @@ export class ScalerService {
         `offsets of ${what} are ${formatDuration(age)} old, over the ${formatDuration(this.#config.maxStalenessMs)} limit (SCALER_MAX_STALENESS)`,
       );
     }
-    // Made after the poll; only a trigger new to a poller that already holds data is decided here, once.
-    const snapshot = evaluator.refresh()!;
-    return { trigger, decision: snapshot.decision, sampledAt: snapshot.sample.at, figures: snapshot.figures };
   }
 
   /** A trigger's figures over the last hour, oldest first (empty for a trigger never decided). */
@@ -280,6 +314,7 @@ export class ScalerService {
     // evaluator's tells of each decision (and keeps the trigger tracked).
     const release = poller.subscribe(() => {});
     const unsubscribe = evaluator.subscribe(check);
+    // A first decision still to be made tells the watch when it is (the evaluator's listeners hear of it).
     if (poller.state().polled) check();
     return () => {
       unsubscribe();
@@ -298,4 +333,9 @@ export class ScalerService {
       'trigger metadata has keys this scaler does not read, or settings without effect',
     );
   }
+}
+
+/** What a trigger's poller reads, for error messages. */
+function describe(trigger: Trigger): string {
+  return `consumer group "${trigger.pollerKey.groupId}" on kafka cluster ${trigger.pollerKey.cluster}`;
 }

@@ -6,7 +6,7 @@
  */
 import { columnsOf, NO_COMMIT, sampleBefore, type GroupInfo, type Sample } from '../model/sample.ts';
 import type { PartitionColumns } from '../model/partitionColumns.ts';
-import { columnOffsets, recordsWaiting, type WaitingRules } from './recordsWaiting.ts';
+import { recordsWaitingAt, type WaitingRules } from './recordsWaiting.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
 /**
@@ -43,16 +43,16 @@ function totalsOf(
   memo: SampleMemo,
 ): Totals {
   return memo.table<Totals>('totals').get(sample, signature, () => {
-    const wanted = new Set(keys);
     let backlog = 0n;
     let end = 0n;
     let committed = 0n;
     let ends = 0;
     let commits = 0;
     const columns = columnsOf(sample);
+    const wanted = memo.mask(columns.layout, keys, signature);
     for (let i = 0; i < columns.size; i++) {
       const e = columns.endAt(i);
-      if (e === undefined || !wanted.has(columns.layout.keys[i]!)) continue;
+      if (e === undefined || wanted[i] === 0) continue;
       end += e;
       ends++;
       const c = columns.committedAt(i);
@@ -60,7 +60,7 @@ function totalsOf(
         committed += c;
         commits++;
       }
-      backlog += recordsWaiting(columnOffsets(columns, i), m);
+      backlog += recordsWaitingAt(columns, i, m);
     }
     return { backlog, end, committed, ends, commits };
   });
@@ -105,16 +105,16 @@ export function backloggedPartitions(
     end,
     signature,
     () => {
-      const wanted = new Set(keys);
       const now = columnsOf(end);
       const then = columnsOf(start);
+      const wanted = memo.mask(now.layout, keys, signature);
       let count = 0;
       for (let i = 0; i < now.size; i++) {
-        const key = now.layout.keys[i]!;
-        const backlog = recordsWaiting(columnOffsets(now, i), m);
-        if (backlog === 0n || !wanted.has(key)) continue;
+        if (wanted[i] === 0) continue;
+        const backlog = recordsWaitingAt(now, i, m);
+        if (backlog === 0n) continue;
         const last = now.endAt(i)!;
-        const j = then.layout.indexOf(key, i);
+        const j = then.layout === now.layout ? i : then.layout.indexOf(now.layout.keys[i]!, i);
         const before = (j === undefined ? undefined : then.endAt(j)) ?? last;
         const arrived = last > before ? last - before : 0n;
         if (backlog >= (arrived > 0n ? arrived : 1n)) count++;

@@ -5,6 +5,7 @@ import {
   columnOffsets,
   committedWaiting,
   recordsWaiting,
+  recordsWaitingAt,
   type WaitingOffsets,
   type WaitingRules,
 } from './recordsWaiting.ts';
@@ -79,6 +80,8 @@ describe('records waiting on a partition: one rule for every strategy', () => {
       assert.equal(recordsWaiting(c.offsets, ZERO), c.zero);
       const columns = PartitionColumns.of([{ topic: 't', partition: 0, ...c.offsets }]);
       assert.equal(recordsWaiting(columnOffsets(columns, 0), EARLIEST), c.earliest, 'a column answers as the row');
+      assert.equal(recordsWaitingAt(columns, 0, EARLIEST), c.earliest);
+      assert.equal(recordsWaitingAt(columns, 0, LATEST), c.latest);
     });
   }
 });

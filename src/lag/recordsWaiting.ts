@@ -28,8 +28,7 @@ export interface WaitingOffsets {
  * Nothing committed counts as nothing here (see recordsWaiting).
  */
 export function committedWaiting(p: WaitingOffsets): bigint {
-  if (p.committed === NO_COMMIT || p.end === undefined || p.dataPending === false) return 0n;
-  return p.end > p.committed ? p.end - p.committed : 0n;
+  return p.committed === NO_COMMIT ? 0n : waiting(p.committed, p.end, p.start, p.dataPending, undefined);
 }
 
 /**
@@ -40,13 +39,15 @@ export function committedWaiting(p: WaitingOffsets): bigint {
  * consumer starts and commits: kedaLag.ts adds that rule, it is not work.)
  */
 export function recordsWaiting(p: WaitingOffsets, rules: WaitingRules): bigint {
-  if (p.committed !== NO_COMMIT) return committedWaiting(p);
-  if (p.end === undefined || p.dataPending === false) return 0n;
-  if (rules.offsetResetPolicy !== 'earliest' || rules.scaleToZeroOnInvalidOffset || p.start === undefined) return 0n;
-  return p.end > p.start ? p.end - p.start : 0n;
+  return waiting(p.committed, p.end, p.start, p.dataPending, rules);
 }
 
-/** Partition `i` of `columns` as recordsWaiting reads it (no row made). */
+/** recordsWaiting of partition `i` of `columns`, without making an object for it. */
+export function recordsWaitingAt(columns: PartitionColumns, i: number, rules: WaitingRules): bigint {
+  return waiting(columns.committedAt(i), columns.endAt(i), columns.startAt(i), columns.dataPendingAt(i), rules);
+}
+
+/** Partition `i` of `columns` as the functions above read it. */
 export function columnOffsets(columns: PartitionColumns, i: number): WaitingOffsets {
   return {
     committed: columns.committedAt(i),
@@ -54,4 +55,20 @@ export function columnOffsets(columns: PartitionColumns, i: number): WaitingOffs
     start: columns.startAt(i),
     dataPending: columns.dataPendingAt(i),
   };
+}
+
+/** The rule itself; without `rules`, nothing committed waits nothing. */
+function waiting(
+  committed: bigint,
+  end: bigint | undefined,
+  start: bigint | undefined,
+  dataPending: boolean | undefined,
+  rules: WaitingRules | undefined,
+): bigint {
+  if (end === undefined || dataPending === false) return 0n;
+  if (committed !== NO_COMMIT) return end > committed ? end - committed : 0n;
+  if (!rules || rules.offsetResetPolicy !== 'earliest' || rules.scaleToZeroOnInvalidOffset || start === undefined) {
+    return 0n;
+  }
+  return end > start ? end - start : 0n;
 }

@@ -10,6 +10,7 @@
  * sample from its history. A decision without one gets a fresh memo (the
  * same answer, computed from scratch).
  */
+import type { PartitionLayout } from '../model/partitionColumns.ts';
 import type { Sample } from '../model/sample.ts';
 
 /** One kind of per-sample figure, by key (a key set's signature). */
@@ -46,6 +47,7 @@ export class SampleMemo {
   readonly #tables = new Map<string, SampleTable<unknown>>();
   readonly #signatures = new Map<string, string>();
   readonly #series = new Map<string, Series>();
+  readonly #masks = new WeakMap<PartitionLayout, Map<string, Uint8Array>>();
 
   /** The table of one kind of figure (its name is the kind). */
   table<T>(name: string): SampleTable<T> {
@@ -92,6 +94,25 @@ export class SampleMemo {
       this.#series.set(name, { samples: samples.slice(), values });
     }
     return values;
+  }
+
+  /**
+   * Which places of `layout` hold a partition of `keys` (1) and which not
+   * (0), remembered per layout and key set (`signature`): the samples of a
+   * poller share one layout, so a figure over many samples looks each
+   * partition up once, not once per sample.
+   */
+  mask(layout: PartitionLayout, keys: readonly string[], signature: string): Uint8Array {
+    let bySignature = this.#masks.get(layout);
+    if (!bySignature) this.#masks.set(layout, (bySignature = new Map()));
+    let mask = bySignature.get(signature);
+    if (!mask) {
+      if (bySignature.size >= MAX_SIGNATURES) bySignature.clear();
+      const wanted = new Set(keys);
+      mask = Uint8Array.from(layout.keys, (key) => (wanted.has(key) ? 1 : 0));
+      bySignature.set(signature, mask);
+    }
+    return mask;
   }
 
   /**

@@ -104,7 +104,7 @@ export class SampleMemo {
    */
   mask(layout: PartitionLayout, keys: readonly string[], signature: string): Uint8Array {
     let bySignature = this.#masks.get(layout);
-    if (!bySignature) this.#masks.set(layout, (bySignature = new Map()));
+    if (!bySignature) this.#masks.set(layout, (bySignature = new Map<string, Uint8Array>()));
     let mask = bySignature.get(signature);
     if (!mask) {
       if (bySignature.size >= MAX_SIGNATURES) bySignature.clear();

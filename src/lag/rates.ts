@@ -19,50 +19,24 @@ export const BUSY_BACKLOG_SECONDS = 60;
 /** The settings a partition's backlog depends on. */
 type BacklogRules = WaitingRules;
 
-/** A sample's totals over one set of partitions. */
-interface Totals {
-  readonly backlog: bigint;
-  readonly end: bigint;
-  readonly committed: bigint;
-  /** How many partitions had an end offset, and how many a committed offset. */
-  readonly ends: number;
-  readonly commits: number;
-}
-
 /**
- * A sample's totals over `keys`, remembered per sample and key set: a
- * history is mostly the same samples from one decision to the next, and the
- * totals are a few numbers. `signature` identifies the key set and the
- * metadata that backlog depends on.
+ * Records waiting over `keys` in `sample`, remembered per sample and key set:
+ * a history is mostly the same samples from one decision to the next.
+ * `signature` identifies the key set and the metadata that backlog depends on.
  */
-function totalsOf(
+function backlogOf(
   sample: Sample,
   keys: readonly string[],
   signature: string,
   m: BacklogRules,
   memo: SampleMemo,
-): Totals {
-  return memo.table<Totals>('totals').get(sample, signature, () => {
-    let backlog = 0n;
-    let end = 0n;
-    let committed = 0n;
-    let ends = 0;
-    let commits = 0;
+): bigint {
+  return memo.table<bigint>('backlog').get(sample, signature, () => {
     const columns = columnsOf(sample);
     const wanted = memo.mask(columns.layout, keys, signature);
-    for (let i = 0; i < columns.size; i++) {
-      const e = columns.endAt(i);
-      if (e === undefined || wanted[i] === 0) continue;
-      end += e;
-      ends++;
-      const c = columns.committedAt(i);
-      if (c !== NO_COMMIT) {
-        committed += c;
-        commits++;
-      }
-      backlog += recordsWaitingAt(columns, i, m);
-    }
-    return { backlog, end, committed, ends, commits };
+    let backlog = 0n;
+    for (let i = 0; i < columns.size; i++) if (wanted[i] === 1) backlog += recordsWaitingAt(columns, i, m);
+    return backlog;
   });
 }
 
@@ -82,7 +56,7 @@ export function backlogAt(
   memo = new SampleMemo(),
   signature = keySignature(keys, m, memo),
 ): bigint {
-  return totalsOf(sample, keys, signature, m, memo).backlog;
+  return backlogOf(sample, keys, signature, m, memo);
 }
 
 /**
@@ -128,39 +102,43 @@ export function backloggedPartitions(
 }
 
 /**
- * How far end or committed offsets moved from `a` to `b` over `keys`. From
- * the remembered totals when both samples saw the same partitions; else
- * partition by partition, skipping partitions missing or uncommitted in
- * either and any that went backwards.
+ * How far end or committed offsets moved from `a` to `b` over `keys`,
+ * partition by partition: partitions missing or uncommitted in either add
+ * nothing, nor do offsets that went back (a reset or a recreated topic).
+ * Arrival (end offsets) and processing (committed offsets) are measured by
+ * this one function, for the strategies and the status figures alike.
  */
 export function delta(
   a: Sample,
   b: Sample,
   keys: readonly string[],
   field: 'end' | 'committed',
-  m: BacklogRules,
   memo: SampleMemo,
   signature: string,
 ): bigint {
-  const ta = totalsOf(a, keys, signature, m, memo);
-  const tb = totalsOf(b, keys, signature, m, memo);
-  if (ta.ends === tb.ends && ta.commits === tb.commits && ta.ends === keys.length) {
-    const moved = tb[field] - ta[field];
-    return moved > 0n ? moved : 0n;
-  }
   const ca = columnsOf(a);
   const cb = columnsOf(b);
-  const value = (c: PartitionColumns, i: number | undefined): bigint | undefined =>
-    i === undefined ? undefined : field === 'end' ? c.endAt(i) : c.committedAt(i);
+  if (ca === cb) return 0n;
+  const read = field === 'end' ? readEnd : readCommitted;
   let sum = 0n;
+  const add = (x: bigint | undefined, y: bigint | undefined): void => {
+    if (x !== undefined && y !== undefined && x !== NO_COMMIT && y !== NO_COMMIT && y > x) sum += y - x;
+  };
+  if (ca.layout === cb.layout) {
+    const wanted = memo.mask(cb.layout, keys, signature);
+    for (let i = 0; i < cb.size; i++) if (wanted[i] === 1) add(read(ca, i), read(cb, i));
+    return sum;
+  }
   for (const key of keys) {
-    const x = value(ca, ca.layout.indexOf(key));
-    const y = value(cb, cb.layout.indexOf(key));
-    if (x === undefined || y === undefined || x === NO_COMMIT || y === NO_COMMIT || y < x) continue;
-    sum += y - x;
+    const i = ca.layout.indexOf(key);
+    const j = cb.layout.indexOf(key);
+    add(i === undefined ? undefined : read(ca, i), j === undefined ? undefined : read(cb, j));
   }
   return sum;
 }
+
+const readEnd = (c: PartitionColumns, i: number): bigint | undefined => c.endAt(i);
+const readCommitted = (c: PartitionColumns, i: number): bigint => c.committedAt(i);
 
 /** Records per second arriving over `keys`, over the window ending at sample `i`. */
 export function arrivalRate(
@@ -176,7 +154,7 @@ export function arrivalRate(
   if (!end) return undefined;
   const start = samples[sampleBefore(samples, i, windowMs) ?? 0]!;
   if (end.at <= start.at) return undefined;
-  return Number(delta(start, end, keys, 'end', m, memo, signature)) / ((end.at - start.at) / 1000);
+  return Number(delta(start, end, keys, 'end', memo, signature)) / ((end.at - start.at) / 1000);
 }
 
 /**

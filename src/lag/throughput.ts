@@ -69,7 +69,7 @@ function pairWindow(
         instances !== undefined &&
         instances === instancesOf(b.group, m.streamThreads);
       const window = steady
-        ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', m, memo, signature), instances, at: b.at }
+        ? { dt: b.at - a.at, drained: delta(a, b, keys, 'committed', memo, signature), instances, at: b.at }
         : IDLE;
       return { prev: a, streamThreads: m.streamThreads, window };
     },

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { Decision, PartitionDecision } from '../model/decision.ts';
 import { NO_COMMIT } from '../model/sample.ts';
 import { row, sample, topicSample } from '../../test/support/samples.ts';
+import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
+import { rateStrategy } from '../lag/rateStrategy.ts';
 import { countedLag, triggerFigures } from './figures.ts';
 
 function decision(over: Partial<Decision> & { lags?: bigint[] } = {}): Decision {
@@ -117,5 +119,47 @@ describe('trigger figures', () => {
     const f = triggerFigures(d, history, history[1]!);
     assert.deepEqual([f.lag, f.arrivalRate, f.drainRate], [30, 10, 5]);
     assert.equal(countedLag(d), 30n);
+  });
+
+  it("rates: over the trigger's rateWindow", () => {
+    const history = [0, 10_000, 20_000, 30_000].map((at) => topicSample(at, [[BigInt(at / 100), BigInt(at / 10)]]));
+    const rules = { rateWindow: 20_000, offsetResetPolicy: 'latest', scaleToZeroOnInvalidOffset: false } as const;
+    const f = triggerFigures(decision(), history, history[3]!, rules);
+    // From the sample at 10 s: 2,000 records arrived and 200 were processed in 20 s.
+    assert.deepEqual([f.arrivalRate, f.drainRate], [100, 10]);
+  });
+
+  it('rates: a partition reset adds nothing while another moves on (the reset does not cancel it out)', () => {
+    const history = [
+      sample(0, [row('t', 0, 500n, 900n), row('t', 1, 100n, 900n)]),
+      sample(10_000, [row('t', 0, 0n, 1000n), row('t', 1, 400n, 900n)]),
+    ];
+    const f = triggerFigures(decision(), history, history[1]!);
+    assert.deepEqual([f.arrivalRate, f.drainRate], [10, 30]);
+  });
+
+  it('arrival: the status figures and the rate strategy measure it alike', () => {
+    const parsed = parseTriggerMetadata({
+      bootstrapServers: 'k:9092',
+      consumerGroup: 'app',
+      topic: 't',
+      lagStrategy: 'rate',
+      rebalanceCooldown: '0',
+      rateWindow: '20s',
+    });
+    assert.deepEqual(parsed.problems, []);
+    const m = parsed.metadata;
+    const history = Array.from({ length: 20 }, (_, k) =>
+      topicSample(k * 2_000, [
+        [BigInt(k * 30), BigInt(k * 70)],
+        [BigInt(k * 10), BigInt(k * 50)],
+      ]),
+    );
+    const latest = history[history.length - 1]!;
+    const d = rateStrategy.decide({ metadata: m, latest, history, now: latest.at });
+    const [sub] = d.topology.subTopologies;
+    assert.ok(sub?.arrivalRate !== undefined, 'the strategy measured an arrival rate');
+    assert.equal(triggerFigures(d, history, latest, m).arrivalRate, sub.arrivalRate);
+    assert.equal(sub.arrivalRate, 60, '(70 + 50) records every 2 s');
   });
 });

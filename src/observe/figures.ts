@@ -5,7 +5,10 @@
  * page and its plots all show these.
  */
 import type { Decision } from '../model/decision.ts';
-import { columnsOf, NO_COMMIT, partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
+import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
+import { partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
+import { delta, keySignature } from '../lag/rates.ts';
+import { SampleMemo } from '../lag/sampleMemo.ts';
 
 /** The partitions a decision counts as demand: changelogs are restored, not processed, and stay out. */
 function demandPartitions(decision: Decision): Decision['partitions'] {
@@ -32,32 +35,38 @@ export interface TriggerFigures {
   readonly stalledPartitions: number;
 }
 
-/** Rates are measured over this much history (or all of it, if shorter). */
-export const FIGURES_RATE_WINDOW_MS = 60_000;
+/** What the figures depend on in a trigger's metadata; the rates' window is the `rate` strategy's own. */
+export type FigureRules = Pick<TriggerMetadata, 'rateWindow' | 'offsetResetPolicy' | 'scaleToZeroOnInvalidOffset'>;
+
+/** Rates over a minute, for figures made without a trigger's metadata. */
+const DEFAULT_RULES: FigureRules = {
+  rateWindow: 60_000,
+  offsetResetPolicy: 'latest',
+  scaleToZeroOnInvalidOffset: false,
+};
 
 /**
  * Records per second arriving (end offsets) and processed (committed
- * offsets) on the decision's demand partitions, between two samples.
- * Offsets that went back (a reset) add nothing; nothing committed adds no drain.
+ * offsets) on the decision's demand partitions over the window ending at
+ * sample `i`, measured as the `rate` strategy measures them (rates.ts delta).
  */
-function rates(decision: Decision, from: Sample, to: Sample): { arrival: number; drain: number } | undefined {
+function rates(
+  decision: Decision,
+  history: readonly Sample[],
+  i: number,
+  rules: FigureRules,
+  memo: SampleMemo,
+): { arrival: number; drain: number } | undefined {
+  const from = history[sampleBefore(history, i, rules.rateWindow) ?? 0]!;
+  const to = history[i]!;
   const seconds = (to.at - from.at) / 1000;
   if (seconds <= 0) return undefined;
-  const counted = new Set(demandPartitions(decision).map((p) => partitionKey(p.topic, p.partition)));
-  const before = columnsOf(from);
-  const after = columnsOf(to);
-  let arrived = 0n;
-  let drained = 0n;
-  for (let i = 0; i < after.size; i++) {
-    const key = after.layout.keys[i]!;
-    const j = before.layout.indexOf(key, i);
-    if (j === undefined || !counted.has(key)) continue;
-    const [endNow, endThen] = [after.endAt(i), before.endAt(j)];
-    if (endNow !== undefined && endThen !== undefined && endNow > endThen) arrived += endNow - endThen;
-    const [now, then] = [after.committedAt(i), before.committedAt(j)];
-    if (now !== NO_COMMIT && then !== NO_COMMIT && now > then) drained += now - then;
-  }
-  return { arrival: Number(arrived) / seconds, drain: Number(drained) / seconds };
+  const keys = demandPartitions(decision).map((p) => partitionKey(p.topic, p.partition));
+  const signature = keySignature(keys, rules, memo);
+  return {
+    arrival: Number(delta(from, to, keys, 'end', memo, signature)) / seconds,
+    drain: Number(delta(from, to, keys, 'committed', memo, signature)) / seconds,
+  };
 }
 
 /** The largest time lag the decision carries (per partition or per sub-topology), if any. */
@@ -71,16 +80,20 @@ function timeLag(decision: Decision): number | undefined {
   return max;
 }
 
+/**
+ * The figures of `decision`, made on `latest` of `history`; rates over the
+ * trigger's rateWindow, or over all the history there is when it is shorter.
+ * `memo`: the trigger's (its evaluator's), so the key set is looked up once.
+ */
 export function triggerFigures(
   decision: Decision,
   history: readonly Sample[],
   latest: Sample,
-  rateWindowMs = FIGURES_RATE_WINDOW_MS,
+  rules: FigureRules = DEFAULT_RULES,
+  memo = new SampleMemo(),
 ): TriggerFigures {
-  // Over the last rateWindowMs, or over all the history there is when it is shorter.
   const i = history.lastIndexOf(latest);
-  const before = i > 0 ? (sampleBefore(history, i, rateWindowMs) ?? 0) : undefined;
-  const measured = before === undefined ? undefined : rates(decision, history[before]!, latest);
+  const measured = i > 0 ? rates(decision, history, i, rules, memo) : undefined;
   const seconds = timeLag(decision);
   const replicas =
     decision.target > 0 && Number.isFinite(decision.metricValue)

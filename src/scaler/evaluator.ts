@@ -168,7 +168,7 @@ export class Evaluator {
       memo: this.#memo,
       ...(previous ? { previous } : {}),
     });
-    const figures = triggerFigures(decision, history, latest);
+    const figures = triggerFigures(decision, history, latest, this.trigger.metadata, this.#memo);
     const snapshot: Snapshot = { decision, figures, sample: latest, evaluatedAt: now };
     this.#snapshot = snapshot;
     this.#failed = undefined;

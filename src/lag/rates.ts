@@ -140,7 +140,11 @@ export function delta(
 const readEnd = (c: PartitionColumns, i: number): bigint | undefined => c.endAt(i);
 const readCommitted = (c: PartitionColumns, i: number): bigint => c.committedAt(i);
 
-/** Records per second arriving over `keys`, over the window ending at sample `i`. */
+/**
+ * Records per second arriving over `keys`, over the window ending at sample
+ * `i`; remembered per sample, key set and window while the window starts at
+ * the same sample (a decision looks back at many past polls' arrivals).
+ */
 export function arrivalRate(
   samples: readonly Sample[],
   i: number,
@@ -154,7 +158,12 @@ export function arrivalRate(
   if (!end) return undefined;
   const start = samples[sampleBefore(samples, i, windowMs) ?? 0]!;
   if (end.at <= start.at) return undefined;
-  return Number(delta(start, end, keys, 'end', memo, signature)) / ((end.at - start.at) / 1000);
+  return memo.table<{ readonly start: Sample; readonly rate: number }>(`arrival|${windowMs}`).get(
+    end,
+    signature,
+    () => ({ start, rate: Number(delta(start, end, keys, 'end', memo, signature)) / ((end.at - start.at) / 1000) }),
+    (cached) => cached.start === start,
+  ).rate;
 }
 
 /**

@@ -105,7 +105,7 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 
 // One poller for every trigger (same cluster, group and topics); it reads record timestamps for `time`.
 const first = service.trigger(ref('time'));
-const poller = registry.acquire(first.pollerKey, first.target, first.strategy.needs);
+const poller = registry.acquire(first.pollerKey, first.target, first.pollerNeeds);
 const built = performance.now();
 for (let i = 0; i < HISTORY_MS / POLL_MS; i++) await poll();
 const { history } = poller.state();

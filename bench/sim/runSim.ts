@@ -116,7 +116,7 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
   keda.assume(trace.initialReplicas, clock.now);
   // The first RPC creates the poller; poll once so it never waits on the wall clock.
   const trigger = scaler.trigger(ref);
-  registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
+  registry.acquire(trigger.pollerKey, trigger.target, trigger.pollerNeeds);
   await registry.pollAll();
 
   const seconds = Math.ceil(trace.durationMs / SECOND);

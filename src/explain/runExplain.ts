@@ -37,7 +37,7 @@ export async function runExplain(plan: ExplainPlan, options: RunOptions = {}): P
   const signal = options.signal ?? new AbortController().signal;
   const { trigger, registry, scaler, watchMs, intervalMs } = plan;
   try {
-    const poller = registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
+    const poller = registry.acquire(trigger.pollerKey, trigger.target, trigger.pollerNeeds);
     const pollAndDecide = async (): Promise<Evaluation> => {
       await poller.pollOnce();
       // The poll's own error (evaluateNow would add how old the last good data is: none here).

@@ -272,6 +272,7 @@ export const rateStrategy: LagStrategy = {
   summary:
     'replicas to keep up with arrivals and drain the backlog within catchUpSeconds; target 1 (the metric is the replica count)',
   params: RATE_PARAMS,
+  needs: { wholeHistory: true },
   target: () => 1,
   decide(input: StrategyInput): Decision {
     const m = input.metadata;

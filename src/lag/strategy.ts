@@ -55,7 +55,11 @@ export interface LagStrategy {
    */
   readonly params: Schema;
   /** What the poller must read for this strategy beyond offsets and group state. */
-  readonly needs?: { readonly recordTimestamps?: boolean };
+  readonly needs?: {
+    readonly recordTimestamps?: boolean;
+    /** It reads every poll of the whole history, not only of its windows (historyWindows): `rate` learns from it. */
+    readonly wholeHistory?: boolean;
+  };
   /** The HPA target, from the metadata alone (GetMetricSpec must not need Kafka). */
   target(metadata: TriggerMetadata): number;
   decide(input: StrategyInput): Decision;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
-import { Poller } from './poller.ts';
+import { Poller, THIN_STEP_MS, type PollerNeeds } from './poller.ts';
 
 const silent = createLogger('silent');
 
@@ -54,6 +54,60 @@ describe('poller', () => {
       p.state().history.map((s) => s.at),
       [2_000, 3_000, 4_000],
     );
+  });
+
+  describe('thins polls older than what its triggers read every poll of', () => {
+    /** Polls every 2 s for 3 min of a 10 min history under `needs` (each a trigger's); the kept polls' times in s. */
+    async function kept(needs: ReadonlyArray<PollerNeeds | undefined>): Promise<number[]> {
+      const kafka = new MemoryKafka().createTopic('t', 1);
+      const clock = { now: 0 };
+      const p = poller(kafka, clock, { historyMs: 600_000 });
+      for (const n of needs) p.want(n);
+      for (let at = 0; at <= 180_000; at += 2_000) {
+        clock.now = at;
+        kafka.produce('t', 0, 1);
+        await p.pollOnce();
+      }
+      return p.state().history.map((s) => s.at / 1000);
+    }
+    const every = (from: number, to: number, step: number): number[] =>
+      Array.from({ length: (to - from) / step + 1 }, (_, k) => from + k * step);
+
+    const cases: ReadonlyArray<{
+      readonly name: string;
+      readonly needs: ReadonlyArray<PollerNeeds | undefined>;
+      readonly expect: number[];
+    }> = [
+      {
+        name: 'a trigger reading 1 min: every poll of the last 1 min 30 s, one per 30 s before, the oldest kept',
+        needs: [{ everyPollWithinMs: 60_000 }],
+        expect: [0, 30, 60, ...every(90, 180, 2)],
+      },
+      {
+        name: 'two triggers: the longer window counts',
+        needs: [{ everyPollWithinMs: 60_000 }, { everyPollWithinMs: 120_000 }],
+        expect: [0, 30, ...every(30, 180, 2)].filter((v, i, all) => all.indexOf(v) === i),
+      },
+      {
+        name: 'a trigger that reads the whole history: every poll',
+        needs: [{ everyPollWithinMs: 60_000 }, {}],
+        expect: every(0, 180, 2),
+      },
+      { name: 'no trigger said: every poll', needs: [], expect: every(0, 180, 2) },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        assert.deepEqual(await kept(c.needs), c.expect);
+      });
+    }
+
+    it('a window always starts at a poll at least as old as it, within one poll interval', async () => {
+      const history = await kept([{ everyPollWithinMs: 60_000 }]);
+      const newest = history[history.length - 1]!;
+      const start = Math.max(...history.filter((at) => at <= newest - 60));
+      assert.ok(newest - 60 - start < 2, `window start ${start} s for a window from ${newest - 60} s`);
+      assert.equal(THIN_STEP_MS, 30_000);
+    });
   });
 
   it('a read that outlives its deadline is waited for: the next poll does not start a second read', async () => {

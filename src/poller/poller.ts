@@ -25,6 +25,20 @@ export function pollerId(key: PollerKey): string {
   return `${key.cluster}|${key.groupId}|${key.topics ? key.topics.join(',') : '*'}`;
 }
 
+/**
+ * What a trigger needs its poller to read and keep: record timestamps
+ * (`time`), and how far back it reads every poll. Polls older than that are
+ * thinned to one per THIN_STEP_MS; without `everyPollWithinMs` (a trigger
+ * that reads the whole history, as `rate` learns from it) every poll is kept.
+ */
+export interface PollerNeeds {
+  readonly recordTimestamps?: boolean;
+  readonly everyPollWithinMs?: number;
+}
+
+/** Beyond what its triggers read every poll of, a history keeps a poll about this often. */
+export const THIN_STEP_MS = 30_000;
+
 export interface PollFailure {
   readonly error: ScalerError;
   readonly at: number;
@@ -71,6 +85,9 @@ export class Poller {
   readonly #runner: CycleRunner;
   readonly #peeks = new PeekCache();
   #recordTimestamps = false;
+  /** How far back every poll is kept; undefined: the whole history (until a trigger says otherwise, and once one reads it all). */
+  #everyPollWithinMs: number | undefined;
+  #wholeHistory = false;
   #firstPoll: Promise<void>;
   #firstPollDone: () => void = () => {};
 
@@ -101,9 +118,12 @@ export class Poller {
     this.lastRequestedAt = this.#now();
   }
 
-  /** Adds what a trigger's strategy needs read (record timestamps for `time`). */
-  want(needs: { readonly recordTimestamps?: boolean } | undefined): void {
+  /** Adds what a trigger needs read and kept (see PollerNeeds); what one trigger needs stays. */
+  want(needs: PollerNeeds | undefined): void {
     if (needs?.recordTimestamps) this.#recordTimestamps = true;
+    const within = needs?.everyPollWithinMs;
+    if (within === undefined) this.#wholeHistory = true;
+    else this.#everyPollWithinMs = Math.max(this.#everyPollWithinMs ?? 0, within);
   }
 
   state(): PollerState {
@@ -220,6 +240,31 @@ export class Poller {
     let drop = 0;
     while (drop < this.#history.length - 1 && this.#history[drop]!.at < oldest) drop++;
     if (drop > 0) this.#history = this.#history.slice(drop);
+    this.#thin(sample.at);
+  }
+
+  /**
+   * Polls older than what the triggers read every poll of (plus a step, so a
+   * window's start is always a kept poll) keep one per THIN_STEP_MS; the
+   * oldest poll stays. A new array when any goes, as readers may hold the old.
+   */
+  #thin(now: number): void {
+    if (this.#wholeHistory || this.#everyPollWithinMs === undefined) return;
+    const boundary = now - this.#everyPollWithinMs - THIN_STEP_MS;
+    const history = this.#history;
+    let keptAt = -Infinity;
+    let kept: PolledSample[] | undefined;
+    for (let i = 0; i < history.length; i++) {
+      const sample = history[i]!;
+      const thinned = sample.at < boundary && i > 0 && sample.at - keptAt < THIN_STEP_MS;
+      if (thinned) kept ??= history.slice(0, i);
+      else {
+        kept?.push(sample);
+        keptAt = sample.at;
+      }
+      if (sample.at >= boundary && !kept) return;
+    }
+    if (kept) this.#history = kept;
   }
 }
 

@@ -9,7 +9,7 @@ import type { ClusterTarget } from '../kafka/clusterTarget.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
 import { ClusterPoller } from './clusterPoller.ts';
-import { Poller, pollerId, type PollerKey, type PollerOptions } from './poller.ts';
+import { Poller, pollerId, type PollerKey, type PollerNeeds, type PollerOptions } from './poller.ts';
 
 export interface ManagedReader extends KafkaReader {
   close(): Promise<void>;
@@ -59,7 +59,7 @@ export class PollerRegistry {
   }
 
   /** The poller for `key`, created and started on first use; marks it as asked for. */
-  acquire(key: PollerKey, target: ClusterTarget, needs?: { readonly recordTimestamps?: boolean }): Poller {
+  acquire(key: PollerKey, target: ClusterTarget, needs?: PollerNeeds): Poller {
     if (this.#closed) throw new ScalerError('SHUTTING_DOWN', 'the scaler is shutting down');
     const id = pollerId(key);
     let poller = this.#pollers.get(id);

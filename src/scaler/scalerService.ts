@@ -145,7 +145,7 @@ export class ScalerService {
    */
   async evaluate(ref: ScaledObjectRef): Promise<Evaluation> {
     const trigger = this.trigger(ref);
-    const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.pollerNeeds);
     const evaluator = this.#evaluator(trigger, poller);
     const waitMs = this.#config.firstPollWaitMs;
     const started = performance.now();
@@ -292,7 +292,7 @@ export class ScalerService {
    */
   watchActive(ref: ScaledObjectRef, onActive: (active: boolean) => void): () => void {
     const trigger = this.trigger(ref);
-    const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.strategy.needs);
+    const poller = this.#registry.acquire(trigger.pollerKey, trigger.target, trigger.pollerNeeds);
     const evaluator = this.#evaluator(trigger, poller);
     let last: boolean | undefined;
     const check = (): void => {

@@ -8,10 +8,15 @@ import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import { strategyByName } from '../lag/registry.ts';
 import type { LagStrategy } from '../lag/strategy.ts';
 import { type ClusterTarget, clusterTargetKey } from '../kafka/clusterTarget.ts';
-import type { PollerKey } from '../poller/poller.ts';
+import type { PollerKey, PollerNeeds } from '../poller/poller.ts';
 import { shown } from '../duration.ts';
 import { sizeProblems } from '../model/metadata/schema.ts';
-import { KEDA_KEYS, parseTriggerMetadata, type TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
+import {
+  historyWindows,
+  KEDA_KEYS,
+  parseTriggerMetadata,
+  type TriggerMetadata,
+} from '../model/metadata/triggerMetadata.ts';
 import { metadataHash, metricName } from './metricName.ts';
 import { CACHE_BYTES, ParseCache } from './parseCache.ts';
 
@@ -24,6 +29,8 @@ export interface Trigger {
   readonly pollerKey: PollerKey;
   readonly metricName: string;
   readonly strategy: LagStrategy;
+  /** What its poller must read and keep for it. */
+  readonly pollerNeeds: PollerNeeds;
   readonly unknownKeys: readonly string[];
   readonly notes: readonly string[];
 }
@@ -91,7 +98,23 @@ function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObje
       hash: metadataHash(raw, KEDA_KEYS),
     }),
     strategy: strategyByName(metadata.lagStrategy),
+    pollerNeeds: pollerNeeds(metadata),
     unknownKeys,
     notes,
   };
+}
+
+/**
+ * What a trigger's poller must read and keep: its strategy's needs, and how
+ * far back it reads every poll (its longest window, the figures' rateWindow
+ * included), unless its strategy reads the whole history.
+ */
+function pollerNeeds(m: TriggerMetadata): PollerNeeds {
+  const needs = strategyByName(m.lagStrategy).needs;
+  const timestamps = needs?.recordTimestamps ? { recordTimestamps: true } : {};
+  if (needs?.wholeHistory) return timestamps;
+  const windows = historyWindows(m)
+    .filter((w) => w.used)
+    .map((w) => w.ms);
+  return { ...timestamps, everyPollWithinMs: Math.max(m.rateWindow, ...windows) };
 }

@@ -23,7 +23,7 @@ function rebalancing(state: string): boolean {
   return state === 'PreparingRebalance' || state === 'CompletingRebalance';
 }
 /** A hold never reaches further back than this many cooldowns (a group stuck rebalancing). */
-const MAX_HOLD_COOLDOWNS = 10;
+export const MAX_HOLD_COOLDOWNS = 10;
 
 export interface Hold {
   /** Index in the history of the last undisturbed sample, whose recommendation stands. */

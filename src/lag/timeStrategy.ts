@@ -18,7 +18,8 @@ export const timeStrategy: LagStrategy = {
   name: 'time',
   summary: 'seconds behind: the age of the oldest unprocessed record; target timeLagThreshold seconds per replica',
   params: TIME_PARAMS,
-  needs: { recordTimestamps: true },
+  // Records are dated by the end offsets of every poll of the history.
+  needs: { recordTimestamps: true, wholeHistory: true },
   target: (metadata) => metadata.timeLagThreshold,
   decide(input: StrategyInput): Decision {
     const m = input.metadata;

@@ -5,6 +5,7 @@
  */
 import { InvalidMetadataError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
+import { MAX_HOLD_COOLDOWNS } from '../lag/rebalanceHold.ts';
 import { strategyByName } from '../lag/registry.ts';
 import type { LagStrategy } from '../lag/strategy.ts';
 import { type ClusterTarget, clusterTargetKey } from '../kafka/clusterTarget.ts';
@@ -106,8 +107,10 @@ function build(raw: Readonly<Record<string, string>>): Omit<Trigger, 'scaledObje
 
 /**
  * What a trigger's poller must read and keep: its strategy's needs, and how
- * far back it reads every poll (its longest window, the figures' rateWindow
- * included), unless its strategy reads the whole history.
+ * far back it reads every poll, unless its strategy reads the whole history:
+ * its longest window (the figures' rateWindow included), from as far back as
+ * a rebalance hold may take its decision (MAX_HOLD_COOLDOWNS cooldowns), so
+ * every decision sees the polls it would see in a whole history.
  */
 function pollerNeeds(m: TriggerMetadata): PollerNeeds {
   const needs = strategyByName(m.lagStrategy).needs;
@@ -116,5 +119,8 @@ function pollerNeeds(m: TriggerMetadata): PollerNeeds {
   const windows = historyWindows(m)
     .filter((w) => w.used)
     .map((w) => w.ms);
-  return { ...timestamps, everyPollWithinMs: Math.max(m.rateWindow, ...windows) };
+  return {
+    ...timestamps,
+    everyPollWithinMs: Math.max(m.rateWindow, ...windows) + MAX_HOLD_COOLDOWNS * m.rebalanceCooldown,
+  };
 }

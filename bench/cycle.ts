@@ -255,6 +255,8 @@ interface Sample {
   readonly pollErrors: number;
   readonly rss: number;
   readonly heapUsed: number | undefined;
+  /** Memory outside the V8 heap that V8 accounts for: array buffers (the poll history's columns), Buffers. */
+  readonly external: number | undefined;
   readonly loopP99Ms: number | undefined;
   readonly cpu: number;
 }
@@ -270,8 +272,11 @@ async function main(): Promise<number> {
       minutes: { type: 'string', default: '4' },
       sample: { type: 'string', default: '15s' },
       'produce-topics': { type: 'string', default: '50' },
+      /** The scaler's V8 old-space limit in MiB (NODE_OPTIONS=--max-old-space-size, as the Deployment sets it); default: V8's own. */
+      'old-space': { type: 'string' },
     },
   });
+  const oldSpace = values['old-space'] === undefined ? undefined : Number(values['old-space']);
   const groups = Number(values.groups);
   const partitions = Number(values.partitions);
   const minutes = Number(values.minutes);
@@ -281,7 +286,8 @@ async function main(): Promise<number> {
   const totalPartitions = groups * partitions;
   const loadAtStart = loadAverage();
   say(
-    `bench-cycle: ${groups} groups x ${partitions} partitions (${totalPartitions} partitions) on 3 brokers; ${os.cpus().length} cores, load ${loadAtStart}`,
+    `bench-cycle: ${groups} groups x ${partitions} partitions (${totalPartitions} partitions) on 3 brokers; ${os.cpus().length} cores, load ${loadAtStart}` +
+      (oldSpace === undefined ? '' : `; scaler old space ${oldSpace} MiB`),
   );
 
   const kafka = await startKafka({
@@ -310,6 +316,7 @@ async function main(): Promise<number> {
         SCALER_LOG_LEVEL: 'warn',
         SCALER_MAX_POLLERS: String(groups + 500),
         SCALER_MAX_TRIGGERS: String(groups + 500),
+        ...(oldSpace === undefined ? {} : { NODE_OPTIONS: `--max-old-space-size=${oldSpace}` }),
       },
     });
     const pid = scaler.pid!;
@@ -341,7 +348,7 @@ async function main(): Promise<number> {
     t = performance.now();
     const startedAt = t;
     say(
-      '  | min | cycles | mean cycle s | slowest ≤ s | period s | poll errors | RSS MiB | heap used MiB | event-loop p99 ms | CPU % |',
+      '  | min | cycles | mean cycle s | slowest ≤ s | period s | poll errors | RSS MiB | heap used MiB | external MiB | event-loop p99 ms | CPU % |',
     );
     while (performance.now() - startedAt < minutes * 60_000) {
       await sleep(sampleMs);
@@ -354,6 +361,7 @@ async function main(): Promise<number> {
       const dSum = (after.sum(`${name}_sum`) ?? 0) - (before.sum(`${name}_sum`) ?? 0);
       const cycles = pollers > 0 ? dCount / pollers : 0;
       const heap = after.sum(`${P}nodejs_heap_size_used_bytes`);
+      const external = after.sum(`${P}nodejs_external_memory_bytes`);
       const loop = after.sum(`${P}nodejs_eventloop_lag_p99_seconds`);
       const sample: Sample = {
         atMin: (now - startedAt) / 60_000,
@@ -364,12 +372,13 @@ async function main(): Promise<number> {
         pollErrors: (after.sum(`${P}poll_errors_total`) ?? 0) - (before.sum(`${P}poll_errors_total`) ?? 0),
         rss: rssMiB(pid),
         heapUsed: heap === undefined ? undefined : heap / 2 ** 20,
+        external: external === undefined ? undefined : external / 2 ** 20,
         loopP99Ms: loop === undefined ? undefined : loop * 1000,
         cpu: ((nowTicks - ticks) / 100 / ((now - t) / 1000)) * 100,
       };
       samples.push(sample);
       say(
-        `  | ${fmt(sample.atMin)} | ${fmt(sample.cycles)} | ${fmt(sample.meanCycleS, 2)} | ${fmt(sample.slowestLeS)} | ${fmt(sample.periodS, 2)} | ${sample.pollErrors} | ${fmt(sample.rss, 0)} | ${fmt(sample.heapUsed, 0)} | ${fmt(sample.loopP99Ms)} | ${fmt(sample.cpu)} |`,
+        `  | ${fmt(sample.atMin)} | ${fmt(sample.cycles)} | ${fmt(sample.meanCycleS, 2)} | ${fmt(sample.slowestLeS)} | ${fmt(sample.periodS, 2)} | ${sample.pollErrors} | ${fmt(sample.rss, 0)} | ${fmt(sample.heapUsed, 0)} | ${fmt(sample.external, 0)} | ${fmt(sample.loopP99Ms)} | ${fmt(sample.cpu)} |`,
       );
       before = after;
       ticks = nowTicks;
@@ -433,6 +442,9 @@ async function main(): Promise<number> {
     `| scaler RSS: first sample → last | ${fmt(samples[0]!.rss, 0)} → ${fmt(last.rss, 0)} MiB (max ${fmt(Math.max(...samples.map((s) => s.rss)), 0)}) | ≤ 300 MiB steady |`,
   );
   say(`| heap used: first sample → last | ${fmt(samples[0]!.heapUsed, 0)} → ${fmt(last.heapUsed, 0)} MiB | — |`);
+  say(
+    `| external (array buffers, Buffers): first sample → last | ${fmt(samples[0]!.external, 0)} → ${fmt(last.external, 0)} MiB | — |`,
+  );
   say(
     `| event-loop p99, median of the samples (max) | ${fmt(loops.length ? median(loops) : undefined)} ms (${fmt(loops.length ? Math.max(...loops) : undefined)}) | — |`,
   );

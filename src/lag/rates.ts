@@ -16,9 +16,6 @@ import { SampleMemo } from './sampleMemo.ts';
  */
 export const BUSY_BACKLOG_SECONDS = 60;
 
-/** The settings a partition's backlog depends on. */
-type BacklogRules = WaitingRules;
-
 /**
  * Records waiting over `keys` in `sample`, remembered per sample and key set:
  * a history is mostly the same samples from one decision to the next.
@@ -28,7 +25,7 @@ function backlogOf(
   sample: Sample,
   keys: readonly string[],
   signature: string,
-  m: BacklogRules,
+  m: WaitingRules,
   memo: SampleMemo,
 ): bigint {
   return memo.table<bigint>('backlog').get(sample, signature, () => {
@@ -44,7 +41,7 @@ function backlogOf(
  * The key of a set of partitions under `m`'s backlog rules, for the memo's
  * tables (one string object per key set: see SampleMemo.intern).
  */
-export function keySignature(keys: readonly string[], m: BacklogRules, memo: SampleMemo): string {
+export function keySignature(keys: readonly string[], m: WaitingRules, memo: SampleMemo): string {
   return memo.intern(`${m.offsetResetPolicy}|${m.scaleToZeroOnInvalidOffset}|${keys.join('\u0001')}`);
 }
 
@@ -52,7 +49,7 @@ export function keySignature(keys: readonly string[], m: BacklogRules, memo: Sam
 export function backlogAt(
   sample: Sample,
   keys: readonly string[],
-  m: BacklogRules,
+  m: WaitingRules,
   memo = new SampleMemo(),
   signature = keySignature(keys, m, memo),
 ): bigint {
@@ -69,7 +66,7 @@ export function backloggedPartitions(
   samples: readonly Sample[],
   i: number,
   keys: readonly string[],
-  m: BacklogRules,
+  m: WaitingRules,
   memo = new SampleMemo(),
   signature = keySignature(keys, m, memo),
 ): number {
@@ -88,7 +85,7 @@ export function backloggedPartitions(
         const backlog = recordsWaitingAt(now, i, m);
         if (backlog === 0n) continue;
         const last = now.endAt(i)!;
-        const j = then.layout === now.layout ? i : then.layout.indexOf(now.layout.keys[i]!, i);
+        const j = then.layout.indexOf(now.layout.keys[i]!, i);
         const before = (j === undefined ? undefined : then.endAt(j)) ?? last;
         const arrived = last > before ? last - before : 0n;
         if (backlog >= (arrived > 0n ? arrived : 1n)) count++;
@@ -150,7 +147,7 @@ export function arrivalRate(
   i: number,
   keys: readonly string[],
   windowMs: number,
-  m: BacklogRules,
+  m: WaitingRules,
   memo = new SampleMemo(),
   signature = keySignature(keys, m, memo),
 ): number | undefined {
@@ -208,7 +205,7 @@ export function arrivalRates(
   samples: readonly Sample[],
   keys: readonly string[],
   windowMs: number,
-  m: BacklogRules,
+  m: WaitingRules,
   memo: SampleMemo,
   signature: string,
 ): ReadonlyArray<number | undefined> {
@@ -229,7 +226,7 @@ export function arrivalRates(
 export function backloggedSeries(
   samples: readonly Sample[],
   keys: readonly string[],
-  m: BacklogRules,
+  m: WaitingRules,
   memo: SampleMemo,
   signature: string,
 ): readonly number[] {

@@ -4,7 +4,16 @@ import type { GroupInfo, Sample } from '../model/sample.ts';
 import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
 import { strategyByName } from './registry.ts';
-import { arrivalRate, arrivalRates, backloggedPartitions, backloggedSeries, keySignature } from './rates.ts';
+import { columnsOf } from '../model/sample.ts';
+import {
+  arrivalRate,
+  arrivalRates,
+  backlogAt,
+  backloggedPartitions,
+  backloggedSeries,
+  delta,
+  keySignature,
+} from './rates.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
 /**
@@ -121,5 +130,28 @@ describe('series kept by position match the figures computed afresh', () => {
     }
     assert.ok(checked > 5_000, `${checked}`);
     assert.deepEqual(wrong, { arrivals: [], backlogged: [] });
+  });
+});
+
+describe('sample memo: key sets over a shared layout', () => {
+  const rules = { offsetResetPolicy: 'latest', scaleToZeroOnInvalidOffset: false } as const;
+  const first = sample(0, [row('in', 0, 0n, 10n), row('in', 1, 0n, 100n), row('other', 0, 0n, 1000n)]);
+  const second = sample(10_000, [row('in', 0, 5n, 20n), row('in', 1, 50n, 300n), row('other', 0, 0n, 5000n)]);
+  const keys = ['in\u00000', 'in\u00001'];
+
+  it('a mask marks exactly the partitions of the key set, and is kept per layout and key set', () => {
+    const memo = new SampleMemo();
+    const layout = columnsOf(first).layout;
+    const signature = keySignature(keys, rules, memo);
+    assert.deepEqual([...memo.mask(layout, keys, signature)], [1, 1, 0]);
+    assert.equal(memo.mask(layout, keys, signature), memo.mask(layout, keys, signature));
+  });
+
+  it('backlog, arrival and processing count only the key set’s partitions', () => {
+    const memo = new SampleMemo();
+    const signature = keySignature(keys, rules, memo);
+    assert.equal(backlogAt(second, keys, rules, memo, signature), 15n + 250n);
+    assert.equal(delta(first, second, keys, 'end', memo, signature), 10n + 200n);
+    assert.equal(delta(first, second, keys, 'committed', memo, signature), 5n + 50n);
   });
 });

@@ -149,10 +149,11 @@ describe('trigger figures', () => {
     });
     assert.deepEqual(parsed.problems, []);
     const m = parsed.metadata;
+    // Arrivals speed up on partition 0 (end 10·k²), so the measure depends on the window it is taken over.
     const history = Array.from({ length: 20 }, (_, k) =>
       topicSample(k * 2_000, [
-        [BigInt(k * 30), BigInt(k * 70)],
-        [BigInt(k * 10), BigInt(k * 50)],
+        [BigInt(k * 5), BigInt(10 * k * k)],
+        [BigInt(k * 5), BigInt(k * 50)],
       ]),
     );
     const latest = history[history.length - 1]!;
@@ -160,6 +161,8 @@ describe('trigger figures', () => {
     const [sub] = d.topology.subTopologies;
     assert.ok(sub?.arrivalRate !== undefined, 'the strategy measured an arrival rate');
     assert.equal(triggerFigures(d, history, latest, m).arrivalRate, sub.arrivalRate);
-    assert.equal(sub.arrivalRate, 60, '(70 + 50) records every 2 s');
+    // rateWindow 20 s back from 38 s: the poll at 18 s; (3610 − 810) + (950 − 450) records in 20 s.
+    assert.equal(sub.arrivalRate, 165);
+    assert.notEqual(triggerFigures(d, history, latest).arrivalRate, 165, 'over another window it differs');
   });
 });

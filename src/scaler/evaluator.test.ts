@@ -64,6 +64,8 @@ describe('evaluator: the first decision', () => {
     let turned = false;
     setImmediate(() => (turned = true));
     const evaluator = env.evaluator();
+    let told = 0;
+    evaluator.subscribe(() => told++);
     env.kafka.produce('t', 0, 5);
     env.clock.now += 2_000;
     await env.poller.pollOnce();
@@ -71,8 +73,10 @@ describe('evaluator: the first decision', () => {
     assert.equal(evaluator.deciding, false);
     const first = evaluator.current();
     assert.equal(first?.decision.metricValue, 25);
+    assert.equal(told, 1, 'the poll’s decision was told');
     await nextTurn();
     assert.equal(evaluator.snapshot(), first);
+    assert.equal(told, 1, 'the scheduled turn made no second decision');
     evaluator.close();
   });
 

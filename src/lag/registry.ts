@@ -3,7 +3,7 @@
  * model/metadata/strategyNames.ts's STRATEGY_NAMES, the allowed values of the
  * `lagStrategy` trigger parameter; each strategy's `params` is the fragment
  * of the same name in model/metadata/strategies/strategyParams.ts
- * (strategyParams.test.ts checks it). Adding a strategy: see strategy.ts.
+ * (observe/strategyParams.test.ts checks it). Adding a strategy: see strategy.ts.
  * Keep the README's strategies table in step.
  */
 import type { StrategyName } from '../model/metadata/strategyNames.ts';

@@ -13,7 +13,7 @@
  * 3. the strategy in a new file here, with `params` pointing at that
  *    fragment, and one line in registry.ts.
  * Both records are typed by StrategyName, so a name missing from either does
- * not compile; strategyParams.test.ts checks that every parameter has one
+ * not compile; observe/strategyParams.test.ts checks that every parameter has one
  * owner and that a strategy's fragment names what it reads; readme.test.ts,
  * that the README documents each under its strategy.
  */

@@ -2,8 +2,9 @@
  * Who owns each trigger parameter: the common table (triggerMetadata.ts) or
  * exactly one strategy's fragment (model/metadata/strategies/), and a
  * strategy's fragment names exactly what that strategy alone reads. What a
- * strategy reads is observed, not declared: its target and decision run on
- * metadata behind a proxy that records every parameter looked at.
+ * strategy reads is observed, not declared: its target, its decision and the
+ * figures every trigger shows run on metadata behind a proxy that records
+ * every parameter looked at.
  */
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
@@ -12,7 +13,8 @@ import { composeSchema, field, type Schema } from '../model/metadata/schema.ts';
 import { STRATEGY_PARAMS } from '../model/metadata/strategies/strategyParams.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../model/metadata/strategyNames.ts';
 import { COMMON_PARAMS, parseTriggerMetadata, TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
-import { strategyByName } from './registry.ts';
+import { strategyByName } from '../lag/registry.ts';
+import { triggerFigures } from './figures.ts';
 
 type Owner = 'common' | StrategyName;
 
@@ -118,6 +120,8 @@ function parametersRead(name: StrategyName): ReadonlySet<string> {
   strategy.target(metadata);
   const decision = strategy.decide({ metadata, latest, history, now: latest.at });
   assert.ok(decision.explanation.length > 0);
+  // The figures every trigger shows (metrics, status page) read parameters too.
+  assert.ok(triggerFigures(decision, history, latest, metadata).arrivalRate !== undefined);
   return read;
 }
 

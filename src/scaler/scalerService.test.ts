@@ -134,6 +134,13 @@ describe('scaler service: serving decisions from the poller', () => {
     });
   });
 
+  it('rejects a rateWindow longer than the history under every strategy (the figures read it)', async () => {
+    await assert.rejects(env.service.evaluate(env.ref({ lagStrategy: 'offset', rateWindow: '20m' })), {
+      code: 'INVALID_METADATA',
+      message: 'invalid trigger metadata: parameter "rateWindow" value "20m" must be at most 10m (SCALER_HISTORY)',
+    });
+  });
+
   it('decides once per trigger and poll: repeated calls share the decision until the next poll', async () => {
     env.kafka.createTopic('t', 1).produce('t', 0, 5).commit('g', 't', 0, 0);
     env.registry.acquire({ cluster: 'kafka:9092', groupId: 'g', topics: ['t'] }, { brokers: ['kafka:9092'] });

@@ -126,11 +126,16 @@ export class ScalerService {
     );
   }
 
-  /** History-based settings must fit in the history pollers keep (SCALER_HISTORY). */
+  /**
+   * History-based settings must fit in the history pollers keep
+   * (SCALER_HISTORY), also those the trigger's strategy does not use: the
+   * figures read rateWindow under every strategy, and a poller keeps every
+   * poll of a trigger's longest window.
+   */
   #windowProblems(trigger: Trigger): string[] {
     const limit = this.#config.historyMs;
     return historyWindows(trigger.metadata)
-      .filter((w) => w.used && w.ms > limit)
+      .filter((w) => w.ms > limit)
       .map(
         (w) =>
           `parameter "${w.parameter}" value "${formatDuration(w.ms)}" must be at most ${formatDuration(limit)} (SCALER_HISTORY)`,

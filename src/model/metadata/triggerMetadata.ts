@@ -145,6 +145,11 @@ export const COMMON_PARAMS = {
     fallback: 120_000,
     minMs: 10_000,
   }),
+  rateWindow: field.duration({
+    doc: 'the window over which arrival and drain rates are measured: the figures (metrics, status page) under every strategy, and what `rate` sizes by',
+    fallback: 60_000,
+    minMs: 5_000,
+  }),
 } as const satisfies Schema;
 
 /**

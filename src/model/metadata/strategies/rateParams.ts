@@ -25,11 +25,6 @@ export const RATE_PARAMS = {
     fallback: 300,
     greaterThan: 0,
   }),
-  rateWindow: field.duration({
-    doc: '`rate`: the window over which arrival and drain rates are measured',
-    fallback: 60_000,
-    minMs: 5_000,
-  }),
   scaleDownDelay: field.duration({
     doc: '`rate`: a lower replica count is recommended only after it held this long',
     fallback: 300_000,

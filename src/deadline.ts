@@ -1,4 +1,4 @@
-/** A deadline for a promise, for Kafka reads that must not hang a poll. */
+/** Deadlines for promises: Kafka reads that must not hang a poll, requests that wait for a first poll or decision. */
 
 /** Resolves with `promise`, or rejects with `onTimeout()` after `ms`. */
 export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
@@ -8,3 +8,13 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () =
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise.then(noop, noop), waited]);
+  clearTimeout(timer);
+}
+
+const noop = (): void => {};

@@ -5,6 +5,7 @@
  * each its result (`cycleItem`, `complete`); `pollOnce` reads this one alone
  * (tests, explain). RPC handlers only read its state.
  */
+import { settledWithin } from '../deadline.ts';
 import type { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
@@ -141,10 +142,7 @@ export class Poller {
 
   /** Resolves once the first poll has finished or `waitMs` has passed. */
   async waitForFirstPoll(waitMs: number): Promise<void> {
-    if (this.#polled) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#firstPoll, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    if (!this.#polled) await settledWithin(this.#firstPoll, waitMs);
   }
 
   /**

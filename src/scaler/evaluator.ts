@@ -14,6 +14,7 @@
  * decision on the next turn of the event loop, never inside the request that
  * created it: requests wait for that one decision (`firstDecision`).
  */
+import { settledWithin } from '../deadline.ts';
 import type { Decision } from '../model/decision.ts';
 import { SampleMemo } from '../lag/sampleMemo.ts';
 import type { Logger } from '../logger.ts';
@@ -125,11 +126,8 @@ export class Evaluator {
    * decision; none makes it.
    */
   async firstDecision(waitMs: number): Promise<void> {
-    const first = this.#first;
-    if (!first) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([first.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    // At least a millisecond: a timer then never fires before the scheduled turn, even with a wait of 0.
+    if (this.#first) await settledWithin(this.#first.done, Math.max(1, waitMs));
   }
 
   /**
@@ -142,18 +140,15 @@ export class Evaluator {
     if (this.#closed) return this.#snapshot;
     const { latest, history } = this.poller.state();
     if (!latest) return this.#snapshot;
+    // Whatever the poller held when the trigger joined it is decided on now (or failed); waiters resume after this turn.
+    this.#settleFirst();
+    const made = this.current();
+    if (made) return made;
     try {
-      if (this.#snapshot?.sample === latest) return this.#snapshot;
-      if (this.#failed?.sample === latest) throw this.#failed.error;
-      try {
-        return this.#decide(latest, history);
-      } catch (error) {
-        this.#failed = { sample: latest, error };
-        throw error;
-      }
-    } finally {
-      // Whatever the poller held when the trigger joined it is decided on now (or failed).
-      this.#settleFirst();
+      return this.#decide(latest, history);
+    } catch (error) {
+      this.#failed = { sample: latest, error };
+      throw error;
     }
   }
 

@@ -68,4 +68,40 @@ describe('figure history', () => {
       ],
     );
   });
+
+  it('reads every point back as it was added, optional figures absent or present', () => {
+    const h = new FigureHistory(3_600_000, 1_000);
+    const added: HistoryPoint[] = [
+      { t: 1_000, lag: 0, replicas: 0, active: false, stalledPartitions: 0 },
+      {
+        t: 2_000,
+        lag: 2 ** 53 - 1,
+        timeLagSeconds: 0,
+        arrivalRate: 1 / 3,
+        drainRate: 0.1,
+        replicas: 9e18,
+        active: true,
+        stalledPartitions: 12_345,
+      },
+      { t: 3_000, lag: 5, timeLagSeconds: 61.5, replicas: 1, active: true, stalledPartitions: 1 },
+      { t: 4_000, lag: 5, arrivalRate: 0, drainRate: 0, replicas: 1, active: false, stalledPartitions: 0 },
+    ];
+    for (const p of added) h.add(p);
+    assert.deepEqual(h.points(4_000), added);
+    assert.deepEqual(h.newest, added.at(-1));
+  });
+
+  it('keeps the window and the limit through many points (storage grows and shrinks in place)', () => {
+    const h = new FigureHistory(60_000, 20);
+    for (let t = 0; t <= 600_000; t += 1_000) h.add(point(t));
+    const kept = h.points(600_000).map((p) => p.t);
+    assert.ok(kept.length <= 20, `${kept.length} points`);
+    assert.ok(kept[0]! >= 540_000, `oldest ${kept[0]}`);
+    assert.deepEqual(kept.slice(-5), [596_000, 597_000, 598_000, 599_000, 600_000]);
+    assert.deepEqual(
+      kept,
+      [...kept].sort((a, b) => a - b),
+      'oldest first',
+    );
+  });
 });

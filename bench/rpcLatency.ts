@@ -22,6 +22,13 @@
  * beside them as histogram buckets. /metrics is read only before and after
  * the load, so scraping does not disturb it.
  *
+ * Floors (unless --no-floor): then the scaler is stopped and the same load is
+ * sent, Kafka and its workload still running, to two servers that answer
+ * with fixed replies and do nothing else: one on @grpc/grpc-js with the same
+ * generated service (bench/rpcFloorServer.ts), one on Go's grpc
+ * (bench/rpc-floor, built into the per-user cache). Their latencies are what
+ * this machine and the load generator allow, whatever the server does.
+ *
  * Everything it starts is stopped by PID, also on failure and Ctrl-C.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -132,14 +139,108 @@ const percentile = (r: GhzReport, p: number): number | undefined =>
 const bucketMs = (s: number | undefined): string =>
   s === undefined ? '—' : s === Infinity ? '> 2500' : `≤ ${+(s * 1000).toFixed(1)}`;
 
+function buildFloor(): string {
+  const result = spawnSync('bash', [path.join(REPO, 'bench', 'rpc-floor', 'build.sh')], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`rpc-floor could not be built: ${(result.stderr || result.stdout).trim().split('\n').pop()}`);
+  }
+  return result.stdout.trim().split('\n').pop()!;
+}
+
+/** Starts a floor server (it prints "PORT <n>", and exits when its stdin closes). */
+async function floorServer(
+  command: string,
+  args: string[],
+  children: Set<ChildProcess>,
+): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  const stop = (): void => {
+    child.stdin?.end();
+    child.kill('SIGKILL');
+    children.delete(child);
+  };
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} printed no port within 30 s: ${out}`)), 30_000);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${command} exited ${code}: ${out}`)));
+    const read = (chunk: Buffer): void => {
+      out += chunk.toString();
+      const port = /^PORT (\d+)$/m.exec(out)?.[1];
+      if (port !== undefined) {
+        clearTimeout(timer);
+        resolve(Number(port));
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+  }).catch((err: unknown) => {
+    stop();
+    throw err;
+  });
+  return { port, stop };
+}
+
+interface Measured {
+  readonly reports: ReadonlyArray<{ readonly method: Load['method']; readonly report: GhzReport }>;
+  /** Requests of each ghz left out of its figures (the warm-up); counted in the achieved RPS. */
+  readonly skip: number;
+  readonly half: number;
+  /** Both ghz processes' CPU over the measured part of the load, % of one core. */
+  readonly ghzCpu: number;
+}
+
+/** Both loads at once against `port`, each at half of `rps`. */
+async function measureLoad(
+  ghz: string,
+  port: number,
+  loads: readonly Load[],
+  rps: number,
+  warmupMs: number,
+  durationMs: number,
+  children: Set<ChildProcess>,
+): Promise<Measured> {
+  const half = Math.round(rps / 2);
+  const skip = Math.round((half * warmupMs) / 1000);
+  const before = new Set(children);
+  const running = Promise.all(
+    loads.map((load) => runGhz(ghz, port, load, half, warmupMs + durationMs, skip, children)),
+  );
+  // ghz's own CPU, over the measured part of the load: on 2 shared cores the load generator competes too.
+  const ghzPids = [...children].filter((c) => !before.has(c)).flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  const ghzTicks = (): number => ghzPids.reduce((sum, p) => sum + cpuTicks(p), 0);
+  await sleep(warmupMs);
+  const from = { ticks: ghzTicks(), at: performance.now() };
+  await sleep(Math.max(1_000, durationMs - 2_000));
+  const ghzCpu = ((ghzTicks() - from.ticks) / 100 / ((performance.now() - from.at) / 1000)) * 100;
+  const reports = await running;
+  return { reports: reports.map((report, i) => ({ method: loads[i]!.method, report })), skip, half, ghzCpu };
+}
+
+function tableRows(server: string, m: Measured, serverSide: (method: Load['method']) => string): string[] {
+  return m.reports.map(({ method, report: r }) => {
+    const errors = Object.entries(r.statusCodeDistribution ?? {})
+      .filter(([code]) => code !== 'OK')
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
+    for (const [why, n] of Object.entries(r.errorDistribution ?? {})) {
+      say(`  ${server} ${method}: ${n} × ${why.slice(0, 120)}`);
+    }
+    return `| ${server} | ${method} | ${m.half} | ${((r.count + m.skip) / (r.total / 1e9)).toFixed(0)} | ${r.count} | ${errors || '0'} | ${ms(percentile(r, 50))} | ${ms(percentile(r, 90))} | ${ms(percentile(r, 99))} | ${ms(r.slowest)} | ${serverSide(method)} | ≤ 5 ms |`;
+  });
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
+    allowNegative: true,
     options: {
       triggers: { type: 'string', default: '1000' },
       rps: { type: 'string', default: '5000' },
       duration: { type: 'string', default: '30s' },
       warmup: { type: 'string', default: '5s' },
       nodes: { type: 'string', default: '1' },
+      floor: { type: 'boolean', default: true },
     },
   });
   const triggers = Number(values.triggers);
@@ -162,9 +263,6 @@ async function main(): Promise<number> {
   let workload: SoakWorkload | undefined;
   const rows: string[] = [];
   let summary: string | undefined;
-  /** Requests of each ghz left out of its figures (the warm-up); counted in the achieved RPS. */
-  let skip: number | undefined;
-  let ghzCpu: number | undefined;
   try {
     const base = soakLayout(triggers);
     const layout = { ...base, groups: base.groups.map((g) => ({ ...g, topics: [g.topics[0]!] })) };
@@ -224,33 +322,13 @@ async function main(): Promise<number> {
       JSON.stringify(refs.map((r, i) => ({ scaledObjectRef: r, metricName: names[i] }))),
     );
     writeFileSync(loads[1]!.dataFile, JSON.stringify(refs));
+    const load = (port: number): Promise<Measured> =>
+      measureLoad(ghz, port, loads, rps, warmupMs, durationMs, children);
 
     const before: Exposition = await scrape(scaler.httpPort);
     const ticks = cpuTicks(pid);
     const t = performance.now();
-    const half = Math.round(rps / 2);
-    skip = Math.round((half * warmupMs) / 1000);
-    const running = Promise.all(
-      loads.map((load) =>
-        runGhz(
-          ghz,
-          scaler!.grpcPort,
-          load,
-          half,
-          warmupMs + durationMs,
-          Math.round((half * warmupMs) / 1000),
-          children,
-        ),
-      ),
-    );
-    // ghz's own CPU, over the measured part of the load: on 2 shared cores the load generator competes too.
-    const ghzPids = [...children].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
-    const ghzTicks = (): number => ghzPids.reduce((sum, p) => sum + cpuTicks(p), 0);
-    await sleep(warmupMs);
-    const ghzFrom = { ticks: ghzTicks(), at: performance.now() };
-    await sleep(Math.max(1_000, durationMs - 2_000));
-    ghzCpu = ((ghzTicks() - ghzFrom.ticks) / 100 / ((performance.now() - ghzFrom.at) / 1000)) * 100;
-    const reports = await running;
+    const measured = await load(scaler.grpcPort);
     const cpu = ((cpuTicks(pid) - ticks) / 100 / ((performance.now() - t) / 1000)) * 100;
     const after = await scrape(scaler.httpPort);
     const pollers = after.sum(`${P}pollers`) ?? 0;
@@ -261,23 +339,34 @@ async function main(): Promise<number> {
     const pollErrors = (after.sum(`${P}poll_errors_total`) ?? 0) - (before.sum(`${P}poll_errors_total`) ?? 0);
     summary = [
       `pollers ${pollers}; during the load: ${pollers > 0 ? (dCount / pollers).toFixed(0) : '0'} cycles, mean cycle ${dCount > 0 ? (dSum / dCount).toFixed(2) : '—'} s, ${pollErrors} poll errors`,
-      `scaler CPU ${cpu.toFixed(0)} % of one core (both ghz processes: ${ghzCpu.toFixed(0)} %), RSS ${rssMiB(pid).toFixed(0)} MiB, event-loop p99 ${loop === undefined ? '—' : (loop * 1000).toFixed(1)} ms (over the load)`,
+      `scaler CPU ${cpu.toFixed(0)} % of one core (both ghz processes: ${measured.ghzCpu.toFixed(0)} %), RSS ${rssMiB(pid).toFixed(0)} MiB, event-loop p99 ${loop === undefined ? '—' : (loop * 1000).toFixed(1)} ms (over the load)`,
     ].join('\n');
+    const handled = `${P}grpc_server_handling_seconds`;
+    rows.push(
+      ...tableRows('kstreams-scaler', measured, (method) => {
+        const label = `grpc_method="${method}"`;
+        const b = before.buckets(handled, label);
+        const a = after.buckets(handled, label);
+        return `${bucketMs(quantileBucket(b, a, 0.5))} / ${bucketMs(quantileBucket(b, a, 0.99))}`;
+      }),
+    );
 
-    for (const [i, r] of reports.entries()) {
-      const method = loads[i]!.method;
-      const handled = `${P}grpc_server_handling_seconds`;
-      const label = `grpc_method="${method}"`;
-      const b = before.buckets(handled, label);
-      const a = after.buckets(handled, label);
-      const errors = Object.entries(r.statusCodeDistribution ?? {})
-        .filter(([code]) => code !== 'OK')
-        .map(([code, n]) => `${code} ${n}`)
-        .join(', ');
-      rows.push(
-        `| ${method} | ${half} | ${((r.count + skip) / (r.total / 1e9)).toFixed(0)} | ${r.count} | ${errors || '0'} | ${ms(percentile(r, 50))} | ${ms(percentile(r, 90))} | ${ms(percentile(r, 99))} | ${ms(r.slowest)} | ${bucketMs(quantileBucket(b, a, 0.5))} / ${bucketMs(quantileBucket(b, a, 0.99))} | ≤ 5 ms |`,
-      );
-      for (const [why, n] of Object.entries(r.errorDistribution ?? {})) say(`  ${method}: ${n} × ${why.slice(0, 120)}`);
+    // The same load against servers that answer at once, the scaler stopped and Kafka and its
+    // workload still running: what this machine and the load generator leave of the target,
+    // whatever the server does.
+    if (values.floor) {
+      await scaler.stop();
+      for (const [label, command, args] of [
+        ['grpc-js, fixed replies', process.execPath, [path.join(REPO, 'bench', 'rpcFloorServer.ts')]],
+        ['Go grpc, fixed replies', buildFloor(), []],
+      ] as const) {
+        const server = await floorServer(command, [...args], children);
+        try {
+          rows.push(...tableRows(`floor: ${label}`, await load(server.port), () => '—'));
+        } finally {
+          server.stop();
+        }
+      }
     }
   } finally {
     for (const child of children) child.kill('SIGKILL');
@@ -293,9 +382,9 @@ async function main(): Promise<number> {
   say(summary ?? '');
   say('');
   say(
-    '| method | asked RPS | achieved RPS | calls | errors | p50 ms | p90 ms | p99 ms | slowest ms | server-side p50 / p99 bucket ms | target p99 |',
+    '| server | method | asked RPS | achieved RPS | calls | errors | p50 ms | p90 ms | p99 ms | slowest ms | server-side p50 / p99 bucket ms | target p99 |',
   );
-  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) say(row);
   return 0;
 }

@@ -2,7 +2,10 @@
  * A sample's partitions in columns: int64 values in a typed array instead of
  * an object per partition, so a poll history of hundreds of samples over
  * thousands of partitions costs 16 bytes per partition per sample (committed
- * and end offsets) rather than a row of objects and bigints. The samples of
+ * and end offsets) rather than a row of objects and bigints. What most
+ * partitions lack (start offsets, peek results and record timestamps,
+ * out-of-range offsets) is a column too, kept only in a sample where some
+ * partition has it: no object per partition either way. The samples of
  * one poller take their place in shared chunks (ColumnChunks), so a small
  * group does not pay a typed array per poll either. The partition list (the
  * layout) is shared by every sample that lists the same partitions, and a
@@ -89,37 +92,52 @@ export class ColumnChunks {
   }
 }
 
-/** The rarely set fields, kept per partition only where set. */
-type Extras = Pick<PartitionOffsets, 'outOfRange' | 'committedTimestamp' | 'timestampAnchor'>;
+/**
+ * The optional columns, each kept only when some partition of the sample has
+ * a value (NONE where one has none); bit k of a sample's `present` says
+ * whether column k is kept. Record timestamps are whole epoch milliseconds.
+ */
+const START = 0;
+const PENDING_COLUMN = 1;
+const OUT_OF_RANGE = 2;
+const COMMITTED_TIMESTAMP = 3;
+const ANCHOR_OFFSET = 4;
+const ANCHOR_TIMESTAMP = 5;
 
-/** Where each column starts in `values`, after `base`; -1: the column is not kept (no partition has a value). */
-interface Segments {
-  readonly start: number;
-  readonly pending: number;
+const timestamp = (ms: number | undefined): bigint =>
+  ms === undefined || !Number.isFinite(ms) ? ABSENT : BigInt(Math.round(ms));
+
+/** A row's value in each optional column, in column order. */
+const OPTIONAL: ReadonlyArray<(row: PartitionOffsets) => bigint> = [
+  (row) => row.start ?? ABSENT,
+  (row) => (row.dataPending === undefined ? PENDING_UNKNOWN : row.dataPending ? PENDING : NOT_PENDING),
+  (row) => row.outOfRange ?? ABSENT,
+  (row) => timestamp(row.committedTimestamp),
+  (row) => row.timestampAnchor?.offset ?? ABSENT,
+  (row) => timestamp(row.timestampAnchor?.timestamp),
+];
+/** Each optional column's value for a partition without one. */
+const NONE: readonly bigint[] = [ABSENT, PENDING_UNKNOWN, ABSENT, ABSENT, ABSENT, ABSENT];
+
+/** The number of bits set in `mask`. */
+function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n++;
+  return n;
 }
 
 export class PartitionColumns {
   readonly layout: PartitionLayout;
   readonly #values: BigInt64Array;
   readonly #base: number;
-  /** Where the start and dataPending columns begin after `base`; -1: not kept. */
-  readonly #startAt: number;
-  readonly #pendingAt: number;
-  readonly #extras: ReadonlyMap<number, Extras> | undefined;
+  /** Which optional columns are kept (bit k: column k), after committed and end offsets, in column order. */
+  readonly #present: number;
 
-  private constructor(
-    layout: PartitionLayout,
-    values: BigInt64Array,
-    base: number,
-    segments: Segments,
-    extras: ReadonlyMap<number, Extras> | undefined,
-  ) {
+  private constructor(layout: PartitionLayout, values: BigInt64Array, base: number, present: number) {
     this.layout = layout;
     this.#values = values;
     this.#base = base;
-    this.#startAt = segments.start;
-    this.#pendingAt = segments.pending;
-    this.#extras = extras;
+    this.#present = present;
   }
 
   /**
@@ -131,32 +149,24 @@ export class PartitionColumns {
   static of(rows: readonly PartitionOffsets[], previous?: PartitionColumns, chunks?: ColumnChunks): PartitionColumns {
     const layout = previous?.layout.matches(rows) ? previous.layout : new PartitionLayout(rows);
     const n = rows.length;
-    const hasStart = rows.some((r) => r.start !== undefined);
-    const hasPending = rows.some((r) => r.dataPending !== undefined);
-    const segments: Segments = { start: hasStart ? 2 * n : -1, pending: hasPending ? (hasStart ? 3 : 2) * n : -1 };
-    let extras: Map<number, Extras> | undefined;
-    rows.forEach((row, i) => {
-      if (row.outOfRange !== undefined || row.committedTimestamp !== undefined || row.timestampAnchor !== undefined) {
-        (extras ??= new Map()).set(i, {
-          ...(row.outOfRange !== undefined && { outOfRange: row.outOfRange }),
-          ...(row.committedTimestamp !== undefined && { committedTimestamp: row.committedTimestamp }),
-          ...(row.timestampAnchor !== undefined && { timestampAnchor: row.timestampAnchor }),
-        });
-      }
+    let present = 0;
+    OPTIONAL.forEach((value, k) => {
+      if (rows.some((row) => value(row) !== NONE[k])) present |= 1 << k;
     });
-    const length = (2 + (hasStart ? 1 : 0) + (hasPending ? 1 : 0)) * n;
-    if (previous && layout === previous.layout && previous.#holds(rows, segments, extras)) return previous;
+    if (previous && layout === previous.layout && previous.#holds(rows, present)) return previous;
+    const length = (2 + bitCount(present)) * n;
     const { values, base } = chunks ? chunks.take(length) : { values: new BigInt64Array(length), base: 0 };
     rows.forEach((row, i) => {
       values[base + i] = row.committed;
       values[base + n + i] = row.end ?? ABSENT;
-      if (hasStart) values[base + segments.start + i] = row.start ?? ABSENT;
-      if (hasPending) {
-        values[base + segments.pending + i] =
-          row.dataPending === undefined ? PENDING_UNKNOWN : row.dataPending ? PENDING : NOT_PENDING;
-      }
     });
-    return new PartitionColumns(layout, values, base, segments, extras);
+    let at = base + 2 * n;
+    OPTIONAL.forEach((value, k) => {
+      if ((present & (1 << k)) === 0) return;
+      rows.forEach((row, i) => (values[at + i] = value(row)));
+      at += n;
+    });
+    return new PartitionColumns(layout, values, base, present);
   }
 
   get size(): number {
@@ -175,20 +185,21 @@ export class PartitionColumns {
   }
 
   startAt(i: number): bigint | undefined {
-    if (this.#startAt < 0) return undefined;
-    const start = this.#values[this.#base + this.#startAt + i]!;
+    const start = this.#optional(START, i);
     return start === ABSENT ? undefined : start;
   }
 
   dataPendingAt(i: number): boolean | undefined {
-    if (this.#pendingAt < 0) return undefined;
-    const pending = this.#values[this.#base + this.#pendingAt + i]!;
+    const pending = this.#optional(PENDING_COLUMN, i);
     return pending === PENDING_UNKNOWN ? undefined : pending === PENDING;
   }
 
   /** Partition `i` as a row (a new object). */
   row(i: number): PartitionOffsets {
     const dataPending = this.dataPendingAt(i);
+    const outOfRange = this.#optional(OUT_OF_RANGE, i);
+    const committedTimestamp = this.#optional(COMMITTED_TIMESTAMP, i);
+    const anchorOffset = this.#optional(ANCHOR_OFFSET, i);
     return {
       topic: this.layout.topics[i]!,
       partition: this.layout.partitions[i]!,
@@ -196,7 +207,11 @@ export class PartitionColumns {
       end: this.endAt(i),
       start: this.startAt(i),
       ...(dataPending !== undefined && { dataPending }),
-      ...this.#extras?.get(i),
+      ...(outOfRange !== ABSENT && { outOfRange }),
+      ...(committedTimestamp !== ABSENT && { committedTimestamp: Number(committedTimestamp) }),
+      ...(anchorOffset !== ABSENT && {
+        timestampAnchor: { offset: anchorOffset, timestamp: Number(this.#optional(ANCHOR_TIMESTAMP, i)) },
+      }),
     };
   }
 
@@ -207,46 +222,26 @@ export class PartitionColumns {
 
   /** Bytes of values these columns hold (the layout and the chunk's free room not counted). */
   get bytes(): number {
-    return (2 + (this.#startAt < 0 ? 0 : 1) + (this.#pendingAt < 0 ? 0 : 1)) * this.size * 8;
+    return (2 + bitCount(this.#present)) * this.size * 8;
   }
 
-  /** Whether these columns hold exactly `rows` (same layout assumed) kept as `segments` says. */
-  #holds(
-    rows: readonly PartitionOffsets[],
-    segments: Segments,
-    extras: ReadonlyMap<number, Extras> | undefined,
-  ): boolean {
-    if (segments.start < 0 !== this.#startAt < 0 || segments.pending < 0 !== this.#pendingAt < 0) {
-      return false;
-    }
+  /** Partition `i`'s value in optional column `k`; that column's NONE when it is not kept. */
+  #optional(k: number, i: number): bigint {
+    const bit = 1 << k;
+    if ((this.#present & bit) === 0) return NONE[k]!;
+    return this.#values[this.#base + (2 + bitCount(this.#present & (bit - 1))) * this.size + i]!;
+  }
+
+  /** Whether these columns hold exactly `rows` (same layout assumed) with the optional columns `present`. */
+  #holds(rows: readonly PartitionOffsets[], present: number): boolean {
+    if (present !== this.#present) return false;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      if (
-        row.committed !== this.committedAt(i) ||
-        row.end !== this.endAt(i) ||
-        row.start !== this.startAt(i) ||
-        row.dataPending !== this.dataPendingAt(i)
-      ) {
-        return false;
+      if (row.committed !== this.committedAt(i) || row.end !== this.endAt(i)) return false;
+      for (let k = 0; k < OPTIONAL.length; k++) {
+        if ((present & (1 << k)) !== 0 && OPTIONAL[k]!(row) !== this.#optional(k, i)) return false;
       }
     }
-    return sameExtras(extras, this.#extras);
+    return true;
   }
-}
-
-function sameExtras(a: ReadonlyMap<number, Extras> | undefined, b: ReadonlyMap<number, Extras> | undefined): boolean {
-  if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
-  for (const [i, x] of a ?? []) {
-    const y = b!.get(i);
-    if (
-      !y ||
-      x.outOfRange !== y.outOfRange ||
-      x.committedTimestamp !== y.committedTimestamp ||
-      x.timestampAnchor?.offset !== y.timestampAnchor?.offset ||
-      x.timestampAnchor?.timestamp !== y.timestampAnchor?.timestamp
-    ) {
-      return false;
-    }
-  }
-  return true;
 }

@@ -207,6 +207,15 @@ describe('reading one sample: group, transaction markers and record timestamps',
     assert.equal(sample.partitions[0]!.dataPending, false);
   });
 
+  it('keeps the record timestamp a look found only when a trigger dates records', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 10, 4_321).commit('g', 't', 0, 5);
+    const plain = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, context());
+    assert.equal(plain.partitions[0]!.dataPending, true, 'looked at: a small gap');
+    assert.equal(plain.partitions[0]!.committedTimestamp, undefined, 'no trigger reads it: not kept every poll');
+    const timed = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 1, 0, context({ timestamps: true }));
+    assert.equal(timed.partitions[0]!.committedTimestamp, 4_321);
+  });
+
   it('a look below the log start answers unknown and is asked again next time, not cached', async () => {
     const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 10).commit('g', 't', 0, 5);
     kafka.truncate('t', 0, 8);

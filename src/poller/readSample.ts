@@ -239,7 +239,10 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
           start: startBy.get(key),
           ...(beyond === undefined ? {} : { outOfRange: beyond }),
           ...(peek?.dataPending === undefined ? {} : { dataPending: peek.dataPending }),
-          ...(peek?.firstDataTimestamp === undefined ? {} : { committedTimestamp: peek.firstDataTimestamp }),
+          // Only a trigger that dates records reads it; kept for no other, since every poll keeps its rows.
+          ...(peek?.firstDataTimestamp === undefined || !context?.timestamps
+            ? {}
+            : { committedTimestamp: peek.firstDataTimestamp }),
           ...(anchor && peek?.firstDataTimestamp === undefined && anchor.offset <= committedOffset
             ? { timestampAnchor: { offset: anchor.offset, timestamp: anchor.timestamp } }
             : {}),

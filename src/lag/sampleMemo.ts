@@ -13,21 +13,31 @@
 import type { PartitionLayout } from '../model/partitionColumns.ts';
 import type { Sample } from '../model/sample.ts';
 
-/** One kind of per-sample figure, by key (a key set's signature). */
+/** Key sets (signatures) a table keeps figures for before it starts over. */
+const MAX_TABLE_KEYS = 1_000;
+
+/**
+ * One kind of per-sample figure, by key (a key set's signature): a weak map
+ * per key, so a sample costs one entry per figure kept for it, not a map of
+ * its own.
+ */
 export class SampleTable<T> {
-  readonly #bySample = new WeakMap<Sample, Map<string, T>>();
+  readonly #byKey = new Map<string, WeakMap<Sample, T>>();
 
   /**
    * The figure for `sample` and `key`: the remembered one if there is one
    * and `fresh` accepts it, else `compute()`, remembered.
    */
   get(sample: Sample, key: string, compute: () => T, fresh: (cached: T) => boolean = () => true): T {
-    let byKey = this.#bySample.get(sample);
-    if (!byKey) this.#bySample.set(sample, (byKey = new Map<string, T>()));
-    const cached = byKey.get(key);
+    let bySample = this.#byKey.get(key);
+    if (!bySample) {
+      if (this.#byKey.size >= MAX_TABLE_KEYS) this.#byKey.clear();
+      this.#byKey.set(key, (bySample = new WeakMap<Sample, T>()));
+    }
+    const cached = bySample.get(sample);
     if (cached !== undefined && fresh(cached)) return cached;
     const value = compute();
-    byKey.set(key, value);
+    bySample.set(sample, value);
     return value;
   }
 }

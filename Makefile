@@ -81,7 +81,7 @@ bench-scale: $(INSTALLED) ## Kafka requests per 30 s counted on a 3-node broker,
 bench-cycle: $(INSTALLED) ## cycle time and scaler memory at 2,000 groups x 20,000 partitions on a 3-node Kafka; ARGS="--groups 2000 --partitions 10 --minutes 4"
 	$(NODE) bench/cycle.ts $(ARGS)
 
-bench-rpc: $(INSTALLED) ## GetMetrics/IsActive latency with ghz at 5,000 RPC/s over 1,000 polling triggers; ARGS="--triggers 1000 --rps 5000 --duration 30s"
+bench-rpc: $(INSTALLED) ## GetMetrics/IsActive latency with ghz at 5,000 RPC/s over 1,000 polling triggers, then the same load on two fixed-reply servers (the floor); ARGS="--triggers 1000 --rps 5000 --duration 30s --no-floor"
 	$(NODE) bench/rpcLatency.ts $(ARGS)
 
 ghz: ## build ghz (gRPC load generator, Go, in ~/.cache) and print its path

@@ -7,7 +7,11 @@
  * Kafka are polled every 2 s of a moved clock for the shipped history
  * (15 min); memory (the V8 heap plus array buffers, where typed arrays keep
  * their data) is measured after a full GC, with the pollers and after they
- * are closed (which frees their history).
+ * are closed (which frees their history). The last case puts a trigger
+ * (the `offset` strategy) on each group of a busy spread, served by the
+ * scaler service as GetMetrics is: then the figure is everything a tracked
+ * trigger holds (its poller's history, its decisions' memo, its status
+ * figures), freed with the service.
  * A benchmark that prints figures, not a test.
  *
  *   node --expose-gc bench/historyBytes.ts [--partitions 2000] [--runs 3]
@@ -16,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { MemoryKafka } from '../src/kafka/memoryKafka.ts';
 import { createLogger } from '../src/logger.ts';
 import { PollerRegistry } from '../src/poller/pollerRegistry.ts';
+import { ScalerService } from '../src/scaler/scalerService.ts';
 
 const { values } = parseArgs({
   options: { partitions: { type: 'string', default: '2000' }, runs: { type: 'string', default: '3' } },
@@ -44,7 +49,7 @@ const GROUP_SIZE = 10;
  * on every poll; one group over every partition, or `spread` over groups of
  * GROUP_SIZE partitions.
  */
-async function measure(moving: boolean, spread: boolean): Promise<number> {
+async function measure(moving: boolean, spread: boolean, triggers = false): Promise<number> {
   const clock = { now: 1_000_000 };
   const kafka = new MemoryKafka('bench:9092', () => clock.now);
   const topics = spread ? PARTITIONS / GROUP_SIZE : 20;
@@ -75,7 +80,28 @@ async function measure(moving: boolean, spread: boolean): Promise<number> {
   } else {
     registry.acquire({ cluster: 'bench:9092', groupId: 'g', topics: topicNames }, { brokers: ['bench:9092'] });
   }
+  let scaler: ScalerService | undefined = triggers
+    ? new ScalerService({
+        registry,
+        config: { maxStalenessMs: 60_000, firstPollWaitMs: 10_000, historyMs: HISTORY_MS },
+        logger: createLogger('silent'),
+        now: () => clock.now,
+      })
+    : undefined;
+  const asked = (scaler ? Array.from({ length: topics }, (_, t) => t) : []).map((t) =>
+    scaler!.evaluate({
+      name: `so${t}`,
+      namespace: 'bench',
+      scalerMetadata: {
+        bootstrapServers: 'bench:9092',
+        consumerGroup: groupOf(t),
+        topic: `t${t}`,
+        lagThreshold: '100',
+      },
+    }),
+  );
   await registry.pollAll();
+  await Promise.all(asked);
   const polls = HISTORY_MS / POLL_MS;
   for (let i = 1; i <= polls; i++) {
     clock.now += POLL_MS;
@@ -89,20 +115,27 @@ async function measure(moving: boolean, spread: boolean): Promise<number> {
   // What closing the poller frees is its history (the in-memory Kafka's own logs stay).
   const withHistory = await heapAfterGc();
   await registry.close();
+  scaler = undefined;
   const without = await heapAfterGc();
   return (withHistory - without) / PARTITIONS / (HISTORY_MS / 60_000);
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Array<[string, number]> = [];
-for (const [name, moving, spread] of [
-  ['idle (nothing moves), one group', false, false],
-  ['busy (every partition moves every poll), one group', true, false],
-  [`idle, groups of ${GROUP_SIZE} partitions`, false, true],
-  [`busy, groups of ${GROUP_SIZE} partitions`, true, true],
+for (const [name, moving, spread, triggers] of [
+  ['idle (nothing moves), one group', false, false, false],
+  ['busy (every partition moves every poll), one group', true, false, false],
+  [`idle, groups of ${GROUP_SIZE} partitions`, false, true, false],
+  [`busy, groups of ${GROUP_SIZE} partitions`, true, true, false],
+  [
+    `busy, groups of ${GROUP_SIZE} partitions, an \`offset\` trigger on each (history, memo, status figures)`,
+    true,
+    true,
+    true,
+  ],
 ] as const) {
   const runs: number[] = [];
-  for (let r = 0; r < RUNS; r++) runs.push(await measure(moving, spread));
+  for (let r = 0; r < RUNS; r++) runs.push(await measure(moving, spread, triggers));
   rows.push([name, median(runs)]);
 }
 process.stdout.write(

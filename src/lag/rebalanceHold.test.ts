@@ -3,7 +3,8 @@ import { row, sample, stableGroup } from '../../test/support/samples.ts';
 import type { GroupInfo, Sample } from '../model/sample.ts';
 import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { offsetStrategy } from './offsetStrategy.ts';
-import { rebalanceHold, withRebalanceHold } from './rebalanceHold.ts';
+import { disturbedSamples, rebalanceHold, withRebalanceHold } from './rebalanceHold.ts';
+import { SampleMemo } from './sampleMemo.ts';
 import type { LagStrategy } from './strategy.ts';
 
 const rebalancing: GroupInfo = { state: 'PreparingRebalance', members: 1, instances: undefined, memberIds: ['m0'] };
@@ -122,5 +123,31 @@ describe('holding the recommendation during rebalances', () => {
       /^group rebalancing \(PreparingRebalance\), but arrivals alone need 7, more than the 3 of 10s ago/,
     );
     assert.equal(decide(12n).metricValue, 12, 'the earlier 12 is more: it stands');
+  });
+});
+
+describe('disturbed samples, remembered across polls', () => {
+  it('match a fresh computation as the history moves, drops its oldest polls and is thinned', () => {
+    const groups = [stableGroup(1), stableGroup(1), stableGroup(2), stableGroup(2), rebalancing, stableGroup(2)];
+    const all = Array.from({ length: 30 }, (_, i) => s(i * 2_000, groups[Math.floor(i / 3) % groups.length]!));
+    const memo = new SampleMemo();
+    // Each poll: the newest 12 polls, once with every other of the older ones thinned out.
+    for (let end = 1; end <= all.length; end++) {
+      const window = all.slice(Math.max(0, end - 12), end);
+      for (const history of [window, window.filter((_, i) => i >= window.length - 4 || i % 2 === 0)]) {
+        assert.deepEqual(
+          disturbedSamples(history, 5_000, memo),
+          disturbedSamples(history, 5_000),
+          `polls ${end - window.length}..${end - 1}, ${history.length} kept`,
+        );
+      }
+    }
+  });
+
+  it('the oldest poll of a history has no member change before it, once the poll before is gone', () => {
+    const memo = new SampleMemo();
+    const history = [s(0, stableGroup(1)), s(2_000, stableGroup(2)), s(4_000, stableGroup(2))];
+    assert.deepEqual(disturbedSamples(history, 1_000, memo), [false, true, false]);
+    assert.deepEqual(disturbedSamples(history.slice(1), 1_000, memo), [false, false]);
   });
 });

@@ -49,6 +49,8 @@ interface MemberChange {
 
 /** Whether the members changed from `previous` to `sample`, remembered per sample (a history is mostly the same polls). */
 function membersChanged(previous: Sample, sample: Sample, memo: SampleMemo): boolean {
+  // A poll that found the group as the poll before shares its group: nothing to look at or remember.
+  if (sample.group === previous.group) return false;
   return memo.table<MemberChange>('memberChanges').get(
     sample,
     '',
@@ -67,13 +69,16 @@ function changedAt(history: readonly Sample[], i: number, memo: SampleMemo): boo
 
 /** Per sample: a rebalancing state or a member change, at that sample's time. */
 function changeTimes(history: readonly Sample[], memo: SampleMemo): Array<number | undefined> {
-  const changes = memo.series<{ readonly previous: Sample | undefined; readonly changed: boolean }>(
+  // A value taken over by position had the same poll before it: a history only drops polls and adds newer
+  // ones, so where the poll at a place is the same, so is every poll before it. Not so for the first place,
+  // which had a poll before it then and has none now.
+  const changes = memo.series<boolean>(
     'changes',
     history,
-    (i) => ({ previous: history[i - 1], changed: changedAt(history, i, memo) }),
-    (cached, i) => cached.previous === history[i - 1],
+    (i) => changedAt(history, i, memo),
+    (_, i) => i > 0,
   );
-  return history.map((sample, i) => (changes[i]!.changed ? sample.at : undefined));
+  return history.map((sample, i) => (changes[i]! ? sample.at : undefined));
 }
 
 /**

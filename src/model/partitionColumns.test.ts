@@ -56,4 +56,18 @@ describe('partition columns: every row comes back as it went in', () => {
       assert.equal(columns.endAt(9), BigInt(k + 9));
     });
   });
+
+  it('sizes a poller’s next chunk by how fast the last one filled', () => {
+    const cases = [
+      { name: 'a sample every 2 s: 60 samples, 2 minutes a chunk', everyMs: 2_000, capacity: 60 * 20 },
+      { name: 'a sample every second: the largest chunks', everyMs: 1_000, capacity: 64 * 20 },
+      { name: 'a sample every 40 s: chunks stay small', everyMs: 40_000, capacity: 4 * 20 },
+      { name: 'a sample every 10 s: about 2 minutes a chunk', everyMs: 10_000, capacity: 12 * 20 },
+    ];
+    for (const { name, everyMs, capacity } of cases) {
+      const chunks = new ColumnChunks();
+      for (let k = 0; k < 200; k++) chunks.take(20, k * everyMs);
+      assert.equal(chunks.capacity, capacity, name);
+    }
+  });
 });

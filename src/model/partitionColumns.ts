@@ -63,32 +63,58 @@ const NOT_PENDING = 2n;
 
 /** Entries (int64) in a chunk, at most: 256 KiB. A sample larger than half of it gets an array of its own. */
 const MAX_CHUNK_ENTRIES = 32_768;
-/** Samples in a poller's first chunk; each next chunk holds twice as many, up to MAX_CHUNK_SAMPLES. */
+/** Samples in a poller's first chunk, and in any chunk at least; MAX_CHUNK_SAMPLES at most. */
 const FIRST_CHUNK_SAMPLES = 4;
 const MAX_CHUNK_SAMPLES = 64;
+/**
+ * How long a chunk should take to fill: the next chunk is sized by how fast
+ * the last one filled, so a poller whose offsets move once in a while does
+ * not hold a large chunk it fills over half an hour.
+ */
+const CHUNK_FILL_MS = 120_000;
 
 /**
  * Where one poller's samples keep their values: chunks of a typed array,
  * each handed out a sample at a time and never reused, so a chunk is freed
  * once no sample in it is referenced. A poller that moves often fills
- * larger chunks; an idle one holds a small one.
+ * larger chunks (up to MAX_CHUNK_SAMPLES samples); one that moves seldom,
+ * small ones: each chunk is sized to fill in about CHUNK_FILL_MS at the
+ * pace the last one filled (doubling each time when the samples' times are
+ * not given).
  */
 export class ColumnChunks {
   #chunk: BigInt64Array | undefined;
   #used = 0;
   #samples = FIRST_CHUNK_SAMPLES / 2;
+  /** When the current chunk's first sample was taken, if told. */
+  #startedAt: number | undefined;
 
-  /** Room for `length` values: an array and the index they start at. */
-  take(length: number): { readonly values: BigInt64Array; readonly base: number } {
+  /** Room for `length` values of a sample taken at `at` (epoch ms): an array and the index they start at. */
+  take(length: number, at?: number): { readonly values: BigInt64Array; readonly base: number } {
     if (length * 2 > MAX_CHUNK_ENTRIES) return { values: new BigInt64Array(length), base: 0 };
     if (!this.#chunk || this.#used + length > this.#chunk.length) {
-      this.#samples = Math.min(this.#samples * 2, MAX_CHUNK_SAMPLES);
+      this.#samples = this.#nextSamples(at);
       this.#chunk = new BigInt64Array(Math.min(length * this.#samples, MAX_CHUNK_ENTRIES));
       this.#used = 0;
+      this.#startedAt = at;
     }
     const base = this.#used;
     this.#used += length;
     return { values: this.#chunk, base };
+  }
+
+  #nextSamples(at: number | undefined): number {
+    const filledInMs = at !== undefined && this.#startedAt !== undefined ? at - this.#startedAt : undefined;
+    const next =
+      this.#chunk && filledInMs !== undefined
+        ? Math.round((this.#samples * CHUNK_FILL_MS) / Math.max(1, filledInMs))
+        : this.#samples * 2;
+    return Math.max(FIRST_CHUNK_SAMPLES, Math.min(next, MAX_CHUNK_SAMPLES));
+  }
+
+  /** Values the current chunk has room for (for tests). */
+  get capacity(): number {
+    return this.#chunk?.length ?? 0;
   }
 }
 
@@ -142,11 +168,16 @@ export class PartitionColumns {
 
   /**
    * `rows` in columns, their values placed in `chunks` (a poller's; an array
-   * of their own without). With `previous` (the same poller's last sample),
+   * of their own without), for a sample taken at `at`. With `previous` (the same poller's last sample),
    * its layout is reused when the partitions are the same, and `previous`
    * itself is returned when every value is the same too.
    */
-  static of(rows: readonly PartitionOffsets[], previous?: PartitionColumns, chunks?: ColumnChunks): PartitionColumns {
+  static of(
+    rows: readonly PartitionOffsets[],
+    previous?: PartitionColumns,
+    chunks?: ColumnChunks,
+    at?: number,
+  ): PartitionColumns {
     const layout = previous?.layout.matches(rows) ? previous.layout : new PartitionLayout(rows);
     const n = rows.length;
     let present = 0;
@@ -155,16 +186,16 @@ export class PartitionColumns {
     });
     if (previous && layout === previous.layout && previous.#holds(rows, present)) return previous;
     const length = (2 + bitCount(present)) * n;
-    const { values, base } = chunks ? chunks.take(length) : { values: new BigInt64Array(length), base: 0 };
+    const { values, base } = chunks ? chunks.take(length, at) : { values: new BigInt64Array(length), base: 0 };
     rows.forEach((row, i) => {
       values[base + i] = row.committed;
       values[base + n + i] = row.end ?? ABSENT;
     });
-    let at = base + 2 * n;
+    let column = base + 2 * n;
     OPTIONAL.forEach((value, k) => {
       if ((present & (1 << k)) === 0) return;
-      rows.forEach((row, i) => (values[at + i] = value(row)));
-      at += n;
+      rows.forEach((row, i) => (values[column + i] = value(row)));
+      column += n;
     });
     return new PartitionColumns(layout, values, base, present);
   }

@@ -24,7 +24,7 @@ export class PolledSample implements Sample {
     this.seq = sample.seq;
     this.at = sample.at;
     this.group = previous && sameGroup(previous.group, sample.group) ? previous.group : sample.group;
-    this.columns = PartitionColumns.of(sample.partitions, previous?.columns, chunks);
+    this.columns = PartitionColumns.of(sample.partitions, previous?.columns, chunks, sample.at);
     this.#rows = sample.partitions;
   }
 

@@ -174,8 +174,9 @@ export class Poller {
       context: {
         peeks: this.#peeks,
         timestamps: this.#recordTimestamps,
-        oldestEnds: endsOf(oldest),
-        latestEnds: endsOf(latest),
+        oldestEnds: offsetsOf(oldest, 'end'),
+        latestEnds: offsetsOf(latest, 'end'),
+        latestCommitted: offsetsOf(latest, 'committed'),
       },
     };
   }
@@ -266,13 +267,13 @@ export class Poller {
   }
 }
 
-/** A sample's end offsets by partition key (empty without a sample). */
-function endsOf(sample: PolledSample | undefined): Map<string, bigint> {
-  const ends = new Map<string, bigint>();
+/** A sample's end or committed offsets by partition key (empty without a sample; none where the broker gave none). */
+function offsetsOf(sample: PolledSample | undefined, which: 'end' | 'committed'): Map<string, bigint> {
+  const offsets = new Map<string, bigint>();
   const columns = sample?.columns;
   for (let i = 0; i < (columns?.size ?? 0); i++) {
-    const end = columns!.endAt(i);
-    if (end !== undefined) ends.set(columns!.layout.keys[i]!, end);
+    const offset = which === 'end' ? columns!.endAt(i) : columns!.committedAt(i);
+    if (offset !== undefined) offsets.set(columns!.layout.keys[i]!, offset);
   }
-  return ends;
+  return offsets;
 }

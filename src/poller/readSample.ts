@@ -72,6 +72,14 @@ export interface SampleContext {
    * the first poll (every small gap is looked at).
    */
   readonly latestEnds?: ReadonlyMap<string, bigint>;
+  /**
+   * Committed offsets of the latest sample. A group without members is looked
+   * at even while its gap's end moves (scaled to zero, a transaction marker
+   * must not wake it), unless its commit on the partition moved since then:
+   * then something consumes it without joining the group, and the gap is
+   * treated as a member's would be.
+   */
+  readonly latestCommitted?: ReadonlyMap<string, bigint>;
 }
 
 /** One poller's part of a cycle: what it reads, its next sequence number, and its caches. */
@@ -211,8 +219,8 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
     );
     const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
 
-    // A group without members (scaled to zero) is looked at even while its gap's end moves: an aborted
-    // upstream transaction must not wake it for a poll.
+    // A group without members (scaled to zero) is looked at even while its gap's end moves, as long as its
+    // commits stand still: an aborted upstream transaction must not wake it for a poll.
     const plans = live.map((i, n) =>
       planPeeks(partitionsOf[i]!, committedBy[n]!, endBy, items[i]!.context, at, groupOf[i]!.members === 0),
     );
@@ -342,11 +350,11 @@ function planPeeks(
   endBy: ReadonlyMap<string, bigint>,
   context: SampleContext | undefined,
   at: number,
-  idle: boolean,
+  noMembers: boolean,
 ): PeekPlan {
   const plan: PeekPlan = { cached: new Map(), requests: [] };
   if (!context) return plan;
-  const { peeks, timestamps, oldestEnds, latestEnds } = context;
+  const { peeks, timestamps, oldestEnds, latestEnds, latestCommitted } = context;
   for (const { topic, partition } of partitions) {
     const key = partitionKey(topic, partition);
     const from = committedBy.get(key) ?? NO_COMMIT;
@@ -357,6 +365,7 @@ function planPeeks(
     const anchored = anchor !== undefined && anchor.offset <= from && at - anchor.at < ANCHOR_REFRESH_MS;
     const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd) && !anchored;
     const latestEnd = latestEnds?.get(key);
+    const idle = noMembers && (latestCommitted === undefined || latestCommitted.get(key) === from);
     const settled = idle || latestEnd === undefined || latestEnd === end;
     if ((end - from > MARKER_GAP || !settled) && !wantTimestamp) continue;
     const cached = peeks.lookup(key, from, end);

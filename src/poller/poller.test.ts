@@ -125,6 +125,31 @@ describe('poller', () => {
     assert.equal(p.state().failure, undefined, 'polling resumes once the slow read settled');
   });
 
+  it('a group without members that commits every few seconds is not looked at for markers while records arrive', async () => {
+    const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 100).commit('g', 't', 0, 100);
+    const clock = { now: 0 };
+    const p = poller(kafka, clock, { historyMs: 300_000 });
+    const fetchesPerPoll: number[] = [];
+    // Records every poll (2 s); the consumer, outside any group membership, commits every 6 s, 2 behind.
+    for (let i = 1; i <= 60; i++) {
+      clock.now = i * 2_000;
+      kafka.produce('t', 0, i <= 20 ? 3 : 1);
+      if (i <= 20 && i % 3 === 0) kafka.commit('g', 't', 0, 100n + 3n * BigInt(i) - 2n);
+      kafka.requests.length = 0;
+      await p.pollOnce();
+      fetchesPerPoll.push(kafka.requests.filter((r) => r === 'Fetch').length);
+    }
+    assert.deepEqual(
+      fetchesPerPoll.slice(3, 20),
+      new Array(17).fill(0),
+      'consuming: not looked at while records arrive',
+    );
+    // It stops committing after poll 20: for a minute still taken as consuming, then as scaled to zero, and its
+    // small gap is looked at although records trickle in (a marker must not wake it).
+    assert.deepEqual(fetchesPerPoll.slice(20, 48), new Array(28).fill(0), 'within a minute of its last commit');
+    assert.equal(fetchesPerPoll.slice(48).reduce((a, b) => a + b, 0) > 0, true, 'commits still for a minute: at zero');
+  });
+
   it('an unexpected error is INTERNAL, not a Kafka outage', async () => {
     const kafka = new MemoryKafka().createTopic('t', 1);
     kafka.failWith(new TypeError("Cannot read properties of undefined (reading 'offset')"));

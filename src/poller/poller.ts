@@ -9,12 +9,19 @@ import { settledWithin } from '../deadline.ts';
 import type { ScalerError } from '../errors.ts';
 import type { KafkaReader } from '../kafka/kafkaReader.ts';
 import type { Logger } from '../logger.ts';
-import type { Sample } from '../model/sample.ts';
+import { type Sample, sampleBefore } from '../model/sample.ts';
 import { PeekCache } from './peekCache.ts';
 import { ColumnChunks } from '../model/partitionColumns.ts';
 import { PolledSample } from './polledSample.ts';
 import { CycleRunner } from './cycleRunner.ts';
 import type { CycleItem, CycleResult, SampleTarget } from './readSample.ts';
+
+/**
+ * A group without members whose commits moved within this long is consuming
+ * without joining the group (it commits at least this often), not scaled to
+ * zero (readSample: SampleContext.committedBefore).
+ */
+const COMMITS_MOVED_WITHIN_MS = 60_000;
 
 export interface PollerKey extends SampleTarget {
   /** Normalised bootstrap servers (see clusterKey). */
@@ -164,6 +171,17 @@ export class Poller {
     return () => this.#observers.delete(observer);
   }
 
+  /**
+   * The sample whose committed offsets tell whether the group consumes: the
+   * newest one at least COMMITS_MOVED_WITHIN_MS older than the latest, or the
+   * oldest there is.
+   */
+  #committedSince(): PolledSample | undefined {
+    const last = this.#history.length - 1;
+    if (last < 0) return undefined;
+    return this.#history[sampleBefore(this.#history, last, COMMITS_MOVED_WITHIN_MS) ?? 0];
+  }
+
   /** This poller's part of the next cycle. */
   cycleItem(): CycleItem {
     const oldest = this.#history[0];
@@ -176,7 +194,7 @@ export class Poller {
         timestamps: this.#recordTimestamps,
         oldestEnds: offsetsOf(oldest, 'end'),
         latestEnds: offsetsOf(latest, 'end'),
-        latestCommitted: offsetsOf(latest, 'committed'),
+        committedBefore: offsetsOf(this.#committedSince(), 'committed'),
       },
     };
   }

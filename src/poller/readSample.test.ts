@@ -220,14 +220,14 @@ describe('reading one sample: group, transaction markers and record timestamps',
     const kafka = new MemoryKafka().createTopic('t', 1).produce('t', 0, 10).commit('g', 't', 0, 8);
     const moving = {
       latestEnds: new Map([[partitionKey('t', 0), 9n]]),
-      latestCommitted: new Map([[partitionKey('t', 0), 7n]]),
+      committedBefore: new Map([[partitionKey('t', 0), 7n]]),
     };
     const consumed = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 2, 1000, context(moving));
     assert.equal(consumed.partitions[0]!.dataPending, undefined, 'not looked at: records arrive and are consumed');
     assert.ok(!kafka.requests.includes('Fetch'));
-    const still = { ...moving, latestCommitted: new Map([[partitionKey('t', 0), 8n]]) };
+    const still = { ...moving, committedBefore: new Map([[partitionKey('t', 0), 8n]]) };
     const atZero = await readSample(kafka, { groupId: 'g', topics: ['t'] }, 3, 2000, context(still));
-    assert.equal(atZero.partitions[0]!.dataPending, true, 'its commit stood still: looked at, as a group at zero');
+    assert.equal(atZero.partitions[0]!.dataPending, true, 'its commit stood still for a minute: looked at, at zero');
   });
 
   it('a look below the log start answers unknown and is asked again next time, not cached', async () => {

@@ -73,13 +73,13 @@ export interface SampleContext {
    */
   readonly latestEnds?: ReadonlyMap<string, bigint>;
   /**
-   * Committed offsets of the latest sample. A group without members is looked
-   * at even while its gap's end moves (scaled to zero, a transaction marker
-   * must not wake it), unless its commit on the partition moved since then:
-   * then something consumes it without joining the group, and the gap is
-   * treated as a member's would be.
+   * Committed offsets of a sample about a minute old (or the oldest). A group
+   * without members is looked at even while its gap's end moves (scaled to
+   * zero, a transaction marker must not wake it), unless its commit on the
+   * partition moved since then: then something consumes it without joining
+   * the group, and the gap is treated as a member's would be.
    */
-  readonly latestCommitted?: ReadonlyMap<string, bigint>;
+  readonly committedBefore?: ReadonlyMap<string, bigint>;
 }
 
 /** One poller's part of a cycle: what it reads, its next sequence number, and its caches. */
@@ -220,7 +220,7 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
     const startBy = indexOffsets(uncommitted.length > 0 ? await reader.startOffsets(uncommitted) : []);
 
     // A group without members (scaled to zero) is looked at even while its gap's end moves, as long as its
-    // commits stand still: an aborted upstream transaction must not wake it for a poll.
+    // commits have stood still for a minute: an aborted upstream transaction must not wake it for a poll.
     const plans = live.map((i, n) =>
       planPeeks(partitionsOf[i]!, committedBy[n]!, endBy, items[i]!.context, at, groupOf[i]!.members === 0),
     );
@@ -354,7 +354,7 @@ function planPeeks(
 ): PeekPlan {
   const plan: PeekPlan = { cached: new Map(), requests: [] };
   if (!context) return plan;
-  const { peeks, timestamps, oldestEnds, latestEnds, latestCommitted } = context;
+  const { peeks, timestamps, oldestEnds, latestEnds, committedBefore } = context;
   for (const { topic, partition } of partitions) {
     const key = partitionKey(topic, partition);
     const from = committedBy.get(key) ?? NO_COMMIT;
@@ -365,7 +365,7 @@ function planPeeks(
     const anchored = anchor !== undefined && anchor.offset <= from && at - anchor.at < ANCHOR_REFRESH_MS;
     const wantTimestamp = timestamps && (oldestEnd === undefined || from < oldestEnd) && !anchored;
     const latestEnd = latestEnds?.get(key);
-    const idle = noMembers && (latestCommitted === undefined || latestCommitted.get(key) === from);
+    const idle = noMembers && (committedBefore === undefined || committedBefore.get(key) === from);
     const settled = idle || latestEnd === undefined || latestEnd === end;
     if ((end - from > MARKER_GAP || !settled) && !wantTimestamp) continue;
     const cached = peeks.lookup(key, from, end);

@@ -194,7 +194,8 @@ export class Poller {
         timestamps: this.#recordTimestamps,
         oldestEnds: offsetsOf(oldest, 'end'),
         latestEnds: offsetsOf(latest, 'end'),
-        committedBefore: offsetsOf(this.#committedSince(), 'committed'),
+        // Only read for a group without members: no map per cycle for the others.
+        ...(latest?.group.members === 0 ? { committedBefore: offsetsOf(this.#committedSince(), 'committed') } : {}),
       },
     };
   }

@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../tools/eventually.ts';
-import { startWatchdog } from '../tools/kafka/localKafka.ts';
+import { startWatchdog } from '../tools/managedProcess.ts';
 import { freePorts } from '../tools/kafka/ports.ts';
 import { onProcessExit } from '../tools/kafka/processCleanup.ts';
 

@@ -1,27 +1,14 @@
 /**
- * Certificates made at test time: a CA, and server or client certificates it
- * signs (ECDSA P-256, PEM, PKCS#8 keys), for TLS tests of the gRPC server and
- * of Kafka. Nothing is checked in; every run makes its own.
+ * Certificates for TLS tests of the gRPC server and of Kafka: a CA, and the
+ * server or client certificates it signs (tools/pki.ts). Nothing is checked
+ * in; every run makes its own.
  */
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { certificateAuthority as newAuthority, type Pem } from '../../tools/pki.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-const DAY_MS = 86_400_000;
-
-export interface Pem {
-  /** The certificate, PEM, ending with a newline (so bundles can be concatenated). */
-  readonly cert: string;
-  /** Its PKCS#8 private key, PEM. */
-  readonly key: string;
-  readonly serial: string;
-}
+export type { Pem } from '../../tools/pki.ts';
 
 export interface Authority extends Pem {
   readonly name: string;
@@ -29,65 +16,17 @@ export interface Authority extends Pem {
   issue(commonName: string, kind: 'server' | 'client'): Promise<Pem>;
 }
 
-function validity(): { notBefore: Date; notAfter: Date } {
-  return { notBefore: new Date(Date.now() - DAY_MS), notAfter: new Date(Date.now() + 30 * DAY_MS) };
-}
-
-async function pem(cert: x509.X509Certificate, keys: webcrypto.CryptoKeyPair): Promise<Pem> {
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return {
-    cert: `${cert.toString('pem')}\n`,
-    key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
-    serial: cert.serialNumber.toUpperCase(),
-  };
-}
-
-/** A new self-signed certificate authority. */
+/** A new self-signed certificate authority (tools/pki.ts) with the tests' two kinds of leaf. */
 export async function certificateAuthority(name: string): Promise<Authority> {
-  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: `CN=${name}`,
-    keys,
-    signingAlgorithm: ALGORITHM,
-    ...validity(),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  const own = await pem(cert, keys);
+  const authority = await newAuthority(name);
   return {
-    ...own,
-    name,
-    async issue(commonName, kind) {
-      const leaf = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-      const issued = await x509.X509CertificateGenerator.create({
+    ...authority,
+    issue: (commonName, kind) =>
+      authority.sign({
         subject: `CN=${commonName}`,
-        issuer: cert.subject,
-        publicKey: leaf.publicKey,
-        signingKey: keys.privateKey,
-        signingAlgorithm: ALGORITHM,
-        ...validity(),
-        extensions: [
-          new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.ExtendedKeyUsageExtension([
-            kind === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
-          ]),
-          await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
-          ...(kind === 'server'
-            ? [
-                new x509.SubjectAlternativeNameExtension([
-                  { type: 'dns', value: 'localhost' },
-                  { type: 'ip', value: '127.0.0.1' },
-                ]),
-              ]
-            : []),
-        ],
-      });
-      return pem(issued, leaf);
-    },
+        usages: [kind],
+        ...(kind === 'server' ? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] } : {}),
+      }),
   };
 }
 

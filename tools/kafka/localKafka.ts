@@ -29,6 +29,7 @@ import {
 import { HarnessError } from './harnessError.ts';
 import { type JavaLaunch, KafkaNode } from './kafkaNode.ts';
 import { assertPortFree, freePorts, LOOPBACK } from './ports.ts';
+import { startWatchdog } from '../managedProcess.ts';
 import { onProcessExit } from './processCleanup.ts';
 import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
 import { kafkaVersionFromEnv, type KafkaVersion, parseKafkaVersion } from './versions.ts';
@@ -305,14 +306,4 @@ async function waitForBrokers(bootstrapServers: string, count: number, timeoutMs
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Starts the detached reaper for the JVMs (running `mainClass`) whose PIDs are kept in `<root>/pids/`. */
-export function startWatchdog(root: string, mainClass: string): void {
-  const child = spawn(
-    process.execPath,
-    [path.join(import.meta.dirname, 'watchdog.ts'), String(process.pid), root, mainClass],
-    { detached: true, stdio: 'ignore' },
-  );
-  child.unref();
 }

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HarnessError } from './harnessError.ts';
 import { JvmProcess } from './jvmProcess.ts';
-import { startWatchdog } from './localKafka.ts';
+import { startWatchdog } from '../managedProcess.ts';
 import { onProcessExit } from './processCleanup.ts';
 import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
 import { kafkaVersionFromEnv, parseKafkaVersion } from './versions.ts';

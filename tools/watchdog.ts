@@ -1,22 +1,24 @@
 /**
- * Reaper for a harness cluster, started detached by cluster.ts:
+ * Reaper for a harness's processes (a Kafka cluster, the local Kubernetes
+ * cluster), started detached by startWatchdog (managedProcess.ts):
  *
- *   node watchdog.ts <parentPid> <root> <mainClass>
+ *   node watchdog.ts <parentPid> <root> <marker>
  *
  * While the folder exists and the parent lives, it waits. When the parent is
  * gone (SIGKILL, a crash: cases its own exit handlers never see), it SIGKILLs
- * every JVM listed in `<root>/pids/` whose command line runs `mainClass`
- * (kafka.Kafka for brokers), deletes the folder and exits. When the parent
- * removes the folder itself (a normal stop), the watchdog simply exits.
+ * every process listed in `<root>/pids/` whose command line contains `marker`
+ * (kafka.Kafka for brokers, the cluster's folder for Kubernetes' processes),
+ * deletes the folder and exits. When the parent removes the folder itself (a
+ * normal stop), the watchdog simply exits.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const POLL_MS = 250;
-const [parentArg, root, mainClass] = process.argv.slice(2);
+const [parentArg, root, marker] = process.argv.slice(2);
 const parentPid = Number(parentArg);
-if (!Number.isInteger(parentPid) || !root || !mainClass) {
-  process.stderr.write('usage: watchdog.ts <parentPid> <root> <mainClass>\n');
+if (!Number.isInteger(parentPid) || !root || !marker) {
+  process.stderr.write('usage: watchdog.ts <parentPid> <root> <marker>\n');
   process.exit(2);
 }
 
@@ -30,9 +32,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function isOurJvm(pid: number): boolean {
+function isOurs(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(mainClass!);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker!);
   } catch {
     return false;
   }
@@ -44,7 +46,7 @@ function reap(): void {
     ? readdirSync(pidsDir).map((f) => Number(readFileSync(path.join(pidsDir, f), 'utf8')))
     : [];
   for (const pid of pids) {
-    if (Number.isInteger(pid) && isOurJvm(pid)) {
+    if (Number.isInteger(pid) && isOurs(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -54,7 +56,7 @@ function reap(): void {
   }
   // Give the kernel a moment to release files before removing the folder.
   const deadline = Date.now() + 5_000;
-  while (pids.some((pid) => isOurJvm(pid)) && Date.now() < deadline) {
+  while (pids.some((pid) => isOurs(pid)) && Date.now() < deadline) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
   rmSync(root!, { recursive: true, force: true });

@@ -3,11 +3,15 @@
  *
  *   make demo                        # idle → burst → scale out → drain → zero, then exits
  *   make demo ARGS=--keep-running    # bursts repeat each time it is back at zero, until Ctrl-C
+ *   make demo-keda                   # the same with the real KEDA operator and HPA (make demo ARGS=--keda)
  *   npm run demo -- --short          # the integration test's shorter form
  *
  * A real Kafka broker, the scaler as its own process, a Kafka Streams
  * application run as one JVM per replica and a loop that behaves like KEDA
- * and the HPA (runDemo.ts). Logs go to .cache/demo/ (--log-dir to change).
+ * and the HPA (runDemo.ts); with --keda, a local Kubernetes control plane
+ * with the real KEDA operator and metrics adapter decides instead
+ * (tools/k8s/localCluster.ts: built once per machine, 20-25 min the first
+ * time). Logs go to .cache/demo/ (--log-dir to change).
  * Ctrl-C or SIGTERM stops everything it started, by PID; a second one exits
  * at once (the harness's exit hooks still kill the JVMs).
  */
@@ -24,6 +28,7 @@ async function main(): Promise<number> {
     options: {
       'keep-running': { type: 'boolean', default: false },
       short: { type: 'boolean', default: false },
+      keda: { type: 'boolean', default: false },
       'log-dir': { type: 'string' },
     },
   });
@@ -48,6 +53,7 @@ async function main(): Promise<number> {
     say,
     width: process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : 200,
     signal: stop.signal,
+    ...(values.keda ? { keda: true as const } : {}),
   });
   if (!result.finished && !stop.signal.aborted) return 1;
   say(stop.signal.aborted ? '  stopped.' : '');

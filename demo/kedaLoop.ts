@@ -1,11 +1,11 @@
 /**
- * The loop that behaves like KEDA and the HPA: every polling interval it
- * calls the scaler as KEDA does (GetMetricSpec, GetMetrics, IsActive),
- * applies KEDA's and the HPA's rules (tools/keda/kedaHpa.ts), sets the
- * number of Kafka Streams JVMs, advances the scenario (whose rate the
- * producer follows) and prints a table row with the decision's explanation
- * from /api/triggers. Bounded: without `repeat` it gives up after the
- * scenario's giveUpMs.
+ * The demo's loop: every polling interval it learns what KEDA and the HPA
+ * decided (an Autoscaler: the model of tools/keda/kedaHpa.ts calling the
+ * scaler as KEDA does, or the real operator and HPA of a local cluster),
+ * sets the number of Kafka Streams JVMs to the replicas, advances the
+ * scenario (whose rate the producer follows) and prints a table row with the
+ * decision's explanation from /api/triggers. Bounded: without `repeat` it
+ * gives up after the scenario's giveUpMs.
  */
 import type { Producer } from 'kafkajs';
 import type { ScaledObjectRef } from '../src/generated/externalscaler.ts';
@@ -19,6 +19,43 @@ import { clock, tableHeader, tableRow } from './table.ts';
 import { readTrigger, type TriggerView } from './triggerStatus.ts';
 import type { StreamsWorkload } from './workload.ts';
 
+/** What KEDA and the HPA did in one polling interval. */
+export interface AutoscalerStep {
+  readonly replicasBefore: number;
+  readonly replicas: number;
+  /** The trigger's activity; undefined when not known. */
+  readonly active: boolean | undefined;
+  /** The replicas the scaler's answer asks for (0 when inactive); undefined when not known. */
+  readonly recommended: number | undefined;
+  /** What went wrong, when something did (the row shows it instead of the explanation). */
+  readonly problem?: string;
+}
+
+export interface Autoscaler {
+  /** The replica count set on the workload after this interval. */
+  step(now: number): Promise<AutoscalerStep>;
+}
+
+/** KEDA and the HPA as the model of tools/keda/kedaHpa.ts, calling the scaler as KEDA does. */
+export function modelAutoscaler(settings: DemoSettings, api: ScalerClient, ref: ScaledObjectRef): Autoscaler {
+  const keda = new KedaHpa(settings.keda);
+  return {
+    async step(now) {
+      const replicasBefore = keda.replicas;
+      let answer: KedaPoll;
+      try {
+        answer = await kedaPoll(api, ref, keda.params.maxReplicas);
+      } catch (err) {
+        const problem = `the scaler answered: ${err instanceof Error ? err.message : String(err)} (KEDA keeps the replicas)`;
+        return { replicasBefore, replicas: keda.replicas, active: undefined, recommended: undefined, problem };
+      }
+      keda.kedaPoll(now, answer.active);
+      keda.hpaSync(now, answer.metricValue, answer.target);
+      return { replicasBefore, replicas: keda.replicas, active: answer.active, recommended: answer.replicas };
+    },
+  };
+}
+
 export interface KedaLoopOptions {
   readonly settings: DemoSettings;
   /** Start a new cycle each time the workload is back at zero, until `signal` aborts. */
@@ -29,8 +66,9 @@ export interface KedaLoopOptions {
   readonly signal?: AbortSignal | undefined;
   /** Named in the message when the scenario gives up. */
   readonly logDir: string;
-  readonly api: ScalerClient;
-  readonly ref: ScaledObjectRef;
+  readonly autoscaler: Autoscaler;
+  /** The ScaledObject, `namespace/name`. */
+  readonly scaledObject: string;
   /** The metric GetMetricSpec named: with the ScaledObject, it picks the trigger on /api/triggers. */
   readonly metricName: string;
   readonly httpPort: number;
@@ -53,11 +91,9 @@ export interface LoopResult {
 
 /** Runs the scenario, one KEDA poll and one table row per polling interval, until it ends or `signal` aborts. */
 export async function runKedaLoop(options: KedaLoopOptions): Promise<LoopResult> {
-  const { settings, say, signal, api, ref, pool } = options;
-  const scaledObject = `${ref.namespace}/${ref.name}`;
+  const { settings, say, signal, pool, scaledObject } = options;
   const subs = subTopologies(settings).map((s) => s.id);
   const interval = settings.keda.pollingIntervalMs;
-  const keda = new KedaHpa(settings.keda);
   const t0 = Date.now();
   const scenario = new Scenario(settings.scenario, options.repeat, t0);
   const producer = new BurstProducer({
@@ -75,29 +111,18 @@ export async function runKedaLoop(options: KedaLoopOptions): Promise<LoopResult>
     for (let tick = 0; !signal?.aborted; tick++) {
       if (producer.failure) throw producer.failure;
       const now = Date.now();
-      const before = keda.replicas;
-      const eventsBefore = keda.events.length;
-      let answer: KedaPoll | undefined;
-      let view: TriggerView | undefined;
-      let problem: string | undefined;
-      try {
-        answer = await kedaPoll(api, ref, keda.params.maxReplicas);
-        view = await readTrigger(options.httpPort, scaledObject, options.metricName).catch(() => undefined);
-      } catch (err) {
-        problem = `the scaler answered: ${err instanceof Error ? err.message : String(err)} (KEDA keeps the replicas)`;
-      }
-      if (answer) {
-        keda.kedaPoll(now, answer.active);
-        keda.hpaSync(now, answer.metricValue, answer.target);
-      }
-      pool.scaleTo(keda.replicas);
-      if (keda.events.slice(eventsBefore).some((e) => e.to === 0)) scaledToZeroAtMs = now - t0;
+      const decided = await options.autoscaler.step(now);
+      const view: TriggerView | undefined = await readTrigger(options.httpPort, scaledObject, options.metricName).catch(
+        () => undefined,
+      );
+      pool.scaleTo(decided.replicas);
+      if (decided.replicas === 0 && decided.replicasBefore > 0) scaledToZeroAtMs = now - t0;
       const jvms = pool.counts();
       peakInstances = Math.max(peakInstances, jvms.running);
-      peakReplicas = Math.max(peakReplicas, keda.replicas);
+      peakReplicas = Math.max(peakReplicas, decided.replicas);
       const step = scenario.step(now, {
-        active: answer?.active ?? true,
-        replicas: keda.replicas,
+        active: decided.active ?? true,
+        replicas: decided.replicas,
         instances: pool.alive,
       });
       say(
@@ -107,11 +132,11 @@ export async function runKedaLoop(options: KedaLoopOptions): Promise<LoopResult>
             phase: step.phase,
             produced: producer.produced,
             lag: subs.map((id) => view?.lag.get(id)),
-            recommended: answer?.replicas,
-            replicasBefore: before,
-            replicas: keda.replicas,
+            recommended: decided.recommended,
+            replicasBefore: decided.replicasBefore,
+            replicas: decided.replicas,
             jvms,
-            decision: problem ?? view?.explanation ?? (answer?.active ? 'active' : 'inactive'),
+            decision: decided.problem ?? view?.explanation ?? (decided.active ? 'active' : 'inactive'),
           },
           subs,
           options.width,

@@ -13,9 +13,17 @@ import type { ScaledObjectRef } from '../src/generated/externalscaler.ts';
 import { eventually } from '../tools/eventually.ts';
 import { type LocalKafka, startKafka } from '../tools/kafka/localKafka.ts';
 import { compileStreamsApp } from '../tools/kafka/streamsApp.ts';
+import {
+  HPA_SYNC_SECONDS,
+  K8S_VERSION,
+  KEDA_VERSION,
+  type LocalCluster,
+  startCluster,
+} from '../tools/k8s/localCluster.ts';
 import { kedaPoll } from '../tools/keda/kedaPoll.ts';
 import { type ScalerClient, scalerClient } from '../tools/keda/scalerClient.ts';
-import { type LoopResult, runKedaLoop } from './kedaLoop.ts';
+import { type Autoscaler, type LoopResult, modelAutoscaler, runKedaLoop } from './kedaLoop.ts';
+import { clusterAutoscaler, deployDemo } from './realKeda.ts';
 import { type ScalerProcess, startScalerProcess } from './scalerProcess.ts';
 import { type DemoSettings, instanceThroughput, repartitionTopic, triggerMetadata } from './settings.ts';
 import { clock } from './table.ts';
@@ -35,6 +43,11 @@ export interface DemoOptions {
   readonly width: number;
   /** Ends the run early, cleanly. */
   readonly signal?: AbortSignal;
+  /**
+   * The real KEDA operator and HPA instead of the model (tools/keda/kedaHpa.ts): a local
+   * cluster to use, or `true` to start one (tools/k8s/localCluster.ts) and stop it at the end.
+   */
+  readonly keda?: LocalCluster | true;
 }
 
 export interface DemoResult extends LoopResult {
@@ -71,14 +84,61 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     say('  [app] compiling the Kafka Streams application (cached after the first run)');
     await compileStreamsApp();
     if (options.signal?.aborted) return notRun(scalerPid);
-    const scaler: ScalerProcess = await startScalerProcess({
-      logFile: path.join(options.logDir, 'scaler.log'),
-      env: { SCALER_POLL_INTERVAL: settings.scalerPollInterval, SCALER_LOG_LEVEL: 'debug' },
-    });
+    let cluster: LocalCluster | undefined;
+    if (options.keda === true) {
+      const started = await startCluster({
+        log: (line) => say(`  [k8s] ${line}`),
+        logDir: path.join(options.logDir, 'k8s'),
+      });
+      stack.push(() => started.stop());
+      cluster = started;
+    } else if (options.keda) {
+      cluster = options.keda;
+    }
+    if (options.signal?.aborted) return notRun(scalerPid);
+
+    const scalerLog = path.join(options.logDir, 'scaler.log');
+    const scalerEnv = { SCALER_POLL_INTERVAL: settings.scalerPollInterval, SCALER_LOG_LEVEL: 'debug' };
+    let scaler: ScalerProcess;
+    let autoscaler: Autoscaler;
+    let metricName: string;
+    if (cluster) {
+      const deployed = await deployDemo(cluster, {
+        settings,
+        namespace: NAMESPACE,
+        bootstrap,
+        logFile: scalerLog,
+        env: scalerEnv,
+        cleanup: stack,
+      });
+      scaler = deployed.scaler;
+      metricName = deployed.metricName;
+      autoscaler = clusterAutoscaler(cluster, NAMESPACE, settings.appId);
+    } else {
+      const local = await startScalerProcess({ logFile: scalerLog, env: scalerEnv });
+      stack.push(() => local.stop());
+      scaler = local;
+      const api: ScalerClient = scalerClient(scaler.grpcPort);
+      stack.push(() => Promise.resolve(api.close()));
+      const ref: ScaledObjectRef = {
+        name: settings.appId,
+        namespace: NAMESPACE,
+        scalerMetadata: { scalerAddress: `127.0.0.1:${scaler.grpcPort}`, ...triggerMetadata(settings, bootstrap) },
+      };
+      // As KEDA does once the ScaledObject exists: ask until the scaler answers with data.
+      const first = await eventually(
+        () => kedaPoll(api, ref),
+        () => true,
+        {
+          timeoutMs: 30_000,
+          everyMs: 500,
+          what: 'the first answer from the scaler',
+        },
+      );
+      metricName = first.metricName;
+      autoscaler = modelAutoscaler(settings, api, ref);
+    }
     scalerPid = scaler.pid;
-    stack.push(() => scaler.stop());
-    const api: ScalerClient = scalerClient(scaler.grpcPort);
-    stack.push(() => Promise.resolve(api.close()));
 
     workload = new StreamsWorkload({
       bootstrap,
@@ -92,31 +152,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     const pool = workload;
     stack.push(() => pool.stopAll());
-    introduce(options, scaler, bootstrap);
-
-    const ref: ScaledObjectRef = {
-      name: settings.appId,
-      namespace: NAMESPACE,
-      scalerMetadata: { scalerAddress: `127.0.0.1:${scaler.grpcPort}`, ...triggerMetadata(settings, bootstrap) },
-    };
-    // As KEDA does once the ScaledObject exists: ask until the scaler answers with data.
-    const first = await eventually(
-      () => kedaPoll(api, ref),
-      () => true,
-      {
-        timeoutMs: 30_000,
-        everyMs: 500,
-        what: 'the first answer from the scaler',
-      },
-    );
-    say(`  [scaler] serving metric "${first.metricName}"`);
+    introduce(options, scaler, bootstrap, cluster !== undefined);
+    say(`  [scaler] serving metric "${metricName}"`);
     if (options.signal?.aborted) return notRun(scalerPid, pool.pids);
 
     const loop = await runKedaLoop({
       ...options,
-      api,
-      ref,
-      metricName: first.metricName,
+      autoscaler,
+      scaledObject: `${NAMESPACE}/${settings.appId}`,
+      metricName,
       httpPort: scaler.httpPort,
       pool,
       producer,
@@ -167,7 +211,7 @@ async function createTopics(admin: Admin, settings: DemoSettings): Promise<void>
   }
 }
 
-function introduce(options: DemoOptions, scaler: ScalerProcess, bootstrap: string): void {
+function introduce(options: DemoOptions, scaler: ScalerProcess, bootstrap: string, realKeda: boolean): void {
   const { settings, say } = options;
   const k = settings.keda;
   const s = settings.scenario;
@@ -187,9 +231,15 @@ function introduce(options: DemoOptions, scaler: ScalerProcess, bootstrap: strin
       `over replicaThroughput ${meta['replicaThroughput']}/s; the largest wins (rateWindow ${meta['rateWindow']}, ` +
       `scaleDownDelay ${meta['scaleDownDelay']}, rebalanceCooldown ${meta['rebalanceCooldown']})`,
   );
+  if (realKeda) {
+    say(
+      `  [keda] the real KEDA ${KEDA_VERSION} operator and HPA on a local Kubernetes ${K8S_VERSION} (kubectl apply -k deploy/, ` +
+        `ScaledObject from deploy/examples/streams-app-external.yaml); the JVMs follow the Deployment's spec.replicas`,
+    );
+  }
   say(
     `  [keda] time is compressed: pollingInterval ${k.pollingIntervalMs / 1000}s (KEDA's default 30s), HPA sync ` +
-      `${(k.hpaSyncMs ?? k.pollingIntervalMs) / 1000}s (15s), cooldownPeriod ${(k.cooldownMs ?? 0) / 1000}s (300s), ` +
+      `${realKeda ? HPA_SYNC_SECONDS : (k.hpaSyncMs ?? k.pollingIntervalMs) / 1000}s (15s), cooldownPeriod ${(k.cooldownMs ?? 0) / 1000}s (300s), ` +
       `HPA scale-down stabilisation ${(k.scaleDownStabilizationMs ?? 0) / 1000}s (300s); maxReplicaCount ${k.maxReplicas ?? 100}`,
   );
   say(

@@ -1,0 +1,186 @@
+/**
+ * What every end-to-end scenario does with the shared cluster and broker:
+ *
+ * - the scaler: the project's manifests applied with kubectl as users apply
+ *   them (`kubectl apply -k deploy/`, or an overlay), then the Deployment run
+ *   as a local process (tools/k8s/localScaler.ts);
+ * - the workload: a Deployment at 0 replicas in the scenario's namespace
+ *   (its pods never run: no kubelet), watched by a ReplicaTimeline;
+ * - the ScaledObject: a file of deploy/examples as users write it, with only
+ *   names, addresses and KEDA's intervals changed (`exampleScaledObject`);
+ * - Kafka: a topic, records, and a consumer group's committed offsets.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
+import type { ScalerProcess } from '../../demo/scalerProcess.ts';
+import {
+  type ExampleChanges,
+  KAFKA_SERVICE,
+  scaledObjectFromExample,
+  workloadObjects,
+} from '../../tools/k8s/examples.ts';
+import type { LocalCluster } from '../../tools/k8s/localCluster.ts';
+import { startScalerFromDeployment } from '../../tools/k8s/localScaler.ts';
+import type { K8sObject } from '../../tools/k8s/manifests.ts';
+import { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
+import { e2e, LOG_DIR } from './fixture.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** Prints a line under the running test (the replica timelines the run observed). */
+export function report(line: string): void {
+  process.stdout.write(`      ${line}\n`);
+}
+
+/** The scaler of `deploy/` (or an overlay's objects), applied and run locally; stop() ends it. */
+export async function deployScaler(
+  objects: readonly K8sObject[] | 'kubectl apply -k deploy/',
+  logName: string,
+): Promise<ScalerProcess & { readonly address: string }> {
+  const { cluster, kafka } = e2e();
+  if (objects === 'kubectl apply -k deploy/') await cluster.kubectl(['apply', '-k', path.join(ROOT, 'deploy')]);
+  else await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-e2e-pod-'));
+  try {
+    const scaler = await startScalerFromDeployment(cluster, {
+      namespace: 'kstreams-scaler',
+      name: 'kstreams-scaler',
+      root,
+      logFile: path.join(LOG_DIR, `${logName}.log`),
+      addresses: new Map([[KAFKA_SERVICE, kafka.bootstrapServers]]),
+    });
+    return {
+      ...scaler,
+      get pid() {
+        return scaler.pid;
+      },
+      address: `127.0.0.1:${scaler.grpcPort}`,
+      stop: async () => {
+        await scaler.stop();
+        rmSync(root, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A namespace and a Deployment at 0 replicas in it (its pods stay Pending), with a timeline of its replicas. */
+export async function workload(cluster: LocalCluster, namespace: string, name: string): Promise<ReplicaTimeline> {
+  await apply(cluster, ...workloadObjects(namespace, name));
+  return new ReplicaTimeline(cluster, namespace, name);
+}
+
+/** deploy/examples' ScaledObject with the scenario's names, on the shared broker (tools/k8s/examples.ts). */
+export function exampleScaledObject(file: string, changes: Omit<ExampleChanges, 'kafkaBootstrap'>): K8sObject {
+  return scaledObjectFromExample(file, { ...changes, kafkaBootstrap: e2e().kafka.bootstrapServers });
+}
+
+export async function apply(cluster: LocalCluster, ...objects: K8sObject[]): Promise<void> {
+  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+}
+
+/** The HPA KEDA made for a ScaledObject, as the API server returns it. */
+export interface Hpa {
+  readonly spec: {
+    readonly metrics: ReadonlyArray<{
+      readonly external?: {
+        readonly metric: { readonly name: string };
+        readonly target: { readonly type: string; readonly averageValue?: string; readonly value?: string };
+      };
+    }>;
+  };
+  readonly status?: {
+    readonly currentMetrics?: ReadonlyArray<{
+      readonly external?: {
+        readonly metric: { readonly name: string };
+        readonly current: { readonly averageValue?: string; readonly value?: string };
+      };
+    }>;
+  };
+}
+
+export function hpa(cluster: LocalCluster, namespace: string, scaledObject: string): Promise<Hpa | undefined> {
+  return cluster.get<Hpa>(
+    `/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers/keda-hpa-${scaledObject}`,
+  );
+}
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+}
+
+/** A ScaledObject's status conditions by type (Ready, Active, Fallback, …). */
+export async function conditions(
+  cluster: LocalCluster,
+  namespace: string,
+  name: string,
+): Promise<Record<string, Condition>> {
+  const so = await cluster.get<{ status?: { conditions?: Condition[] } }>(
+    `/apis/keda.sh/v1alpha1/namespaces/${namespace}/scaledobjects/${name}`,
+  );
+  return Object.fromEntries((so?.status?.conditions ?? []).map((c) => [c.type, c]));
+}
+
+/** Kafka for a scenario: topics, records and a group's committed offsets. */
+export class KafkaSide {
+  readonly admin: Admin;
+  readonly #client: Kafka;
+
+  constructor(bootstrapServers: string) {
+    this.#client = new Kafka({ clientId: 'e2e', brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING });
+    this.admin = this.#client.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.admin.connect();
+  }
+
+  async topic(topic: string, partitions: number): Promise<void> {
+    await this.admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  }
+
+  /** Sends `count` records spread over the partitions; `timestamp` dates them (ms since epoch). */
+  async produce(topic: string, count: number, timestamp?: number): Promise<void> {
+    const producer = this.#client.producer();
+    await producer.connect();
+    try {
+      for (let sent = 0; sent < count; sent += 1000) {
+        const messages: Message[] = Array.from({ length: Math.min(1000, count - sent) }, (_, i) => ({
+          key: String(sent + i),
+          value: 'e2e',
+          ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }),
+        }));
+        await producer.send({ topic, messages });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  /** Commits the group's offsets at the start (0) or the end of every partition of `topic`. */
+  async commit(group: string, topic: string, where: 'start' | 'end'): Promise<void> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    await this.admin.setOffsets({
+      groupId: group,
+      topic,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: where === 'start' ? '0' : o.high })),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}
+
+/** A fresh folder for a scenario's files. */
+export function scenarioDir(name: string): string {
+  const dir = path.join(LOG_DIR, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

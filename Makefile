@@ -8,7 +8,8 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
-        start demo explain bench bench-history bench-first-decision bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean
+        start demo explain bench bench-history bench-first-decision bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean \
+        e2e demo-keda cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-18s %s\n", $$1, $$2 }'
@@ -42,7 +43,7 @@ format: $(INSTALLED) ## rewrite files with prettier
 format-check: $(INSTALLED) ## check formatting
 	prettier --check --log-level warn .
 
-test: $(INSTALLED) chromium ## every check, unit and integration tests on a real Kafka (4.x, then 3.9.1)
+test: $(INSTALLED) chromium ## every check, unit and integration tests on a real Kafka (4.x, then 3.9.1), e2e with the real KEDA
 	scripts/test.sh all
 
 test-unit: $(INSTALLED) ## everything that needs no broker
@@ -51,8 +52,14 @@ test-unit: $(INSTALLED) ## everything that needs no broker
 test-integration: $(INSTALLED) chromium ## integration tests only, on KAFKA_VERSION (default 4.x)
 	TEST_SUMMARY_FILE= mocha --config .mocharc.integration.json
 
+e2e: $(INSTALLED) ## end-to-end scenarios with the real KEDA operator and HPA on a local Kubernetes (builds it once: 20-25 min)
+	TEST_SUMMARY_FILE= mocha --config .mocharc.e2e.json
+
 demo: $(INSTALLED) ## the main job: local Kafka, the scaler, a Kafka Streams app scaled as KEDA would (ARGS=--keep-running)
 	$(NODE) demo/demo.ts $(ARGS)
+
+demo-keda: $(INSTALLED) ## the demo with the real KEDA operator and HPA on a local Kubernetes (make demo ARGS=--keda)
+	$(NODE) demo/demo.ts --keda $(ARGS)
 
 explain: $(INSTALLED) ## show a trigger's partitions, topology and decision: make explain ARGS="--bootstrap-servers H:P --group G"
 	@$(NODE) src/cli.ts explain $(ARGS)
@@ -99,6 +106,9 @@ sim-docs: $(INSTALLED) ## the same into docs/sim/ (the results the README shows)
 
 k8s-schemas: $(INSTALLED) ## refresh the Kubernetes, KEDA and cert-manager schemas deploy/ is validated against
 	$(NODE) tools/k8s/vendorSchemas.ts
+
+cluster: $(INSTALLED) ## run a local Kubernetes control plane with the real KEDA until Ctrl-C; prints KUBECONFIG
+	$(NODE) tools/k8s/cli.ts $(ARGS)
 
 kafka: $(INSTALLED) ## run a local Kafka broker until Ctrl-C (KAFKA_VERSION, PORT=...)
 	$(NODE) tools/kafka/cli.ts start $(if $(PORT),--port $(PORT))

@@ -6,7 +6,8 @@
 # everything that is wrong; the exit status is non-zero if anything failed.
 #
 #   scripts/test.sh all    typecheck, lint, import layers, format, unit, the simulator's documented results,
-#                          integration (Kafka 4.x), compat (Kafka 3.9.1)
+#                          integration (Kafka 4.x), compat (Kafka 3.9.1), e2e (the real KEDA operator and HPA on a
+#                          local Kubernetes, tools/k8s/; its first run on a machine builds them: 20-25 min)
 #   scripts/test.sh unit   everything that needs no broker
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,7 @@ if [ "$mode" = all ]; then
   suite integration mocha --config .mocharc.integration.json
   suite "compat-kafka-$COMPAT_KAFKA_VERSION" env KAFKA_VERSION="$COMPAT_KAFKA_VERSION" \
     mocha --config .mocharc.integration.json --grep @compat
+  suite e2e mocha --config .mocharc.e2e.json
 fi
 
 printf '\n'

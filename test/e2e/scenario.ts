@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import type { ScalerProcess } from '../../demo/scalerProcess.ts';
+import { eventually } from '../../tools/eventually.ts';
 import {
   type ExampleChanges,
   KAFKA_SERVICE,
@@ -143,6 +144,12 @@ export class KafkaSide {
 
   async topic(topic: string, partitions: number): Promise<void> {
     await this.admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    // Leaders are elected; the broker may still refuse ListOffsets for a moment.
+    await eventually(
+      () => this.admin.fetchTopicOffsets(topic),
+      (offsets) => offsets.length === partitions,
+      { timeoutMs: 30_000, everyMs: 250, what: `the offsets of new topic ${topic}` },
+    );
   }
 
   /** Sends `count` records spread over the partitions; `timestamp` dates them (ms since epoch). */

@@ -50,7 +50,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
   const metrics: ScalerMetrics = new ScalerMetrics({
     statuses: () => scaler.statuses(),
     pollers: () => registry.pollers(),
-    openStreams: () => streams.size,
+    openStreams: () => streams.byMethod(),
     triggerIdleMs: config.pollerIdleTimeoutMs,
   });
   const registry = new PollerRegistry({

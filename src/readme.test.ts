@@ -46,7 +46,12 @@ describe('README reference tables', () => {
     });
   }
 
-  const metrics = new ScalerMetrics({ statuses: () => [], pollers: () => [], openStreams: () => 0, triggerIdleMs: 1 });
+  const metrics = new ScalerMetrics({
+    statuses: () => [],
+    pollers: () => [],
+    openStreams: () => ({}),
+    triggerIdleMs: 1,
+  });
   const own = metrics.registry
     .getMetricsAsArray()
     .map((m) => m.name)

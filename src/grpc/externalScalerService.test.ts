@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { listServicesByReflection, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
 import type { Config } from '../config.ts';
-import type { IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
+import type { GetMetricSpecResponse, IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
 import { type HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../generated/grpc/health/v1/health.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
@@ -53,6 +53,12 @@ async function start(): Promise<Env> {
     logger,
   });
   return { kafka, registry, health, streams, server, client: scalerClient(server.port) };
+}
+
+/** Waits (bounded) until `done` holds: the server's side of a stream settles after the client's. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(done(), 'not reached within 2 s');
 }
 
 const REF = (metadata: Record<string, string> = {}): ScaledObjectRef => ({
@@ -140,10 +146,56 @@ describe('gRPC ExternalScaler service', () => {
     await assert.rejects(isActive(REF()), { code: status.UNAVAILABLE });
   });
 
-  it('StreamMetricSpec answers UNIMPLEMENTED', async () => {
-    const call = env.client.raw.streamMetricSpec(REF());
-    const err = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
-    assert.equal(err.code, status.UNIMPLEMENTED);
+  describe('StreamMetricSpec (KEDA ≥ 2.21, external-push)', () => {
+    const cases: ReadonlyArray<{ name: string; metadata: Record<string, string>; target: number }> = [
+      { name: 'offset: lagThreshold', metadata: { lagThreshold: '250' }, target: 250 },
+      { name: 'time: timeLagThreshold', metadata: { lagStrategy: 'time', timeLagThreshold: '30' }, target: 30 },
+      { name: 'rate: 1 (the metric is the replica count)', metadata: { lagStrategy: 'rate' }, target: 1 },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: the spec at once, the same GetMetricSpec answers, while Kafka is down`, async () => {
+        env.kafka.failWith('unavailable', 'Connection error: connect ECONNREFUSED');
+        const call = env.client.raw.streamMetricSpec(REF(c.metadata));
+        const first = await new Promise<GetMetricSpecResponse>((resolve, reject) => {
+          call.once('data', resolve);
+          call.once('error', reject);
+        });
+        // What a KEDA without StreamMetricSpec (v2.20) reads instead: the same.
+        assert.deepEqual(first, await getMetricSpec(REF(c.metadata)));
+        assert.equal(first.metricSpecs[0]!.targetSizeFloat, c.target);
+        assert.equal(env.streams.byMethod().StreamMetricSpec, 1);
+        call.cancel();
+        await until(() => env.streams.size === 0);
+      });
+    }
+
+    it('sends nothing more while the target holds, and ends with OK on shutdown', async () => {
+      env.kafka.createTopic('t', 1).commit('g', 't', 0, 0);
+      const call = env.client.raw.streamMetricSpec(REF());
+      const received: GetMetricSpecResponse[] = [];
+      call.on('data', (m: GetMetricSpecResponse) => received.push(m));
+      const ended = new Promise<{ code: number }>((resolve) => call.on('status', resolve));
+      await until(() => received.length === 1);
+      await isActive(REF()).catch(() => undefined);
+      await env.registry.pollAll();
+      // Offsets move and decisions change; the target does not.
+      for (let i = 0; i < 3; i++) {
+        env.kafka.produce('t', 0, 5);
+        await env.registry.pollAll();
+        await isActive(REF());
+      }
+      assert.equal(received.length, 1);
+      await env.server.shutdown(1_000);
+      assert.equal((await ended).code, status.OK);
+    });
+
+    it('invalid metadata ends it at once with INVALID_ARGUMENT listing every problem', async () => {
+      const call = env.client.raw.streamMetricSpec(REF({ consumerGroup: '', lagThreshold: '-1' }));
+      const err = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+      assert.equal(err.code, status.INVALID_ARGUMENT);
+      assert.match(err.details, /consumerGroup.*lagThreshold/);
+      assert.equal(env.streams.size, 0);
+    });
   });
 
   it('StreamIsActive sends the state when opened, then transitions only, and ends with OK on shutdown', async () => {

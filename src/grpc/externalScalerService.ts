@@ -24,16 +24,22 @@ export function safeQuantity(value: number): number {
   return Math.min(value, Number.MAX_SAFE_INTEGER);
 }
 
-/** Open StreamIsActive calls, so shutdown can end them with status OK. */
-export class OpenStreams {
-  readonly #calls = new Map<ServerWritableStream<ScaledObjectRef, IsActiveResponse>, () => void>();
+/** The server-streaming methods of the service. */
+export const STREAM_METHODS = ['StreamIsActive', 'StreamMetricSpec'] as const;
+export type StreamMethod = (typeof STREAM_METHODS)[number];
 
-  add(call: ServerWritableStream<ScaledObjectRef, IsActiveResponse>, stop: () => void): void {
-    this.#calls.set(call, stop);
+type AnyStream = ServerWritableStream<ScaledObjectRef, IsActiveResponse | GetMetricSpecResponse>;
+
+/** Open stream calls, so shutdown can end them with status OK. */
+export class OpenStreams {
+  readonly #calls = new Map<AnyStream, { readonly method: StreamMethod; readonly stop: () => void }>();
+
+  add(call: AnyStream, method: StreamMethod, stop: () => void): void {
+    this.#calls.set(call, { method, stop });
   }
 
-  remove(call: ServerWritableStream<ScaledObjectRef, IsActiveResponse>): void {
-    this.#calls.get(call)?.();
+  remove(call: AnyStream): void {
+    this.#calls.get(call)?.stop();
     this.#calls.delete(call);
   }
 
@@ -41,9 +47,16 @@ export class OpenStreams {
     return this.#calls.size;
   }
 
+  /** Open calls by method (every method listed, 0 when none). */
+  byMethod(): Record<StreamMethod, number> {
+    const counts = Object.fromEntries(STREAM_METHODS.map((m) => [m, 0])) as Record<StreamMethod, number>;
+    for (const { method } of this.#calls.values()) counts[method] += 1;
+    return counts;
+  }
+
   /** Ends every stream cleanly (status OK): KEDA then reconnects after 2 s rather than backing off. */
   endAll(): void {
-    for (const [call, stop] of this.#calls) {
+    for (const [call, { stop }] of this.#calls) {
       stop();
       call.end();
     }
@@ -61,6 +74,39 @@ export function externalScalerHandlers(
   observe: RpcObserver = () => {},
 ): ExternalScalerServer {
   const log = logger.child({ component: 'grpc' });
+
+  // Metadata only, never Kafka: this must keep answering while Kafka is down. GetMetricSpec and
+  // StreamMetricSpec answer from this one function, so they never disagree (KEDA falls back from
+  // one to the other).
+  function metricSpec(ref: ScaledObjectRef): GetMetricSpecResponse {
+    const trigger = scaler.trigger(ref);
+    const target = safeQuantity(trigger.strategy.target(trigger.metadata));
+    return {
+      metricSpecs: [{ metricName: trigger.metricName, targetSize: Math.ceil(target), targetSizeFloat: target }],
+    };
+  }
+
+  /** A stream's failure to open: its status, logged and counted like a unary call's. */
+  function refuse(call: AnyStream, method: StreamMethod, err: unknown): void {
+    const { code, details } = toGrpcStatus(err, (e) =>
+      log.error({ err: e, method, scaledObject: describeRef(call.request) }, 'unexpected error'),
+    );
+    call.emit('error', { code, details });
+    observe(method, code);
+  }
+
+  /** Keeps an opened stream until KEDA cancels it or shutdown ends it; counted once when it ends. */
+  function keep(call: AnyStream, method: StreamMethod, stop: () => void): void {
+    streams.add(call, method, stop);
+    let ended = false;
+    const end = (): void => {
+      streams.remove(call);
+      if (!ended) observe(method, call.cancelled ? status.CANCELLED : status.OK);
+      ended = true;
+    };
+    call.on('cancelled', end);
+    call.on('close', end);
+  }
 
   function unary<Req, Res>(
     method: string,
@@ -100,18 +146,7 @@ export function externalScalerHandlers(
       async (ref) => ({ result: (await scaler.evaluate(ref)).decision.active }),
     ),
 
-    getMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>(
-      'GetMetricSpec',
-      (ref) => ref,
-      (ref) => {
-        // Metadata only, never Kafka: this must keep answering while Kafka is down.
-        const trigger = scaler.trigger(ref);
-        const target = safeQuantity(trigger.strategy.target(trigger.metadata));
-        return {
-          metricSpecs: [{ metricName: trigger.metricName, targetSize: Math.ceil(target), targetSizeFloat: target }],
-        };
-      },
-    ),
+    getMetricSpec: unary<ScaledObjectRef, GetMetricSpecResponse>('GetMetricSpec', (ref) => ref, metricSpec),
 
     getMetrics: unary<GetMetricsRequest, GetMetricsResponse>(
       'GetMetrics',
@@ -142,29 +177,27 @@ export function externalScalerHandlers(
           call.write({ result: active });
         });
       } catch (err) {
-        const { code, details } = toGrpcStatus(err, (e) =>
-          log.error({ err: e, method: 'StreamIsActive', scaledObject }, 'unexpected error'),
-        );
-        call.emit('error', { code, details });
-        observe('StreamIsActive', code);
+        refuse(call, 'StreamIsActive', err);
         return;
       }
-      streams.add(call, stop);
-      let ended = false;
-      const end = (): void => {
-        streams.remove(call);
-        if (!ended) observe('StreamIsActive', call.cancelled ? status.CANCELLED : status.OK);
-        ended = true;
-      };
-      call.on('cancelled', end);
-      call.on('close', end);
+      keep(call, 'StreamIsActive', stop);
     },
 
+    // KEDA ≥ 2.21 opens it for external-push triggers: the current spec at once, then one
+    // message per change of target. A trigger's target is a function of its metadata (see
+    // LagStrategy.target), and KEDA opens a new stream when the metadata changes, so a stream
+    // carries its one spec and stays open until KEDA closes it or shutdown ends it.
     streamMetricSpec: (call: ServerWritableStream<ScaledObjectRef, GetMetricSpecResponse>) => {
-      // Deliberate: KEDA then stays on GetMetricSpec for good (kedacore/keda#7794).
-      const details = 'StreamMetricSpec is not implemented; GetMetricSpec serves the metric specs';
-      call.emit('error', { code: status.UNIMPLEMENTED, details });
-      observe('StreamMetricSpec', status.UNIMPLEMENTED);
+      let spec: GetMetricSpecResponse;
+      try {
+        spec = metricSpec(call.request);
+      } catch (err) {
+        refuse(call, 'StreamMetricSpec', err);
+        return;
+      }
+      log.debug({ method: 'StreamMetricSpec', scaledObject: describeRef(call.request), spec }, 'opened');
+      call.write(spec);
+      keep(call, 'StreamMetricSpec', () => {});
     },
   };
 }

@@ -61,7 +61,7 @@ describe('Prometheus metrics', () => {
       poller('profile:prod', NOW - 1_000),
       poller('k:9092', undefined),
     ],
-    openStreams: () => 3,
+    openStreams: () => ({ StreamIsActive: 3, StreamMetricSpec: 1 }),
     triggerIdleMs: 10 * 60_000,
     now: () => NOW,
   });
@@ -132,7 +132,8 @@ describe('Prometheus metrics', () => {
       value(text, 'kstreams_scaler_grpc_server_handled_total{grpc_method="StreamIsActive",grpc_code="OK"}'),
       1,
     );
-    assert.equal(value(text, 'kstreams_scaler_grpc_open_streams'), 3);
+    assert.equal(value(text, 'kstreams_scaler_grpc_open_streams{grpc_method="StreamIsActive"}'), 3);
+    assert.equal(value(text, 'kstreams_scaler_grpc_open_streams{grpc_method="StreamMetricSpec"}'), 1);
   });
 
   it('per cluster: poll duration, poll errors by reason, Kafka requests by API, snapshot age, pollers', () => {
@@ -157,7 +158,7 @@ describe('Prometheus metrics', () => {
     const local = new ScalerMetrics({
       statuses: () => [],
       pollers: () => [],
-      openStreams: () => 0,
+      openStreams: () => ({}),
       triggerIdleMs: 600_000,
     });
     for (const cluster of ['gone:9092', 'kept:9092']) {

@@ -23,8 +23,8 @@ export interface MetricsSources {
   readonly statuses: () => readonly TriggerStatus[];
   /** Every live poller. */
   readonly pollers: () => readonly Poller[];
-  /** Open StreamIsActive calls. */
-  readonly openStreams: () => number;
+  /** Open stream calls (StreamIsActive, StreamMetricSpec) by method. */
+  readonly openStreams: () => Readonly<Record<string, number>>;
   /** Triggers not evaluated for this long are dropped from the metrics. */
   readonly triggerIdleMs: number;
   readonly now?: () => number;
@@ -68,10 +68,11 @@ export class ScalerMetrics {
     });
     new Gauge({
       name: `${PREFIX}grpc_open_streams`,
-      help: 'Open StreamIsActive calls (external-push triggers).',
+      help: 'Open StreamIsActive and StreamMetricSpec calls (external-push triggers), by method.',
+      labelNames: ['grpc_method'],
       registers,
       collect() {
-        this.set(sources.openStreams());
+        for (const [method, open] of Object.entries(sources.openStreams())) this.set({ grpc_method: method }, open);
       },
     });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ScalerProcess } from '../../demo/scalerProcess.ts';
 import type { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
 import { e2e } from './fixture.ts';
-import { apply, deployScaler, exampleScaledObject, hpa, KafkaSide, report, workload } from './scenario.ts';
+import { apply, deployScaler, exampleScaledObject, hpa, KafkaSide, openStreams, report, workload } from './scenario.ts';
 
 const NS = 'e2e-offset';
 const NAME = 'payments-consumer';
@@ -63,6 +63,12 @@ describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', 
     // The HPA shows the value per replica: the lag over the replicas it runs (once it synced at 4).
     const status = await eventuallyHpaMetric(NS, NAME, (value) => Math.abs(value - lag / expected) <= 1);
     assert.match(status.name, /^s0-/, 'KEDA names the metric after the trigger index');
+    // An external trigger reads its target from GetMetricSpec, as every KEDA before v2.21 does:
+    // no stream is opened.
+    const target = (await hpa(cluster, NS, NAME))?.spec.metrics[0]?.external?.target;
+    assert.equal(target?.type, 'AverageValue');
+    assert.equal(quantity(target.averageValue ?? ''), LAG_THRESHOLD);
+    assert.deepEqual(await openStreams(scaler!), { StreamIsActive: 0, StreamMetricSpec: 0 });
     report(`HPA status: metric ${status.name} averageValue ${status.averageValue} (target ${LAG_THRESHOLD})`);
 
     await kafka!.commit(NAME, TOPIC, 'end');

@@ -8,7 +8,17 @@ import assert from 'node:assert/strict';
 import type { ScalerProcess } from '../../demo/scalerProcess.ts';
 import type { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
 import { e2e } from './fixture.ts';
-import { apply, conditions, deployScaler, exampleScaledObject, KafkaSide, report, workload } from './scenario.ts';
+import {
+  apply,
+  conditions,
+  deployScaler,
+  exampleScaledObject,
+  hpa,
+  KafkaSide,
+  openStreams,
+  report,
+  workload,
+} from './scenario.ts';
 
 const NS = 'e2e-push';
 const NAME = 'orders-streams';
@@ -61,6 +71,13 @@ describe('real KEDA: external-push trigger (streams-app-external-push.yaml)', fu
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.equal(timeline!.current, 0);
+    // KEDA v2.21 opened both streams of an external-push trigger; the HPA's target is the spec
+    // StreamMetricSpec sent (rate: 1, the metric is the replica count), the one GetMetricSpec answers.
+    const streams = await openStreams(scaler!);
+    assert.deepEqual(streams, { StreamIsActive: 1, StreamMetricSpec: 1 });
+    const target = (await hpa(cluster, NS, NAME))?.spec.metrics[0]?.external?.target;
+    assert.deepEqual(target, { type: 'AverageValue', averageValue: '1' });
+    report(`open streams ${JSON.stringify(streams)}; HPA target ${JSON.stringify(target)}`);
 
     const producedAt = timeline!.elapsedMs;
     await kafka!.produce(TOPIC, 100);

@@ -84,6 +84,16 @@ export async function apply(cluster: LocalCluster, ...objects: K8sObject[]): Pro
   await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
 }
 
+/** The scaler's open streams by method, from its Prometheus metrics (kstreams_scaler_grpc_open_streams). */
+export async function openStreams(scaler: { readonly httpPort: number }): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${scaler.httpPort}/metrics`)).text();
+  const open: Record<string, number> = {};
+  for (const match of text.matchAll(/^kstreams_scaler_grpc_open_streams\{grpc_method="(\w+)"\} (\d+)$/gm)) {
+    open[match[1]!] = Number(match[2]);
+  }
+  return open;
+}
+
 /** The HPA KEDA made for a ScaledObject, as the API server returns it. */
 export interface Hpa {
   readonly spec: {

@@ -99,7 +99,7 @@ describe('Prometheus metrics of a running scaler', function () {
     assert.ok(handled('IsActive', 'OK') >= 1);
     assert.ok(handled('GetMetricSpec', 'OK') >= 1);
     assert.equal(handled('GetMetricSpec', 'INVALID_ARGUMENT'), 1);
-    assert.equal(values.get('kstreams_scaler_grpc_open_streams'), 1);
+    assert.equal(values.get('kstreams_scaler_grpc_open_streams{grpc_method="StreamIsActive"}'), 1);
 
     const cluster = testBootstrap().toLowerCase();
     assert.ok((values.get(`kstreams_scaler_poll_duration_seconds_count{cluster="${cluster}"}`) ?? 0) >= 1);
@@ -112,7 +112,7 @@ describe('Prometheus metrics of a running scaler', function () {
     stream.cancel();
     await eventually(
       () => scrape(),
-      (s) => s.values.get('kstreams_scaler_grpc_open_streams') === 0,
+      (s) => s.values.get('kstreams_scaler_grpc_open_streams{grpc_method="StreamIsActive"}') === 0,
       { timeoutMs: 5_000, what: 'the stream closed' },
     );
   });

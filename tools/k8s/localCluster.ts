@@ -79,9 +79,9 @@ interface Binaries {
 }
 
 /** Builds (or finds, in the per-user cache) the binaries; progress lines go to `log`. */
-export function buildCluster(log: (line: string) => void): Promise<Binaries> {
+export function buildCluster(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Binaries> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let lastLine = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -6,7 +6,7 @@
  * graceful stop; SIGKILL after a grace period) or killed with SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const TAIL_LINES = 40;
@@ -186,4 +186,15 @@ export function startWatchdog(root: string, marker: string): void {
     },
   );
   child.unref();
+}
+
+/** Whether `pid` is a live process (a zombie, dead but not yet reaped by its parent, counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat is "pid (comm) state ...".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

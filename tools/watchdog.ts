@@ -13,6 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from './managedProcess.ts';
 
 const POLL_MS = 250;
 const [parentArg, root, marker] = process.argv.slice(2);
@@ -20,16 +21,6 @@ const parentPid = Number(parentArg);
 if (!Number.isInteger(parentPid) || !root || !marker) {
   process.stderr.write('usage: watchdog.ts <parentPid> <root> <marker>\n');
   process.exit(2);
-}
-
-function alive(pid: number): boolean {
-  try {
-    // A zombie (dead, not yet reaped by its own parent) still answers kill 0.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function isOurs(pid: number): boolean {
@@ -67,7 +58,7 @@ const timer = setInterval(() => {
     clearInterval(timer);
     return;
   }
-  if (!alive(parentPid)) {
+  if (!processAlive(parentPid)) {
     clearInterval(timer);
     reap();
   }

@@ -5,10 +5,8 @@
  * group catches up. The HPA's status shows the scaler's metric.
  */
 import assert from 'node:assert/strict';
-import type { ScalerProcess } from '../../demo/scalerProcess.ts';
-import type { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
 import { e2e } from './fixture.ts';
-import { apply, deployScaler, exampleScaledObject, hpa, KafkaSide, openStreams, report, workload } from './scenario.ts';
+import { apply, exampleScaledObject, hpa, openStreams, report, scenario } from './scenario.ts';
 
 const NS = 'e2e-offset';
 const NAME = 'payments-consumer';
@@ -18,26 +16,7 @@ const PARTITIONS = 6;
 const LAG_THRESHOLD = 5000;
 
 describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', function () {
-  let scaler: (ScalerProcess & { address: string }) | undefined;
-  let timeline: ReplicaTimeline | undefined;
-  let kafka: KafkaSide | undefined;
-
-  before(async function () {
-    const { cluster, kafka: broker } = e2e();
-    scaler = await deployScaler('kubectl apply -k deploy/', 'scaler-offset');
-    kafka = new KafkaSide(broker.bootstrapServers);
-    await kafka.connect();
-    await kafka.topic(TOPIC, PARTITIONS);
-    // offsetResetPolicy latest: a group without commits has no lag; this one committed at the start.
-    await kafka.commit(NAME, TOPIC, 'start');
-    timeline = await workload(cluster, NS, NAME);
-  });
-
-  after(async function () {
-    timeline?.stop();
-    await kafka?.close();
-    await scaler?.stop();
-  });
+  const s = scenario({ namespace: NS, name: NAME, topic: TOPIC, partitions: PARTITIONS, logName: 'scaler-offset' });
 
   it('goes 0 → ceil(lag / lagThreshold) → 0, and the HPA shows the lag per replica', async function () {
     const { cluster } = e2e();
@@ -48,16 +27,16 @@ describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', 
       exampleScaledObject('strategy-offset.yaml', {
         namespace: NS,
         name: NAME,
-        scalerAddress: scaler!.address,
+        scalerAddress: s.scaler.address,
         metadata: { consumerGroup: NAME, topic: TOPIC },
         spec: { pollingInterval: 2, cooldownPeriod: 10 },
       }),
     );
-    await timeline!.waitFor((r) => r === 0, 30_000, 'the Deployment at 0 while nothing waits');
-    const producedAt = timeline!.elapsedMs;
-    await kafka!.produce(TOPIC, lag);
+    await s.timeline.waitFor((r) => r === 0, 30_000, 'the Deployment at 0 while nothing waits');
+    const producedAt = s.timeline.elapsedMs;
+    await s.kafka.produce(TOPIC, lag);
 
-    const at = await timeline!.waitFor((r) => r === expected, 90_000, `${expected} replicas for a lag of ${lag}`);
+    const at = await s.timeline.waitFor((r) => r === expected, 90_000, `${expected} replicas for a lag of ${lag}`);
     report(`${lag} records behind → ${expected} replicas ${((at - producedAt) / 1000).toFixed(1)} s after producing`);
 
     // The HPA shows the value per replica: the lag over the replicas it runs (once it synced at 4).
@@ -68,14 +47,14 @@ describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', 
     const target = (await hpa(cluster, NS, NAME))?.spec.metrics[0]?.external?.target;
     assert.equal(target?.type, 'AverageValue');
     assert.equal(quantity(target.averageValue ?? ''), LAG_THRESHOLD);
-    assert.deepEqual(await openStreams(scaler!), { StreamIsActive: 0, StreamMetricSpec: 0 });
+    assert.deepEqual(await openStreams(s.scaler), { StreamIsActive: 0, StreamMetricSpec: 0 });
     report(`HPA status: metric ${status.name} averageValue ${status.averageValue} (target ${LAG_THRESHOLD})`);
 
-    await kafka!.commit(NAME, TOPIC, 'end');
-    const zeroAt = await timeline!.waitFor((r) => r === 0, 90_000, 'back to 0 once the group caught up');
-    assert.equal(Math.max(...timeline!.changes.map((c) => c.replicas)), expected, 'never above the expected count');
+    await s.kafka.commit(NAME, TOPIC, 'end');
+    const zeroAt = await s.timeline.waitFor((r) => r === 0, 90_000, 'back to 0 once the group caught up');
+    assert.equal(Math.max(...s.timeline.changes.map((c) => c.replicas)), expected, 'never above the expected count');
     report(
-      `replicas: ${timeline!.describe()} (0 again ${((zeroAt - producedAt) / 1000).toFixed(1)} s after producing)`,
+      `replicas: ${s.timeline.describe()} (0 again ${((zeroAt - producedAt) / 1000).toFixed(1)} s after producing)`,
     );
     await cluster.kubectl(['delete', 'scaledobject', NAME, '-n', NS, '--wait=true']);
 

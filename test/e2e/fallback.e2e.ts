@@ -6,10 +6,8 @@
  * ends, and the Deployment scales by the lag again (here down to zero).
  */
 import assert from 'node:assert/strict';
-import type { ScalerProcess } from '../../demo/scalerProcess.ts';
-import type { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
 import { e2e } from './fixture.ts';
-import { apply, conditions, deployScaler, exampleScaledObject, KafkaSide, report, workload } from './scenario.ts';
+import { apply, exampleScaledObject, report, scenario, untilConditions } from './scenario.ts';
 
 const NS = 'e2e-fallback';
 const NAME = 'orders-streams';
@@ -18,24 +16,9 @@ const TOPIC = 'e2e-fallback-orders';
 const FALLBACK_REPLICAS = 2;
 
 describe('real KEDA: Kafka outage, fallback replicas (streams-app-external.yaml)', function () {
-  let scaler: (ScalerProcess & { address: string }) | undefined;
-  let timeline: ReplicaTimeline | undefined;
-  let kafka: KafkaSide | undefined;
-
-  before(async function () {
-    const { cluster, kafka: broker } = e2e();
-    scaler = await deployScaler('kubectl apply -k deploy/', 'scaler-fallback');
-    kafka = new KafkaSide(broker.bootstrapServers);
-    await kafka.connect();
-    await kafka.topic(TOPIC, 4);
-    await kafka.commit(NAME, TOPIC, 'start');
-    timeline = await workload(cluster, NS, NAME);
-  });
+  const s = scenario({ namespace: NS, name: NAME, topic: TOPIC, partitions: 4, logName: 'scaler-fallback' });
 
   after(async function () {
-    timeline?.stop();
-    await kafka?.close();
-    await scaler?.stop();
     // Whatever happened, the next scenario needs the broker.
     const broker = e2e().kafka;
     const node = broker.nodes[0]!;
@@ -49,45 +32,42 @@ describe('real KEDA: Kafka outage, fallback replicas (streams-app-external.yaml)
       exampleScaledObject('streams-app-external.yaml', {
         namespace: NS,
         name: NAME,
-        scalerAddress: scaler!.address,
+        scalerAddress: s.scaler.address,
         metadata: { consumerGroup: NAME, topic: TOPIC },
         spec: { pollingInterval: 3, cooldownPeriod: 10 },
       }),
     );
-    await kafka!.produce(TOPIC, 100);
+    await s.kafka.produce(TOPIC, 100);
     // 100 records and a lagThreshold of 7500 a replica: one replica.
-    await timeline!.waitFor((r) => r === 1, 60_000, 'one replica for 100 records');
-    await kafka!.close();
-    kafka = undefined;
+    await s.timeline.waitFor((r) => r === 1, 60_000, 'one replica for 100 records');
 
     const node = broker.nodes[0]!;
-    const downAt = timeline!.elapsedMs;
+    const downAt = s.timeline.elapsedMs;
     await broker.killNode(node.id);
-    const fallbackAt = await timeline!.waitFor((r) => r === FALLBACK_REPLICAS, 120_000, 'the fallback replicas');
-    const during = await conditions(cluster, NS, NAME);
-    assert.equal(during['Fallback']?.status, 'True', `Fallback condition: ${JSON.stringify(during['Fallback'])}`);
+    const fallbackAt = await s.timeline.waitFor((r) => r === FALLBACK_REPLICAS, 120_000, 'the fallback replicas');
+    await untilConditions(cluster, NS, NAME, (c) => c['Fallback']?.status === 'True', 'the Fallback condition');
     report(
       `Kafka down → ${FALLBACK_REPLICAS} replicas (fallback) ${((fallbackAt - downAt) / 1000).toFixed(1)} s later`,
     );
     // Never 0 while Kafka is down: that would have scaled the workload away.
-    assert.ok(timeline!.changes.filter((c) => c.atMs >= downAt).every((c) => c.replicas > 0));
+    assert.ok(s.timeline.changes.filter((c) => c.atMs >= downAt).every((c) => c.replicas > 0));
 
-    const upAt = timeline!.elapsedMs;
+    const upAt = s.timeline.elapsedMs;
     await broker.startNode(node.id);
-    kafka = new KafkaSide(broker.bootstrapServers);
-    await kafka.connect();
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if ((await conditions(cluster, NS, NAME))['Fallback']?.status === 'False') break;
-      if (Date.now() > deadline) throw new Error('the fallback did not end after Kafka returned');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    report(`Kafka back → fallback ended ${((timeline!.elapsedMs - upAt) / 1000).toFixed(1)} s later`);
+    await untilConditions(
+      cluster,
+      NS,
+      NAME,
+      (c) => c['Fallback']?.status === 'False',
+      'the fallback ended after Kafka returned',
+      120_000,
+    );
+    report(`Kafka back → fallback ended ${((s.timeline.elapsedMs - upAt) / 1000).toFixed(1)} s later`);
 
-    await kafka.commit(NAME, TOPIC, 'end');
-    const zeroAt = await timeline!.waitFor((r) => r === 0, 120_000, 'back to 0 once the group caught up');
+    await s.kafka.commit(NAME, TOPIC, 'end');
+    const zeroAt = await s.timeline.waitFor((r) => r === 0, 120_000, 'back to 0 once the group caught up');
     report(`caught up → 0 replicas ${((zeroAt - upAt) / 1000).toFixed(1)} s after Kafka returned`);
-    report(`replicas: ${timeline!.describe()}`);
+    report(`replicas: ${s.timeline.describe()}`);
     await cluster.kubectl(['delete', 'scaledobject', NAME, '-n', NS, '--wait=true']);
   });
 });

@@ -69,6 +69,74 @@ export async function deployScaler(
   }
 }
 
+export interface ScenarioParts {
+  readonly scaler: ScalerProcess & { readonly address: string };
+  readonly timeline: ReplicaTimeline;
+  readonly kafka: KafkaSide;
+}
+
+/**
+ * Registers a scenario's mocha hooks: before it, the scaler (`kubectl apply -k deploy/`, or
+ * the objects `scalerObjects` resolves), a topic whose group `name` committed at its start (so
+ * what arrives is lag under either offsetResetPolicy), and the workload with its timeline;
+ * after it, all of them stopped.
+ */
+export function scenario(options: {
+  readonly namespace: string;
+  readonly name: string;
+  readonly topic: string;
+  readonly partitions: number;
+  /** The scaler's log is `.cache/e2e/<logName>.log`. */
+  readonly logName: string;
+  readonly scalerObjects?: () => Promise<readonly K8sObject[]>;
+}): ScenarioParts {
+  let scaler: ScenarioParts['scaler'] | undefined;
+  let timeline: ReplicaTimeline | undefined;
+  let kafka: KafkaSide | undefined;
+  before(async function () {
+    const { cluster, kafka: broker } = e2e();
+    const objects = options.scalerObjects ? await options.scalerObjects() : 'kubectl apply -k deploy/';
+    scaler = await deployScaler(objects, options.logName);
+    kafka = new KafkaSide(broker.bootstrapServers);
+    await kafka.connect();
+    await kafka.topic(options.topic, options.partitions);
+    await kafka.commit(options.name, options.topic, 'start');
+    timeline = await workload(cluster, options.namespace, options.name);
+  });
+  after(async function () {
+    timeline?.stop();
+    await kafka?.close();
+    await scaler?.stop();
+  });
+  const ready = <T>(part: T | undefined): T => {
+    if (part === undefined) throw new Error('the scenario is not set up');
+    return part;
+  };
+  return {
+    get scaler() {
+      return ready(scaler);
+    },
+    get timeline() {
+      return ready(timeline);
+    },
+    get kafka() {
+      return ready(kafka);
+    },
+  };
+}
+
+/** Waits until the ScaledObject's conditions satisfy `accept`. */
+export async function untilConditions(
+  cluster: LocalCluster,
+  namespace: string,
+  name: string,
+  accept: (c: Record<string, Condition>) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await eventually(() => conditions(cluster, namespace, name), accept, { timeoutMs, everyMs: 500, what });
+}
+
 /** A namespace and a Deployment at 0 replicas in it (its pods stay Pending), with a timeline of its replicas. */
 export async function workload(cluster: LocalCluster, namespace: string, name: string): Promise<ReplicaTimeline> {
   await apply(cluster, ...workloadObjects(namespace, name));
@@ -120,7 +188,7 @@ export function hpa(cluster: LocalCluster, namespace: string, scaledObject: stri
   );
 }
 
-interface Condition {
+export interface Condition {
   readonly type: string;
   readonly status: string;
   readonly reason?: string;

@@ -6,24 +6,14 @@
  * `spec.replicas` as KEDA and the HPA set it; its lag is what they scale on.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { type DemoResult, runDemo } from '../../demo/runDemo.ts';
 import { SHORT_DEMO } from '../../demo/settings.ts';
 import { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
+import { processAlive } from '../../tools/managedProcess.ts';
 import { e2e } from './fixture.ts';
 import { report, scenarioDir } from './scenario.ts';
 
 const SETTINGS = { ...SHORT_DEMO, topic: 'e2e-streams-orders', appId: 'e2e-order-counts' };
-
-/** Whether `pid` is a live process (a zombie counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('real KEDA: the Kafka Streams demo application as the workload (rate strategy)', function () {
   this.timeout(SETTINGS.scenario.giveUpMs + 120_000);
@@ -58,7 +48,7 @@ describe('real KEDA: the Kafka Streams demo application as the workload (rate st
     assert.ok(peak >= 2, `the Deployment reached ${peak} replica(s): ${timeline.describe()}`);
     assert.equal(timeline.current, 0, 'the Deployment is back at 0');
     const left = [...result.pids.streams, result.pids.scaler].filter(
-      (pid): pid is number => pid !== undefined && alive(pid),
+      (pid): pid is number => pid !== undefined && processAlive(pid),
     );
     assert.deepEqual(left, [], 'every JVM and the scaler are gone');
     report(`Deployment replicas: ${timeline.describe()}`);

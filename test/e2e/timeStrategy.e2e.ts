@@ -7,10 +7,8 @@
  * back to the minimum when the group catches up.
  */
 import assert from 'node:assert/strict';
-import type { ScalerProcess } from '../../demo/scalerProcess.ts';
-import type { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
 import { e2e } from './fixture.ts';
-import { apply, deployScaler, exampleScaledObject, KafkaSide, report, workload } from './scenario.ts';
+import { apply, exampleScaledObject, report, scenario } from './scenario.ts';
 
 const NS = 'e2e-time';
 const NAME = 'clicks-streams';
@@ -23,25 +21,7 @@ const THRESHOLD_S = 10;
 const AGE_S = 40;
 
 describe('real KEDA: time strategy (strategy-time.yaml)', function () {
-  let scaler: (ScalerProcess & { address: string }) | undefined;
-  let timeline: ReplicaTimeline | undefined;
-  let kafka: KafkaSide | undefined;
-
-  before(async function () {
-    const { cluster, kafka: broker } = e2e();
-    scaler = await deployScaler('kubectl apply -k deploy/', 'scaler-time');
-    kafka = new KafkaSide(broker.bootstrapServers);
-    await kafka.connect();
-    await kafka.topic(TOPIC, PARTITIONS);
-    await kafka.commit(NAME, TOPIC, 'start');
-    timeline = await workload(cluster, NS, NAME);
-  });
-
-  after(async function () {
-    timeline?.stop();
-    await kafka?.close();
-    await scaler?.stop();
-  });
+  const s = scenario({ namespace: NS, name: NAME, topic: TOPIC, partitions: PARTITIONS, logName: 'scaler-time' });
 
   it('sizes by seconds behind and returns to minReplicaCount once caught up', async function () {
     const { cluster } = e2e();
@@ -50,38 +30,38 @@ describe('real KEDA: time strategy (strategy-time.yaml)', function () {
       exampleScaledObject('strategy-time.yaml', {
         namespace: NS,
         name: NAME,
-        scalerAddress: scaler!.address,
+        scalerAddress: s.scaler.address,
         // The example's topology names its own topics; this group reads one.
         metadata: { consumerGroup: NAME, topic: TOPIC, topology: undefined },
         spec: { pollingInterval: 2, cooldownPeriod: 10 },
       }),
     );
     // minReplicaCount 1: KEDA brings the Deployment to 1 even with nothing waiting.
-    await timeline!.waitFor((r) => r === 1, 60_000, 'minReplicaCount 1');
+    await s.timeline.waitFor((r) => r === 1, 60_000, 'minReplicaCount 1');
     // A producer's timestamps do not count: the age is time spent in Kafka, from now on.
-    const producedAt = timeline!.elapsedMs;
-    await kafka!.produce(TOPIC, 120, Date.now() - 3_600_000);
+    const producedAt = s.timeline.elapsedMs;
+    await s.kafka.produce(TOPIC, 120, Date.now() - 3_600_000);
     const expected = Math.ceil(AGE_S / THRESHOLD_S);
-    await timeline!.waitFor(
+    await s.timeline.waitFor(
       (r) => r >= expected,
       (AGE_S + 30) * 1000,
       `${expected} replicas for records ${AGE_S} s old`,
     );
-    const steps = timeline!.changes.filter((c) => c.atMs > producedAt);
+    const steps = s.timeline.changes.filter((c) => c.atMs > producedAt);
     for (const step of steps) {
       // Never more than the age asks for when it was set (a replica per started timeLagThreshold).
       const age = (step.atMs - producedAt) / 1000;
       assert.ok(step.replicas <= Math.max(1, Math.ceil(age / THRESHOLD_S)), `${step.replicas} replicas at ${age} s`);
     }
-    assert.ok(steps.length >= 2, `stepped up with the age, not at once: ${timeline!.describe()}`);
+    assert.ok(steps.length >= 2, `stepped up with the age, not at once: ${s.timeline.describe()}`);
     report(
       `records waiting → ${steps.map((c) => `${c.replicas} at ${((c.atMs - producedAt) / 1000).toFixed(0)} s`).join(', ')} ` +
         `(timeLagThreshold ${THRESHOLD_S} s)`,
     );
 
-    await kafka!.commit(NAME, TOPIC, 'end');
-    await timeline!.waitFor((r) => r === 1, 90_000, 'back to minReplicaCount once caught up');
-    report(`replicas: ${timeline!.describe()}`);
+    await s.kafka.commit(NAME, TOPIC, 'end');
+    await s.timeline.waitFor((r) => r === 1, 90_000, 'back to minReplicaCount once caught up');
+    report(`replicas: ${s.timeline.describe()}`);
     await cluster.kubectl(['delete', 'scaledobject', NAME, '-n', NS, '--wait=true']);
   });
 });

@@ -393,7 +393,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       [
         `--secure-port=${adapterPort}`,
         `--bind-address=${LOOPBACK}`,
-        // KEDA takes a port only here: its Prometheus endpoint listens on every interface.
+        // Its Prometheus endpoint: a port only (build.sh makes it bind 127.0.0.1).
         `--port=${adapterMetrics}`,
         `--cert-dir=${kedaCerts}`,
         `--tls-cert-file=${path.join(kedaCerts, 'tls.crt')}`,

@@ -4,9 +4,13 @@
 #
 #   k8s-<version>/bin/   etcd, kube-apiserver, kube-controller-manager, kubectl
 #                        (this module: go.mod, go.sum, cmd/etcd)
-#   keda-<version>/bin/  keda-operator, keda-adapter
+#   keda-<version>/cluster-bin/  keda-operator, keda-adapter
 #                        (a writable copy of KEDA's module, built with its own go.mod and go.sum;
 #                        its replace directives make `go install …@version` refuse it)
+#
+# One build-time change to KEDA, through `go build -overlay` (the copy stays as released): the
+# adapter's Prometheus endpoint binds 127.0.0.1 instead of every interface (its --port flag takes
+# a port only), so the local cluster listens on loopback alone.
 #
 # Go's default module and build caches are used. The first build on a machine compiles
 # Kubernetes and KEDA (about 20-25 min on an idle 2-core machine, much longer on a busy one);
@@ -66,12 +70,21 @@ if [[ ! -f $src/go.mod ]]; then
   rm -rf "$src.tmp"
   cp -r "$dir" "$src.tmp" && chmod -R u+w "$src.tmp" && mv "$src.tmp" "$src" || fail "copying $dir to $src"
 fi
-keda_stamp=$(stamp "$src/go.mod" "$src/go.sum" "$here/build.sh")
+adapter_main=$src/cmd/adapter/main.go
+patched=$keda/adapter-main-loopback.go
+sed 's|metricsBindAddress := fmt.Sprintf(":%v", metricsAPIServerPort)|metricsBindAddress := fmt.Sprintf("127.0.0.1:%v", metricsAPIServerPort)|' \
+  "$adapter_main" >"$patched.$$" || fail "reading $adapter_main"
+grep -q '"127.0.0.1:%v", metricsAPIServerPort' "$patched.$$" ||
+  fail "KEDA's cmd/adapter/main.go no longer binds its metrics with \":%v\"; update build.sh"
+mv "$patched.$$" "$patched"
+printf '{"Replace":{"%s":"%s"}}\n' "$adapter_main" "$patched" >"$keda/overlay.json"
+keda_stamp=$(stamp "$src/go.mod" "$src/go.sum" "$here/build.sh" "$patched")
 if [[ $(cat "$keda/cluster-bin/.stamp" 2>/dev/null) != "$keda_stamp" ]]; then
   say "building keda-operator, keda-adapter $KEDA_VERSION into $keda/cluster-bin"
   rm -rf "$keda/cluster-bin.tmp" && mkdir -p "$keda/cluster-bin.tmp"
   ld="-s -w -X=$KEDA_MODULE/version.Version=$KEDA_VERSION -X=$KEDA_MODULE/version.GitCommit=none"
-  (cd "$src" && nice -n "$NICE" go build -trimpath -ldflags "$ld" -o "$keda/cluster-bin.tmp/" ./cmd/operator ./cmd/adapter) ||
+  (cd "$src" && nice -n "$NICE" go build -trimpath -overlay "$keda/overlay.json" -ldflags "$ld" \
+    -o "$keda/cluster-bin.tmp/" ./cmd/operator ./cmd/adapter) ||
     fail "go build of KEDA in $src"
   mv "$keda/cluster-bin.tmp/operator" "$keda/cluster-bin.tmp/keda-operator"
   mv "$keda/cluster-bin.tmp/adapter" "$keda/cluster-bin.tmp/keda-adapter"

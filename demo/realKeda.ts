@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../tools/eventually.ts';
+import { onProcessExit } from '../tools/kafka/processCleanup.ts';
 import { KAFKA_SERVICE, scaledObjectFromExample, workloadObjects } from '../tools/k8s/examples.ts';
 import type { LocalCluster } from '../tools/k8s/localCluster.ts';
 import { startScalerFromDeployment } from '../tools/k8s/localScaler.ts';
@@ -77,8 +78,14 @@ export async function deployDemo(
 ): Promise<{ readonly scaler: ScalerProcess; readonly metricName: string }> {
   const { settings, namespace } = options;
   await cluster.kubectl(['apply', '-k', path.resolve(import.meta.dirname, '..', 'deploy')]);
+  // It holds copies of the Deployment's Secrets: removed at the end and on any exit.
   const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-demo-pod-'));
-  options.cleanup.push(() => Promise.resolve(rmSync(root, { recursive: true, force: true })));
+  const unregister = onProcessExit(() => rmSync(root, { recursive: true, force: true }));
+  options.cleanup.push(() => {
+    rmSync(root, { recursive: true, force: true });
+    unregister();
+    return Promise.resolve();
+  });
   const scaler = await startScalerFromDeployment(cluster, {
     namespace: 'kstreams-scaler',
     name: 'kstreams-scaler',

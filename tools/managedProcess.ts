@@ -26,6 +26,7 @@ export class ManagedProcess {
   readonly #listeners = new Set<(line: string) => void>();
 
   readonly #fail: (message: string, cause?: unknown) => Error;
+  #spawnError: Error | undefined;
   readonly #command: string;
 
   /**
@@ -53,7 +54,15 @@ export class ManagedProcess {
       env: files.env ?? process.env,
     });
     const child = this.#child;
-    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', (code) => resolve(code));
+      // A binary that cannot be started (missing, not executable) never exits: it failed.
+      child.once('error', (err) => {
+        this.#spawnError = err;
+        this.#tail.push(`cannot start ${command}: ${err.message}`);
+        resolve(null);
+      });
+    });
     if (child.pid !== undefined) writeFileSync(pidFile, String(child.pid));
     void this.#exited.then(() => rmSync(pidFile, { force: true }));
     // 'close' comes after the last output ('exit' may come before it): only then is the log complete.
@@ -85,7 +94,7 @@ export class ManagedProcess {
   }
 
   get running(): boolean {
-    return this.#child.exitCode === null && this.#child.signalCode === null;
+    return this.#spawnError === undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
   /** Calls `listener` with every output line from now on; returns the unsubscribe function. */

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { e2e } from './fixture.ts';
-import { apply, exampleScaledObject, hpa, openStreams, report, scenario } from './scenario.ts';
+import { apply, exampleScaledObject, hpa, openStreams, report, scenario, untilConditions } from './scenario.ts';
 
 const NS = 'e2e-offset';
 const NAME = 'payments-consumer';
@@ -32,7 +32,15 @@ describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', 
         spec: { pollingInterval: 2, cooldownPeriod: 10 },
       }),
     );
-    await s.timeline.waitFor((r) => r === 0, 30_000, 'the Deployment at 0 while nothing waits');
+    // KEDA's first poll found nothing waiting.
+    await untilConditions(
+      cluster,
+      NS,
+      NAME,
+      (c) => c['Ready']?.status === 'True' && c['Active']?.status === 'False',
+      'the ScaledObject Ready and inactive',
+    );
+    assert.equal(s.timeline.current, 0);
     const producedAt = s.timeline.elapsedMs;
     await s.kafka.produce(TOPIC, lag);
 

@@ -18,11 +18,15 @@ const TOPIC = 'e2e-v220-orders';
 
 describe('KEDA v2.20.2’s client beside v2.21’s StreamMetricSpec', function () {
   const s = scenario({ namespace: NS, name: NAME, topic: TOPIC, partitions: 4, logName: 'scaler-v220' });
+  let bin: string;
+
+  before(async function () {
+    bin = await buildKedaClientV220();
+  });
 
   for (const strategy of ['offset', 'time', 'rate'] as const) {
     it(`${strategy}: the same spec, values and activity`, async function () {
       const { kafka } = e2e();
-      const bin = buildKedaClientV220();
       await s.kafka.produce(TOPIC, 40);
       const metadata = {
         bootstrapServers: kafka.bootstrapServers,

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import type { ScalerProcess } from '../../demo/scalerProcess.ts';
 import { eventually } from '../../tools/eventually.ts';
+import { onProcessExit } from '../../tools/kafka/processCleanup.ts';
 import {
   type ExampleChanges,
   KAFKA_SERVICE,
@@ -43,7 +44,9 @@ export async function deployScaler(
   const { cluster, kafka } = e2e();
   if (objects === 'kubectl apply -k deploy/') await cluster.kubectl(['apply', '-k', path.join(ROOT, 'deploy')]);
   else await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  // It holds copies of the Deployment's Secrets: removed on stop() and on any exit.
   const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-e2e-pod-'));
+  const unregister = onProcessExit(() => rmSync(root, { recursive: true, force: true }));
   try {
     const scaler = await startScalerFromDeployment(cluster, {
       namespace: 'kstreams-scaler',
@@ -59,12 +62,17 @@ export async function deployScaler(
       },
       address: `127.0.0.1:${scaler.grpcPort}`,
       stop: async () => {
-        await scaler.stop();
-        rmSync(root, { recursive: true, force: true });
+        try {
+          await scaler.stop();
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+          unregister();
+        }
       },
     };
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
+    unregister();
     throw err;
   }
 }
@@ -105,8 +113,16 @@ export function scenario(options: {
   });
   after(async function () {
     timeline?.stop();
-    await kafka?.close();
-    await scaler?.stop();
+    try {
+      // Whatever the test left (its ScaledObject after a failure): KEDA must stop calling a
+      // scaler whose port a later scenario's may get.
+      await e2e()
+        .cluster.kubectl(['delete', 'namespace', options.namespace, '--wait=false', '--ignore-not-found'])
+        .catch(() => undefined);
+      await kafka?.close();
+    } finally {
+      await scaler?.stop();
+    }
   });
   const ready = <T>(part: T | undefined): T => {
     if (part === undefined) throw new Error('the scenario is not set up');

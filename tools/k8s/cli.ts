@@ -25,8 +25,13 @@ async function main(): Promise<void> {
   const cluster = await startCluster({ log: say, logDir: values['log-dir'] ?? path.join(ROOT, '.cache', 'cluster') });
   say(`\nexport KUBECONFIG=${cluster.kubeconfig}\nlogs in ${cluster.logDir}; Ctrl-C stops everything`);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
   });
   say('stopping');
   await cluster.stop();

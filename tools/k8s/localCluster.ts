@@ -81,7 +81,18 @@ interface Binaries {
 /** Builds (or finds, in the per-user cache) the binaries; progress lines go to `log`. */
 export function buildCluster(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Binaries> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    // Its own process group, killed with it if this process exits first: a first build runs for
+    // many minutes and must not outlive a cancelled run.
+    const child = spawn('/bin/bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    const unregister = onProcessExit(() => {
+      if (child.pid !== undefined && child.exitCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    });
     let stdout = '';
     let lastLine = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -91,8 +102,13 @@ export function buildCluster(log: (line: string) => void, env: NodeJS.ProcessEnv
         log(line);
       }
     });
-    child.once('error', (err) => reject(new ClusterError(`cannot run ${BUILD_SCRIPT}: ${err.message}`)));
-    child.once('exit', (code) => {
+    child.once('error', (err) => {
+      unregister();
+      reject(new ClusterError(`cannot run ${BUILD_SCRIPT}: ${err.message}`));
+    });
+    // 'close', not 'exit': only then has all of its output been read.
+    child.once('close', (code) => {
+      unregister();
       if (code !== 0) {
         reject(new ClusterError(`building the binaries failed: ${lastLine || `exit ${code}`}`));
         return;

@@ -100,5 +100,7 @@ export async function startScalerFromDeployment(
   options: LocalScalerOptions,
 ): Promise<ScalerProcess> {
   const env = await deploymentEnvironment(cluster, options);
+  // Where it listens is the local process's: loopback and free ports, whatever the pod spec says.
+  for (const name of ['SCALER_HOST', 'SCALER_GRPC_PORT', 'SCALER_HTTP_PORT']) delete env[name];
   return startScalerProcess({ logFile: options.logFile, env: { ...env, ...options.env } });
 }

@@ -4,7 +4,7 @@
  * whose service has no StreamMetricSpec), built once into the per-user cache
  * and run against a scaler: what a KEDA before v2.21 reads.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
@@ -24,7 +24,7 @@ export interface KedaV220Answer {
 }
 
 /** The client's binary, built when what it is built from changed (seconds with a warm Go cache). */
-export function buildKedaClientV220(): string {
+export async function buildKedaClientV220(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(path.join(SOURCE, file)));
   const cache = process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache');
@@ -32,17 +32,21 @@ export function buildKedaClientV220(): string {
   const bin = path.join(dir, 'keda-client-v2.20');
   if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
-  try {
-    execFileSync('go', ['build', '-trimpath', '-o', `${bin}.tmp`, '.'], {
-      cwd: SOURCE,
-      env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
-    throw new Error(`building ${SOURCE} failed: ${stderr.split('\n')[0] || (err as Error).message}`, { cause: err });
-  }
-  renameSync(`${bin}.tmp`, bin);
+  const tmp = `${bin}.${process.pid}.tmp`;
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      'go',
+      ['build', '-trimpath', '-o', tmp, '.'],
+      { cwd: SOURCE, env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' } },
+      (err, _stdout, stderr) => {
+        if (err) {
+          const first = stderr.trim().split('\n')[0];
+          reject(new Error(`building ${SOURCE} failed: ${first || err.message}`, { cause: err }));
+        } else resolve();
+      },
+    );
+  });
+  renameSync(tmp, bin);
   return bin;
 }
 

@@ -8,7 +8,7 @@
 #                        (a writable copy of KEDA's module, built with its own go.mod and go.sum;
 #                        its replace directives make `go install …@version` refuse it)
 #
-# One build-time change to KEDA, through `go build -overlay` (the copy stays as released): the
+# One build-time change to KEDA, through `go build -overlay` (KEDA's files in the copy stay as released): the
 # adapter's Prometheus endpoint binds 127.0.0.1 instead of every interface (its --port flag takes
 # a port only), so the local cluster listens on loopback alone.
 #
@@ -33,6 +33,14 @@ fail() {
   exit 1
 }
 command -v go >/dev/null || fail "no 'go' on PATH (Kubernetes $K8S_VERSION and KEDA $KEDA_VERSION need Go >= 1.26)"
+
+# One build at a time per cache (a second waits): builds share the cache's folders.
+mkdir -p "$cache" || fail "cannot create $cache"
+exec 9>"$cache/.cluster-build.lock"
+if ! flock -n 9; then
+  say "another build of the cluster is running; waiting for it"
+  flock 9 || fail "cannot lock $cache/.cluster-build.lock"
+fi
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 NICE=${NICE:-10}
 

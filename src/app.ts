@@ -45,7 +45,7 @@ export async function startApp({ config, logger, createReader }: AppOptions): Pr
       'Kafka cluster profiles loaded; no other cluster is contacted',
     );
   }
-  const streams = new OpenStreams();
+  const streams = new OpenStreams(config.maxStreams);
   // Its gauges read the registry and the scaler below, at scrape time only.
   const metrics: ScalerMetrics = new ScalerMetrics({
     statuses: () => scaler.statuses(),

@@ -31,6 +31,8 @@ export interface Config {
   /** Pollers (consumer group + topics on one cluster) alive at once, at most; more are RESOURCE_EXHAUSTED. */
   readonly maxPollers: number;
   readonly maxTriggers: number;
+  /** Open StreamIsActive and StreamMetricSpec calls, at most; more are RESOURCE_EXHAUSTED. */
+  readonly maxStreams: number;
   /** Kafka clusters read at once, at most; more are RESOURCE_EXHAUSTED. */
   readonly maxClusters: number;
   /** SIGTERM to exit, at most. */
@@ -63,6 +65,8 @@ export const NODE_FILES: ConfigFiles = {
 /** Defaults that fit the shipped Deployment's memory limit (see the README's sizing section). */
 export const DEFAULT_MAX_POLLERS = 250;
 export const DEFAULT_MAX_TRIGGERS = 1_000;
+/** A StreamIsActive and a StreamMetricSpec for every trigger (KEDA opens both for external-push). */
+export const DEFAULT_MAX_STREAMS = 2 * DEFAULT_MAX_TRIGGERS;
 export const DEFAULT_MAX_CLUSTERS = 50;
 
 interface Variable {
@@ -109,6 +113,12 @@ export const VARIABLES: readonly Variable[] = [
     kind: 'count',
     fallback: String(DEFAULT_MAX_TRIGGERS),
     doc: 'triggers (ScaledObject and metadata) tracked at once, at most, each with its decisions and learned state; a new one beyond it is RESOURCE_EXHAUSTED',
+  },
+  {
+    name: 'SCALER_MAX_STREAMS',
+    kind: 'count',
+    fallback: String(DEFAULT_MAX_STREAMS),
+    doc: 'open StreamIsActive and StreamMetricSpec calls (external-push triggers), at most; a new one beyond it is RESOURCE_EXHAUSTED',
   },
   {
     name: 'SCALER_MAX_CLUSTERS',
@@ -219,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
     firstPollWaitMs: ms('SCALER_FIRST_POLL_WAIT'),
     maxPollers: values.get('SCALER_MAX_POLLERS') as number,
     maxTriggers: values.get('SCALER_MAX_TRIGGERS') as number,
+    maxStreams: values.get('SCALER_MAX_STREAMS') as number,
     maxClusters: values.get('SCALER_MAX_CLUSTERS') as number,
     shutdownTimeoutMs: ms('SCALER_SHUTDOWN_TIMEOUT'),
     logLevel: values.get('SCALER_LOG_LEVEL') as LogLevel,

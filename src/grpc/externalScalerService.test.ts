@@ -37,13 +37,13 @@ interface Env {
   client: ScalerClient;
 }
 
-async function start(): Promise<Env> {
+async function start(maxStreams = Infinity): Promise<Env> {
   const logger = createLogger('silent');
   const kafka = new MemoryKafka('kafka:9092');
   const registry = new PollerRegistry({ config: CONFIG, createReader: () => kafka, logger, polling: 'manual' });
   const scaler = new ScalerService({ registry, config: CONFIG, logger });
   const health = new HealthState();
-  const streams = new OpenStreams();
+  const streams = new OpenStreams(maxStreams);
   const server = await startGrpcServer({
     host: '127.0.0.1',
     port: 0,
@@ -187,6 +187,34 @@ describe('gRPC ExternalScaler service', () => {
       assert.equal(received.length, 1);
       await env.server.shutdown(1_000);
       assert.equal((await ended).code, status.OK);
+    });
+
+    it('beyond SCALER_MAX_STREAMS open streams of either method: RESOURCE_EXHAUSTED until one closes', async () => {
+      env.client.close();
+      await env.server.shutdown(1_000);
+      await env.registry.close();
+      env = await start(2);
+      const firstMessage = (call: NodeJS.EventEmitter): Promise<unknown> =>
+        new Promise((resolve, reject) => {
+          call.once('data', resolve);
+          call.once('error', reject);
+        });
+      const spec = env.client.raw.streamMetricSpec(REF());
+      await firstMessage(spec);
+      const active = env.client.raw.streamIsActive(REF({ lagThreshold: '7' }));
+      active.on('error', () => {});
+      await until(() => env.streams.size === 2);
+      for (const open of [() => env.client.raw.streamMetricSpec(REF()), () => env.client.raw.streamIsActive(REF())]) {
+        await assert.rejects(firstMessage(open()), (err: ServiceError) => {
+          assert.equal(err.code, status.RESOURCE_EXHAUSTED);
+          assert.match(err.details, /already holds 2 open streams, its limit \(SCALER_MAX_STREAMS\)/);
+          return true;
+        });
+      }
+      assert.deepEqual(env.streams.byMethod(), { StreamIsActive: 1, StreamMetricSpec: 1 });
+      spec.cancel();
+      await until(() => env.streams.size === 1);
+      await firstMessage(env.client.raw.streamMetricSpec(REF()));
     });
 
     it('invalid metadata ends it at once with INVALID_ARGUMENT listing every problem', async () => {

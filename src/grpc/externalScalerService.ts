@@ -30,9 +30,27 @@ export type StreamMethod = (typeof STREAM_METHODS)[number];
 
 type AnyStream = ServerWritableStream<ScaledObjectRef, IsActiveResponse | GetMetricSpecResponse>;
 
-/** Open stream calls, so shutdown can end them with status OK. */
+/**
+ * Open stream calls: at most `limit` (SCALER_MAX_STREAMS), since each is held
+ * until the client goes; ended with status OK at shutdown.
+ */
 export class OpenStreams {
   readonly #calls = new Map<AnyStream, { readonly method: StreamMethod; readonly stop: () => void }>();
+  readonly #limit: number;
+
+  constructor(limit = Infinity) {
+    this.#limit = limit;
+  }
+
+  /** Throws LIMIT_REACHED (RESOURCE_EXHAUSTED) when no other stream may open. */
+  admit(): void {
+    if (this.#calls.size >= this.#limit) {
+      throw new ScalerError(
+        'LIMIT_REACHED',
+        `this scaler already holds ${this.#calls.size} open streams, its limit (SCALER_MAX_STREAMS); one frees its place when its client closes it`,
+      );
+    }
+  }
 
   add(call: AnyStream, method: StreamMethod, stop: () => void): void {
     this.#calls.set(call, { method, stop });
@@ -172,6 +190,7 @@ export function externalScalerHandlers(
       const scaledObject = describeRef(call.request);
       let stop: () => void;
       try {
+        streams.admit();
         stop = scaler.watchActive(call.request, (active) => {
           log.debug({ method: 'StreamIsActive', scaledObject, active }, 'activity changed');
           call.write({ result: active });
@@ -190,6 +209,7 @@ export function externalScalerHandlers(
     streamMetricSpec: (call: ServerWritableStream<ScaledObjectRef, GetMetricSpecResponse>) => {
       let spec: GetMetricSpecResponse;
       try {
+        streams.admit();
         spec = metricSpec(call.request);
       } catch (err) {
         refuse(call, 'StreamMetricSpec', err);

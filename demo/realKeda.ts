@@ -5,14 +5,10 @@
  * (what the JVM pool follows), the ScaledObject's Active and Fallback
  * conditions, and the HPA's desired replicas (from KEDA's metric).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { eventually } from '../tools/eventually.ts';
-import { onProcessExit } from '../tools/kafka/processCleanup.ts';
-import { KAFKA_SERVICE, scaledObjectFromExample, workloadObjects } from '../tools/k8s/examples.ts';
+import { scaledObjectFromExample, workloadObjects } from '../tools/k8s/examples.ts';
 import type { LocalCluster } from '../tools/k8s/localCluster.ts';
-import { startScalerFromDeployment } from '../tools/k8s/localScaler.ts';
+import { deployScaler } from '../tools/k8s/localScaler.ts';
 import type { Autoscaler, AutoscalerStep } from './kedaLoop.ts';
 import type { ScalerProcess } from './scalerProcess.ts';
 import { type DemoSettings, triggerMetadata } from './settings.ts';
@@ -77,21 +73,9 @@ export async function deployDemo(
   },
 ): Promise<{ readonly scaler: ScalerProcess; readonly metricName: string }> {
   const { settings, namespace } = options;
-  await cluster.kubectl(['apply', '-k', path.resolve(import.meta.dirname, '..', 'deploy')]);
-  // It holds copies of the Deployment's Secrets: removed at the end and on any exit.
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-demo-pod-'));
-  const unregister = onProcessExit(() => rmSync(root, { recursive: true, force: true }));
-  options.cleanup.push(() => {
-    rmSync(root, { recursive: true, force: true });
-    unregister();
-    return Promise.resolve();
-  });
-  const scaler = await startScalerFromDeployment(cluster, {
-    namespace: 'kstreams-scaler',
-    name: 'kstreams-scaler',
-    root,
+  const scaler = await deployScaler(cluster, {
+    kafkaBootstrap: options.bootstrap,
     logFile: options.logFile,
-    addresses: new Map([[KAFKA_SERVICE, options.bootstrap]]),
     env: options.env,
   });
   options.cleanup.push(() => scaler.stop());
@@ -104,7 +88,7 @@ export async function deployDemo(
   const scaledObject = scaledObjectFromExample('streams-app-external.yaml', {
     namespace,
     name: settings.appId,
-    scalerAddress: `127.0.0.1:${scaler.grpcPort}`,
+    scalerAddress: scaler.address,
     kafkaBootstrap: options.bootstrap,
     metadata,
     spec: {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { e2e } from './fixture.ts';
-import { apply, exampleScaledObject, hpa, openStreams, report, scenario, untilConditions } from './scenario.ts';
+import { apply, exampleScaledObject, hpa, openStreams, report, scenario, untilReadyAndInactive } from './scenario.ts';
 
 const NS = 'e2e-offset';
 const NAME = 'payments-consumer';
@@ -33,13 +33,7 @@ describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', 
       }),
     );
     // KEDA's first poll found nothing waiting.
-    await untilConditions(
-      cluster,
-      NS,
-      NAME,
-      (c) => c['Ready']?.status === 'True' && c['Active']?.status === 'False',
-      'the ScaledObject Ready and inactive',
-    );
+    await untilReadyAndInactive(cluster, NS, NAME);
     assert.equal(s.timeline.current, 0);
     const producedAt = s.timeline.elapsedMs;
     await s.kafka.produce(TOPIC, lag);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { eventually } from '../../tools/eventually.ts';
 import { e2e } from './fixture.ts';
-import { apply, exampleScaledObject, hpa, openStreams, report, scenario, untilConditions } from './scenario.ts';
+import { apply, exampleScaledObject, hpa, openStreams, report, scenario, untilReadyAndInactive } from './scenario.ts';
 
 const NS = 'e2e-push';
 const NAME = 'orders-streams';
@@ -35,13 +35,7 @@ describe('real KEDA: external-push trigger (streams-app-external-push.yaml)', fu
       }),
     );
     // KEDA's first poll found nothing waiting: the ScaledObject is ready and inactive.
-    await untilConditions(
-      cluster,
-      NS,
-      NAME,
-      (c) => c['Ready']?.status === 'True' && c['Active']?.status === 'False',
-      'the ScaledObject Ready and inactive',
-    );
+    await untilReadyAndInactive(cluster, NS, NAME);
     assert.equal(s.timeline.current, 0);
     // KEDA v2.21 opens both streams of an external-push trigger (StreamMetricSpec from its own
     // goroutine, so perhaps a moment later). The HPA's target is the one spec both StreamMetricSpec

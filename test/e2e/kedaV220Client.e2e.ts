@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { GetMetricSpecResponse } from '../../src/generated/externalscaler.ts';
+import { eventually } from '../../tools/eventually.ts';
 import { buildKedaClientV220, kedaV220Poll } from '../../tools/keda/kedaClientV220.ts';
 import { kedaPoll } from '../../tools/keda/kedaPoll.ts';
 import { scalerClient } from '../../tools/keda/scalerClient.ts';
@@ -38,13 +39,12 @@ describe('KEDA v2.20.2’s client beside v2.21’s StreamMetricSpec', function (
       const ref = { name: NAME, namespace: NS, scalerMetadata: metadata };
       const client = scalerClient(s.scaler.grpcPort);
       try {
-        // Both ask until the scaler has read the group once (a first read is UNAVAILABLE until then).
-        let now = await kedaPoll(client, ref).catch(() => undefined);
-        for (let i = 0; i < 50 && now === undefined; i++) {
-          await new Promise((r) => setTimeout(r, 200));
-          now = await kedaPoll(client, ref).catch(() => undefined);
-        }
-        assert.ok(now, 'the v2.21 client got an answer');
+        // Ask until the scaler has read the group once (a first read is UNAVAILABLE until then).
+        const now = await eventually(
+          () => kedaPoll(client, ref),
+          () => true,
+          { timeoutMs: 10_000, everyMs: 200, what: 'an answer to the v2.21 client' },
+        );
         const old = await kedaV220Poll(bin, s.scaler.address, { name: NAME, namespace: NS, metadata });
         const streamed = await firstStreamedSpec(client.raw.streamMetricSpec(ref));
         const spec = streamed.metricSpecs[0]!;

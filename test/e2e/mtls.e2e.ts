@@ -107,11 +107,6 @@ describe('real KEDA: mutual TLS with a ClusterTriggerAuthentication (deploy/exam
     scalerObjects: tlsScalerObjects,
   });
 
-  after(async function () {
-    // The plain deployment again for the scenarios after this one.
-    await e2e().cluster.kubectl(['apply', '-k', path.join(ROOT, 'deploy')]);
-  });
-
   it('scales through a TLS connection that presents KEDA’s client certificate', async function () {
     const { cluster } = e2e();
     const scaledObject = exampleScaledObject('tls/scaledobject.yaml', {

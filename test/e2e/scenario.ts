@@ -10,71 +10,21 @@
  *   names, addresses and KEDA's intervals changed (`exampleScaledObject`);
  * - Kafka: a topic, records, and a consumer group's committed offsets.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import type { ScalerProcess } from '../../demo/scalerProcess.ts';
 import { eventually } from '../../tools/eventually.ts';
-import { onProcessExit } from '../../tools/kafka/processCleanup.ts';
-import {
-  type ExampleChanges,
-  KAFKA_SERVICE,
-  scaledObjectFromExample,
-  workloadObjects,
-} from '../../tools/k8s/examples.ts';
+import { type ExampleChanges, scaledObjectFromExample, workloadObjects } from '../../tools/k8s/examples.ts';
 import type { LocalCluster } from '../../tools/k8s/localCluster.ts';
-import { startScalerFromDeployment } from '../../tools/k8s/localScaler.ts';
+import { deployScaler } from '../../tools/k8s/localScaler.ts';
 import type { K8sObject } from '../../tools/k8s/manifests.ts';
 import { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
 import { e2e, LOG_DIR } from './fixture.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
 /** Prints a line under the running test (the replica timelines the run observed). */
 export function report(line: string): void {
   process.stdout.write(`      ${line}\n`);
-}
-
-/** The scaler of `deploy/` (or an overlay's objects), applied and run locally; stop() ends it. */
-export async function deployScaler(
-  objects: readonly K8sObject[] | 'kubectl apply -k deploy/',
-  logName: string,
-): Promise<ScalerProcess & { readonly address: string }> {
-  const { cluster, kafka } = e2e();
-  if (objects === 'kubectl apply -k deploy/') await cluster.kubectl(['apply', '-k', path.join(ROOT, 'deploy')]);
-  else await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  // It holds copies of the Deployment's Secrets: removed on stop() and on any exit.
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-e2e-pod-'));
-  const unregister = onProcessExit(() => rmSync(root, { recursive: true, force: true }));
-  try {
-    const scaler = await startScalerFromDeployment(cluster, {
-      namespace: 'kstreams-scaler',
-      name: 'kstreams-scaler',
-      root,
-      logFile: path.join(LOG_DIR, `${logName}.log`),
-      addresses: new Map([[KAFKA_SERVICE, kafka.bootstrapServers]]),
-    });
-    return {
-      ...scaler,
-      get pid() {
-        return scaler.pid;
-      },
-      address: `127.0.0.1:${scaler.grpcPort}`,
-      stop: async () => {
-        try {
-          await scaler.stop();
-        } finally {
-          rmSync(root, { recursive: true, force: true });
-          unregister();
-        }
-      },
-    };
-  } catch (err) {
-    rmSync(root, { recursive: true, force: true });
-    unregister();
-    throw err;
-  }
 }
 
 export interface ScenarioParts {
@@ -103,8 +53,11 @@ export function scenario(options: {
   let kafka: KafkaSide | undefined;
   before(async function () {
     const { cluster, kafka: broker } = e2e();
-    const objects = options.scalerObjects ? await options.scalerObjects() : 'kubectl apply -k deploy/';
-    scaler = await deployScaler(objects, options.logName);
+    scaler = await deployScaler(cluster, {
+      ...(options.scalerObjects ? { objects: await options.scalerObjects() } : {}),
+      kafkaBootstrap: broker.bootstrapServers,
+      logFile: path.join(LOG_DIR, `${options.logName}.log`),
+    });
     kafka = new KafkaSide(broker.bootstrapServers);
     await kafka.connect();
     await kafka.topic(options.topic, options.partitions);
@@ -151,6 +104,17 @@ export async function untilConditions(
   timeoutMs = 60_000,
 ): Promise<void> {
   await eventually(() => conditions(cluster, namespace, name), accept, { timeoutMs, everyMs: 500, what });
+}
+
+/** Waits until KEDA's first poll found nothing waiting: the ScaledObject Ready and inactive. */
+export function untilReadyAndInactive(cluster: LocalCluster, namespace: string, name: string): Promise<void> {
+  return untilConditions(
+    cluster,
+    namespace,
+    name,
+    (c) => c['Ready']?.status === 'True' && c['Active']?.status === 'False',
+    'the ScaledObject Ready and inactive',
+  );
 }
 
 /** A namespace and a Deployment at 0 replicas in it (its pods stay Pending), with a timeline of its replicas. */

@@ -8,18 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startKafka, type LocalKafka } from '../../tools/kafka/localKafka.ts';
+import { processAlive } from '../../tools/managedProcess.ts';
 import { createTopic, testKafkaClient, uniqueName } from '../support/kafka.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../tools/kafka/cli.ts');
-
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Polls `check` every 100 ms until it is true or `timeoutMs` passes. */
 async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -73,7 +65,7 @@ describe('harness: a 3-node cluster with one node killed and restarted', functio
       const victim = kafka.nodes[1]!;
       const oldPid = victim.pid!;
       await kafka.killNode(victim.id);
-      assert.equal(isRunning(oldPid), false, 'SIGKILL ended the JVM');
+      assert.equal(processAlive(oldPid), false, 'SIGKILL ended the JVM');
 
       // With replication factor 3 and min ISR 2, writes and offset reads go on.
       await producer.send({ topic, messages: [{ partition: 2, value: 'c' }], acks: -1 });
@@ -96,7 +88,7 @@ describe('harness: a 3-node cluster with one node killed and restarted', functio
     const root = kafka.root;
     await kafka.stop();
     kafka = undefined;
-    assert.deepEqual(pids.filter(isRunning), [], 'stop() ends every JVM');
+    assert.deepEqual(pids.filter(processAlive), [], 'stop() ends every JVM');
     assert.equal(existsSync(root), false, 'stop() deletes the data folder');
   });
 });
@@ -124,7 +116,7 @@ describe('harness: nothing survives the process that started Kafka', function ()
     assert.ok(root, `the cli names its folder: ${stderr}`);
     const pidFile = readdirSync(path.join(root, 'pids'))[0]!;
     const jvmPid = Number(readFileSync(path.join(root, 'pids', pidFile), 'utf8'));
-    assert.ok(isRunning(jvmPid));
+    assert.ok(processAlive(jvmPid));
     return { jvmPid, root };
   }
 
@@ -132,7 +124,7 @@ describe('harness: nothing survives the process that started Kafka', function ()
     it(`${signal} to the parent stops the JVM and deletes the data folder`, async () => {
       const { jvmPid, root } = await startCli();
       cli!.kill(signal);
-      assert.ok(await eventually(() => !isRunning(jvmPid), 20_000), `JVM ${jvmPid} still runs after ${signal}`);
+      assert.ok(await eventually(() => !processAlive(jvmPid), 20_000), `JVM ${jvmPid} still runs after ${signal}`);
       assert.ok(await eventually(() => !existsSync(root), 10_000), `${root} still exists after ${signal}`);
     });
   }

@@ -6,28 +6,13 @@
  * and leave no process behind.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type DemoResult, runDemo } from '../../demo/runDemo.ts';
 import { SHORT_DEMO } from '../../demo/settings.ts';
+import { processAlive } from '../../tools/managedProcess.ts';
 import { testBootstrap, uniqueName } from '../support/kafka.ts';
-
-/** Whether `pid` is a live process (a zombie counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // /proc/<pid>/stat is "pid (comm) state ...".
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('the demo, short form', function () {
   // Bounded by the scenario's own give-up time (SHORT_DEMO.scenario.giveUpMs) plus setup and cleanup.
@@ -61,7 +46,7 @@ describe('the demo, short form', function () {
     assert.ok(result.scaledToZeroAtMs !== undefined, 'KEDA scaled it to 0');
     assert.ok(result.pids.streams.length >= 2, `${result.pids.streams.length} JVM(s) started`);
     const left = [...result.pids.streams, result.pids.scaler].filter(
-      (pid): pid is number => pid !== undefined && alive(pid),
+      (pid): pid is number => pid !== undefined && processAlive(pid),
     );
     assert.deepEqual(left, [], 'every process the demo started is gone');
     assert.ok(

@@ -7,10 +7,14 @@
  * container's filesystem (paths in the environment follow). Cluster DNS
  * names in those files become loopback addresses (localAddresses.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type ScalerProcess, startScalerProcess } from '../../demo/scalerProcess.ts';
+import { onProcessExit } from '../kafka/processCleanup.ts';
+import { KAFKA_SERVICE } from './examples.ts';
 import type { LocalCluster } from './localCluster.ts';
+import type { K8sObject } from './manifests.ts';
 import { withLocalAddresses } from './localAddresses.ts';
 
 interface EnvVar {
@@ -31,22 +35,19 @@ interface DeploymentJson {
   readonly spec: { readonly template: { readonly spec: { containers: Container[]; volumes?: Volume[] } } };
 }
 
-export interface LocalScalerOptions {
+export interface DeploymentOptions {
   readonly namespace: string;
   readonly name: string;
   /** Stands for the container's filesystem. */
   readonly root: string;
-  readonly logFile: string;
   /** Cluster DNS names → loopback addresses, applied to mounted files. */
   readonly addresses: ReadonlyMap<string, string>;
-  /** Settings on top of the Deployment's (e.g. a shorter SCALER_POLL_INTERVAL for a demo). */
-  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The environment the Deployment's first container would get, with its volumes written under `root`. */
 export async function deploymentEnvironment(
   cluster: LocalCluster,
-  options: Omit<LocalScalerOptions, 'logFile' | 'env'>,
+  options: DeploymentOptions,
 ): Promise<Record<string, string>> {
   const { namespace, root } = options;
   const deployment = JSON.parse(
@@ -94,13 +95,66 @@ export async function deploymentEnvironment(
   return env;
 }
 
-/** Starts the scaler as the Deployment's container would run (plus loopback ports), once it is ready. */
-export async function startScalerFromDeployment(
+const DEPLOY = path.resolve(import.meta.dirname, '..', '..', 'deploy');
+
+/**
+ * The scaler deployed as users deploy it and run locally: `kubectl apply -k
+ * deploy/` (or an overlay's `objects`), then its Deployment run as its
+ * container would (plus loopback and free ports), once it is ready. The
+ * folder standing for the container's filesystem holds copies of its
+ * Secrets: removed by stop() and on any exit.
+ */
+export async function deployScaler(
   cluster: LocalCluster,
-  options: LocalScalerOptions,
-): Promise<ScalerProcess> {
-  const env = await deploymentEnvironment(cluster, options);
-  // Where it listens is the local process's: loopback and free ports, whatever the pod spec says.
-  for (const name of ['SCALER_HOST', 'SCALER_GRPC_PORT', 'SCALER_HTTP_PORT']) delete env[name];
-  return startScalerProcess({ logFile: options.logFile, env: { ...env, ...options.env } });
+  options: {
+    /** What to apply instead of `deploy/`: an overlay's objects. */
+    readonly objects?: readonly K8sObject[];
+    /** The local broker, for deploy/base/clusters.json's Kafka Service. */
+    readonly kafkaBootstrap: string;
+    readonly logFile: string;
+    /** Settings on top of the Deployment's (e.g. a shorter SCALER_POLL_INTERVAL for a demo). */
+    readonly env?: Readonly<Record<string, string>>;
+  },
+): Promise<ScalerProcess & { readonly address: string }> {
+  if (options.objects) {
+    const list = { apiVersion: 'v1', kind: 'List', items: options.objects };
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(list));
+  } else {
+    await cluster.kubectl(['apply', '-k', DEPLOY]);
+  }
+  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-pod-'));
+  const remove = (): void => rmSync(root, { recursive: true, force: true });
+  const unregister = onProcessExit(remove);
+  try {
+    const env = await deploymentEnvironment(cluster, {
+      namespace: 'kstreams-scaler',
+      name: 'kstreams-scaler',
+      root,
+      addresses: new Map([[KAFKA_SERVICE, options.kafkaBootstrap]]),
+    });
+    // Where it listens is the local process's: loopback and free ports, whatever the pod spec says.
+    for (const name of ['SCALER_HOST', 'SCALER_GRPC_PORT', 'SCALER_HTTP_PORT']) delete env[name];
+    const scaler = await startScalerProcess({ logFile: options.logFile, env: { ...env, ...options.env } });
+    return {
+      get pid() {
+        return scaler.pid;
+      },
+      grpcPort: scaler.grpcPort,
+      httpPort: scaler.httpPort,
+      logFile: scaler.logFile,
+      address: `127.0.0.1:${scaler.grpcPort}`,
+      stop: async () => {
+        try {
+          await scaler.stop();
+        } finally {
+          remove();
+          unregister();
+        }
+      },
+    };
+  } catch (err) {
+    remove();
+    unregister();
+    throw err;
+  }
 }

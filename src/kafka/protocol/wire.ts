@@ -24,6 +24,12 @@ export class Writer {
     return this.#push(b);
   }
 
+  int64(value: bigint): this {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(value);
+    return this.#push(b);
+  }
+
   bool(value: boolean): this {
     return this.int8(value ? 1 : 0);
   }
@@ -42,6 +48,15 @@ export class Writer {
   compactString(value: string): this {
     const bytes = Buffer.from(value, 'utf8');
     return this.uvarint(bytes.length + 1).#push(bytes);
+  }
+
+  compactNullableString(value: string | null): this {
+    return value === null ? this.uvarint(0) : this.compactString(value);
+  }
+
+  /** Raw bytes, as they are (a UUID, a struct written elsewhere). */
+  raw(bytes: Buffer): this {
+    return this.#push(bytes);
   }
 
   /** A compact array; `null` is the null array (length 0). */
@@ -74,6 +89,15 @@ export class Reader {
 
   constructor(buffer: Buffer) {
     this.#buffer = buffer;
+  }
+
+  int8(): number {
+    this.#need(1);
+    return this.#buffer.readInt8(this.#offset++);
+  }
+
+  bool(): boolean {
+    return this.int8() !== 0;
   }
 
   int16(): number {
@@ -127,6 +151,47 @@ export class Reader {
     const items: T[] = [];
     for (let i = 0; i < length; i++) items.push(read(this));
     return items;
+  }
+
+  /**
+   * A classic (non-flexible) string: int16 length, -1 for null. Java's
+   * DataOutputStream.writeUTF writes the same length (unsigned) before its
+   * bytes, which are UTF-8 for every topic name Kafka allows.
+   */
+  string16(): string | null {
+    this.#need(2);
+    const length = this.#buffer.readInt16BE(this.#offset);
+    this.#offset += 2;
+    return length < 0 ? null : this.#take(length).toString('utf8');
+  }
+
+  /** A classic (non-flexible) array: int32 count, -1 for null (read as empty). */
+  array32<T>(read: (reader: this) => T): T[] {
+    const length = this.int32();
+    if (length < 0) return [];
+    if (length > this.#buffer.length - this.#offset) throw new Error('array longer than the Kafka response');
+    const items: T[] = [];
+    for (let i = 0; i < length; i++) items.push(read(this));
+    return items;
+  }
+
+  /** Classic (non-flexible) bytes: int32 length, -1 for null. */
+  bytes32(): Buffer | null {
+    const length = this.int32();
+    return length < 0 ? null : this.#take(length);
+  }
+
+  /** Skips `length` bytes (a UUID, a field not needed). */
+  skip(length: number): void {
+    this.#take(length);
+  }
+
+  /**
+   * A nullable struct of a flexible version: -1 for null, else 1 and the
+   * struct; `read` reads the struct (its tagged fields included).
+   */
+  nullableStruct<T>(read: (reader: this) => T): T | null {
+    return this.int8() < 0 ? null : read(this);
   }
 
   /** Bytes not read yet. */

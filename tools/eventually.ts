@@ -19,7 +19,10 @@ export async function eventually<T>(
       last = err instanceof Error ? err : new Error(String(err));
     }
     if (Date.now() >= deadline) {
-      const seen = last instanceof Error ? `${last.name}: ${last.message}` : JSON.stringify(last);
+      const seen =
+        last instanceof Error
+          ? `${last.name}: ${last.message}`
+          : JSON.stringify(last, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
       throw new Error(`${options.what}: not reached within ${options.timeoutMs}ms; last seen: ${seen}`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 100));

@@ -377,14 +377,20 @@ function createView(id) {
   }
 
   function updateTopology(decision) {
+    const TOPOLOGY_SOURCES = {
+      given: 'Given by the topology parameter',
+      reported: 'As the application reports it',
+      derived: 'Derived from the topic names',
+    };
     const t = decision.topology;
     const n = t.subTopologies.length;
     topologySummary.textContent =
-      `${t.source === 'given' ? 'Given' : 'Derived from the group'}: ` +
+      `${TOPOLOGY_SOURCES[t.source] ?? 'Derived from the topic names'}: ` +
       `${n} sub-topolog${n === 1 ? 'y' : 'ies'}, ` +
       `useful maximum ${formatCount(t.usefulMax)} replica${t.usefulMax === 1 ? '' : 's'}, ` +
       `${formatCount(t.streamThreads)} stream thread${t.streamThreads === 1 ? '' : 's'} per instance` +
-      (decision.dominant ? `; sub-topology ${decision.dominant} drives the decision.` : '.');
+      (decision.dominant ? `; sub-topology ${decision.dominant} drives the decision.` : '.') +
+      (t.notes ?? []).map((note) => ` Note: ${note}.`).join('');
     topologyTable.body.replaceChildren(
       ...t.subTopologies.map((s) => {
         const tr = row([

@@ -67,6 +67,7 @@ const DECISION: Decision = {
   ],
   topology: {
     source: 'derived',
+    notes: [],
     usefulMax: 2,
     streamThreads: 2,
     subTopologies: [
@@ -248,6 +249,7 @@ describe('explain output: JSON', () => {
     });
     assert.deepEqual(doc['topology'], {
       source: 'derived',
+      notes: [],
       usefulMax: 2,
       streamThreads: 2,
       subTopologies: [

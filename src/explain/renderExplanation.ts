@@ -135,6 +135,12 @@ function totalLag(e: Explanation): bigint {
   return countedLag(e.decision);
 }
 
+const TOPOLOGY_SOURCES: Readonly<Record<Explanation['decision']['topology']['source'], string>> = {
+  given: 'given by the topology parameter',
+  reported: 'as the application reports it',
+  derived: 'derived from the topic names',
+};
+
 export function renderText(e: Explanation): string {
   const d = e.decision;
   const t = d.topology;
@@ -159,8 +165,9 @@ export function renderText(e: Explanation): string {
     'Partitions:',
     ...(d.partitions.length > 0 ? table(partitionColumns(e), d.partitions) : ['  none']),
     '',
-    `Topology (${t.source === 'given' ? 'given by the topology parameter' : 'derived from the topic names'}):`,
+    `Topology (${TOPOLOGY_SOURCES[t.source]}):`,
     ...(t.subTopologies.length > 0 ? table(subTopologyColumns(e), t.subTopologies) : ['  no sub-topologies']),
+    ...t.notes.map((note) => `  note: ${note}`),
     `  useful maximum ${plural(t.usefulMax, 'replica')}: ${plural(totalTasks, 'task')} / ${plural(t.streamThreads, 'stream thread')} per instance`,
     '',
     'Decision:',
@@ -226,6 +233,7 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
     })),
     topology: {
       source: d.topology.source,
+      notes: d.topology.notes,
       usefulMax: d.topology.usefulMax,
       streamThreads: d.topology.streamThreads,
       subTopologies: d.topology.subTopologies.map((s) => ({ ...s, lag: String(s.lag) })),

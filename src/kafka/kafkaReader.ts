@@ -70,9 +70,41 @@ export interface PartitionOffset extends TopicPartition {
   readonly offset: bigint;
 }
 
+/** How a group is run: classic (DescribeGroups), a KIP-848 consumer group, or a KIP-1071 streams group. */
+export type GroupProtocol = 'classic' | 'consumer' | 'streams';
+
+/** A partition a member works on, with its Kafka Streams task when the group tells it. */
+export interface MemberPartition extends TopicPartition {
+  /** The sub-topology of the task the partition feeds, when known. */
+  readonly subTopology?: string;
+}
+
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  /** The application instance: a streams group's process id; undefined where the group does not say. */
+  readonly processId?: string;
+  /** The partitions assigned to it, when the group tells them. */
+  readonly partitions?: readonly MemberPartition[];
+}
+
+/** A sub-topology as a Kafka Streams application reports it: its id and the topics its tasks read. */
+export interface ReportedSubTopology {
+  readonly id: string;
+  readonly inputs: readonly string[];
+}
+
 export interface GroupDescription {
   readonly state: string;
-  readonly members: ReadonlyArray<{ readonly memberId: string; readonly clientId: string }>;
+  readonly members: readonly GroupMember[];
+  /** Undefined for readers that do not tell (read as classic). */
+  readonly protocol?: GroupProtocol;
+  /** A streams group's registered topology; undefined for other groups or before it registered one. */
+  readonly topology?: readonly ReportedSubTopology[];
+  /** A KIP-848 or streams group whose assignment epoch or members are behind its group epoch. */
+  readonly reconciling?: boolean;
+  /** Why the members' Kafka Streams tasks could not be read (an unknown assignment version, ...). */
+  readonly assignmentProblem?: string;
 }
 
 /** Look at the records from `from` up to (not including) `end`. */

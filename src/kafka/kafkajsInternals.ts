@@ -76,7 +76,13 @@ export interface InternalBroker {
       state: string;
       protocolType: string;
       protocol: string;
-      members: Array<{ memberId: string; clientId: string; clientHost: string }>;
+      members: Array<{
+        memberId: string;
+        clientId: string;
+        clientHost: string;
+        memberMetadata: Buffer;
+        memberAssignment: Buffer;
+      }>;
     }>;
   }>;
 }

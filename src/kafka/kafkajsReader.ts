@@ -45,6 +45,16 @@ import {
 } from './protocol/offsetFetchBatch.ts';
 import { type RawBroker, sendRaw, supports } from './protocol/sendRaw.ts';
 import {
+  CONSUMER_GROUP_DESCRIBE_API_KEY,
+  decodeConsumerGroupDescribe,
+  decodeStreamsGroupDescribe,
+  encodeGroupDescribe,
+  GROUP_DESCRIBE_VERSION,
+  GROUP_ID_NOT_FOUND,
+  STREAMS_GROUP_DESCRIBE_API_KEY,
+} from './protocol/groupDescribe.ts';
+import { classicDescription, consumerGroupDescription, streamsGroupDescription } from './groupDescriptions.ts';
+import {
   assertBroker,
   type BrokerAddress,
   createInternalCluster,
@@ -79,6 +89,12 @@ const PEEK_PARTITION_BYTES = 16 * 1024;
 
 /** FindCoordinator requests in flight at once when many new groups arrive together. */
 const COORDINATOR_LOOKUPS = 32;
+/** A group DescribeGroups shows as Dead is asked whether it is a KIP-848 or streams group at most this often. */
+const PROBE_AGAIN_MS = 60_000;
+/** Kafka error codes the group describes are told apart by. */
+const COORDINATOR_NOT_AVAILABLE = 15;
+const NOT_COORDINATOR = 16;
+const UNSUPPORTED_VERSION = 35;
 
 export interface KafkajsReaderOptions {
   readonly brokers: readonly string[];
@@ -132,6 +148,10 @@ export class KafkajsReader implements KafkaReader {
   readonly #addresses = new Map<number, BrokerAddress>();
   readonly #brokers = new Map<number, { readonly address: string; readonly broker: Promise<InternalBroker> }>();
   readonly #coordinators = new Map<string, number>();
+  /** Groups found to be KIP-848 consumer groups or streams groups: described with their own request. */
+  readonly #groupProtocols = new Map<string, 'consumer' | 'streams'>();
+  /** Dead-looking groups found to be neither, and when to ask again. */
+  readonly #probed = new Map<string, number>();
   /** The bootstrap broker in use, and the index in `brokers` of the last seed that answered. */
   #seedBroker: { readonly address: string; readonly broker: Promise<InternalBroker> } | undefined;
   #seedIndex = 0;
@@ -276,8 +296,10 @@ export class KafkajsReader implements KafkaReader {
     );
   }
 
-  describeGroup(groupId: string): Promise<GroupDescription> {
-    return this.#guard(() => this.#describeGroup(groupId));
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const outcome = (await this.describeGroups([groupId])).get(groupId)!;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   async #describeGroup(groupId: string): Promise<GroupDescription> {
@@ -286,10 +308,7 @@ export class KafkajsReader implements KafkaReader {
       () => this.#coordinators.delete(groupId),
     );
     const group = response.groups.find((g) => g.groupId === groupId);
-    return {
-      state: group?.state ?? '',
-      members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
-    };
+    return group ? classicDescription(group) : { state: '', members: [] };
   }
 
   topicPartitions(topics: readonly string[]): Promise<Map<string, Outcome<TopicPartition[]>>> {
@@ -481,22 +500,23 @@ export class KafkajsReader implements KafkaReader {
       const byCoordinator = await this.#byCoordinator([...new Set(groupIds)], results);
       await Promise.all(
         [...byCoordinator].map(async ([nodeId, ids]) => {
+          // Groups known to be KIP-848 or streams groups skip DescribeGroups, which shows them as Dead.
+          const classic = ids.filter((id) => !this.#groupProtocols.has(id));
+          const now = Date.now();
+          const probe: string[] = [];
           try {
             const broker = await this.#node(nodeId);
-            const response = await broker.describeGroups({ groupIds: [...ids] });
-            for (const id of ids) {
+            const response = classic.length > 0 ? await broker.describeGroups({ groupIds: classic }) : { groups: [] };
+            for (const id of classic) {
               const group = response.groups.find((g) => g.groupId === id);
-              results.set(id, {
-                ok: true,
-                value: {
-                  state: group?.state ?? '',
-                  members: (group?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId })),
-                },
-              });
+              const value = group ? classicDescription(group) : { state: '', members: [] };
+              results.set(id, { ok: true, value });
+              if (value.state === 'Dead' && value.members.length === 0 && (this.#probed.get(id) ?? 0) <= now)
+                probe.push(id);
             }
           } catch {
             // kafkajs fails the whole answer when one group has an error: ask each alone, with the usual retry.
-            for (const id of ids) {
+            for (const id of classic) {
               try {
                 results.set(id, { ok: true, value: await this.#describeGroup(id) });
               } catch (err) {
@@ -504,10 +524,118 @@ export class KafkajsReader implements KafkaReader {
               }
             }
           }
+          const known = ids.filter((id) => this.#groupProtocols.has(id));
+          if (known.length > 0 || probe.length > 0) {
+            await this.#describeNewGroups(nodeId, known, probe, results);
+            for (const id of probe) if (!this.#groupProtocols.has(id)) this.#probed.set(id, now + PROBE_AGAIN_MS);
+          }
         }),
       );
       return results;
     });
+  }
+
+  /**
+   * KIP-848 consumer groups and KIP-1071 streams groups on one coordinator:
+   * `known` were seen as one before, `probe` answered DescribeGroups as Dead
+   * with no members and may be either. A group that is neither (any more)
+   * keeps its classic answer, or becomes Dead; a broker without the request
+   * (UNSUPPORTED_VERSION, Kafka before 3.7 or 4.2) is not asked.
+   */
+  async #describeNewGroups(
+    nodeId: number,
+    known: readonly string[],
+    probe: readonly string[],
+    results: Map<string, Outcome<GroupDescription>>,
+  ): Promise<void> {
+    let broker: InternalBroker;
+    try {
+      broker = await this.#node(nodeId);
+    } catch (err) {
+      for (const id of known) results.set(id, { ok: false, error: classifyKafkajsError(err, this.cluster) });
+      return;
+    }
+    const ask = (protocol: 'consumer' | 'streams'): string[] => [
+      ...known.filter((id) => this.#groupProtocols.get(id) === protocol),
+      ...probe,
+    ];
+    const kinds = [
+      {
+        protocol: 'consumer' as const,
+        apiKey: CONSUMER_GROUP_DESCRIBE_API_KEY,
+        apiName: 'ConsumerGroupDescribe',
+        decode: (body: Buffer) => decodeConsumerGroupDescribe(body).map((g) => ({ g, d: consumerGroupDescription(g) })),
+      },
+      {
+        protocol: 'streams' as const,
+        apiKey: STREAMS_GROUP_DESCRIBE_API_KEY,
+        apiName: 'StreamsGroupDescribe',
+        decode: (body: Buffer) => decodeStreamsGroupDescribe(body).map((g) => ({ g, d: streamsGroupDescription(g) })),
+      },
+    ];
+    const notFound = new Set<string>();
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const ids = ask(kind.protocol);
+        if (ids.length === 0) return;
+        if (!supports(broker as unknown as RawBroker, kind.apiKey, GROUP_DESCRIBE_VERSION)) {
+          for (const id of ids) notFound.add(`${kind.protocol}\u0000${id}`);
+          return;
+        }
+        const fail = (error: KafkaPortError): void => {
+          for (const id of ids) if (!probe.includes(id)) results.set(id, { ok: false, error });
+        };
+        let body: Buffer;
+        try {
+          body = await sendRaw(broker as unknown as RawBroker, {
+            apiKey: kind.apiKey,
+            apiVersion: GROUP_DESCRIBE_VERSION,
+            apiName: kind.apiName,
+            body: encodeGroupDescribe(ids),
+          });
+        } catch (err) {
+          if (isRoutingError(err)) for (const id of ids) this.#coordinators.delete(id);
+          fail(classifyKafkajsError(err, this.cluster));
+          return;
+        }
+        let answers;
+        try {
+          answers = kind.decode(body);
+        } catch (err) {
+          fail(
+            new KafkaPortError(
+              'unavailable',
+              `kafka cluster ${this.cluster}: a ${kind.apiName} answer could not be read (${(err as Error).message})`,
+              { cause: err },
+            ),
+          );
+          return;
+        }
+        const byId = new Map(answers.map((a) => [a.g.groupId, a]));
+        for (const id of ids) {
+          const answer = byId.get(id);
+          const code = answer?.g.errorCode ?? GROUP_ID_NOT_FOUND;
+          if (code === 0) {
+            this.#groupProtocols.set(id, kind.protocol);
+            this.#probed.delete(id);
+            results.set(id, { ok: true, value: answer!.d });
+          } else if (code === GROUP_ID_NOT_FOUND || code === UNSUPPORTED_VERSION) {
+            notFound.add(`${kind.protocol}\u0000${id}`);
+          } else {
+            if (code === NOT_COORDINATOR || code === COORDINATOR_NOT_AVAILABLE) this.#coordinators.delete(id);
+            results.set(id, { ok: false, error: classifyKafkajsError(createErrorFromCode(code), this.cluster) });
+          }
+        }
+      }),
+    );
+    // A group seen as one kind before and found as neither now: gone, or back to classic; DescribeGroups next time.
+    for (const id of known) {
+      const protocol = this.#groupProtocols.get(id)!;
+      if (notFound.has(`${protocol}\u0000${id}`) && results.get(id)?.ok !== false) {
+        this.#groupProtocols.delete(id);
+        results.set(id, { ok: true, value: { state: 'Dead', members: [] } });
+      }
+    }
   }
 
   /** Groups by their coordinator's node id; a group whose coordinator cannot be found gets its error in `failed`. */

@@ -7,10 +7,10 @@ import { ScalerError } from '../errors.ts';
 import { partitionKey, type Sample } from '../model/sample.ts';
 import { PartitionRanges } from '../model/metadata/partitionList.ts';
 import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
-import { buildTopology, type Topology } from '../streams/topology.ts';
+import { buildTopology, type ReportedTopology, type Topology } from '../streams/topology.ts';
 import type { Decision, PartitionDecision, SubTopologyDecision } from '../model/decision.ts';
 import { partitionLag, totalLag, type TotalLag } from './kedaLag.ts';
-import { persistentPartitions, stalledPartitions } from './persistentLag.ts';
+import { goneMembers, type GoneMembers, persistentPartitions, stalledPartitions } from './persistentLag.ts';
 import type { StrategyInput } from './strategy.ts';
 
 export interface Analysis {
@@ -23,6 +23,8 @@ export interface Analysis {
   readonly keda: TotalLag;
   readonly active: boolean;
   readonly stalled: readonly string[];
+  /** The group's members are gone while records wait. */
+  readonly gone: GoneMembers | undefined;
 }
 
 /**
@@ -57,6 +59,8 @@ export function analyze({ metadata: m, latest, history }: StrategyInput): Analys
     partitionCounts,
     given: m.topology,
     streamThreads: m.streamThreads,
+    reported: reportedTopology(history.length > 0 ? history : [latest]),
+    reportProblem: latest.group.reportProblem,
   });
   const subOf = new Map<string, string>();
   for (const sub of topology.subTopologies) for (const topic of sub.inputs) subOf.set(topic, sub.id);
@@ -85,7 +89,33 @@ export function analyze({ metadata: m, latest, history }: StrategyInput): Analys
     keda,
     active: keda.activationLag > BigInt(m.activationLagThreshold),
     stalled: partitions.filter((p) => p.stalled).map((p) => `${p.topic}-${p.partition}`),
+    gone: goneMembers(
+      history,
+      demand.reduce((sum, p) => sum + p.lag, 0n),
+    ),
   };
+}
+
+/**
+ * The topology the application reports: in the latest poll, or, while the
+ * group has no members to report it, in the newest poll that had it.
+ */
+export function reportedTopology(history: readonly Sample[]): ReportedTopology | undefined {
+  const latest = history[history.length - 1];
+  if (!latest) return undefined;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const group = history[i]!.group;
+    if (group.reported && group.reported.length > 0) {
+      return {
+        subTopologies: group.reported,
+        protocol: group.protocol === 'streams' ? 'streams' : 'classic',
+        ageMs: i === history.length - 1 ? 0 : latest.at - history[i]!.at,
+      };
+    }
+    // Only polls without members are looked through: a group with members reports for itself, or not at all.
+    if (group.members > 0) return undefined;
+  }
+  return undefined;
 }
 
 /** The topology part of a decision, with per-sub-topology lag and any strategy figures. */
@@ -96,6 +126,7 @@ export function topologyDecision(
   const { topology } = analysis;
   return {
     source: topology.source,
+    notes: topology.notes,
     usefulMax: topology.usefulMax,
     streamThreads: topology.streamThreads,
     subTopologies: topology.subTopologies.map((s) => ({
@@ -120,5 +151,10 @@ export function commonNotes(analysis: Analysis): string[] {
     );
   }
   if (analysis.stalled.length > 0) notes.push(`stalled: ${analysis.stalled.join(', ')}`);
+  if (analysis.gone) {
+    notes.push(
+      `no members for ${Math.round(analysis.gone.sinceMs / 1000)}s while records wait (it had ${analysis.gone.hadMembers}): the application's instances stopped, crashed or hang`,
+    );
+  }
   return notes;
 }

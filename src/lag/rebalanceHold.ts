@@ -18,9 +18,9 @@ import type { Decision } from '../model/decision.ts';
 import type { LagStrategy } from './strategy.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
-/** Whether a classic group state is one of a rebalance. */
-function rebalancing(state: string): boolean {
-  return state === 'PreparingRebalance' || state === 'CompletingRebalance';
+/** Whether a group rebalances: a classic group's rebalance states, or a KIP-848 or streams group reconciling. */
+function rebalancing(group: Sample['group']): boolean {
+  return group.state === 'PreparingRebalance' || group.state === 'CompletingRebalance' || group.reconciling === true;
 }
 /** A hold never reaches further back than this many cooldowns (a group stuck rebalancing). */
 export const MAX_HOLD_COOLDOWNS = 10;
@@ -62,7 +62,7 @@ function membersChanged(previous: Sample, sample: Sample, memo: SampleMemo): boo
 /** Whether sample `i` of a history shows a rebalancing state or a member change. */
 function changedAt(history: readonly Sample[], i: number, memo: SampleMemo): boolean {
   const sample = history[i]!;
-  if (rebalancing(sample.group.state)) return true;
+  if (rebalancing(sample.group)) return true;
   const previous = history[i - 1];
   return previous !== undefined && membersChanged(previous, sample, memo);
 }
@@ -106,7 +106,7 @@ export function rebalanceHold(
   if (cooldownMs <= 0 || n === 0) return undefined;
   const latest = history[n - 1]!;
   if (latest.group.members === 0) return undefined;
-  const inRebalance = rebalancing(latest.group.state);
+  const inRebalance = rebalancing(latest.group);
   // The last change within the cooldown, looking back no further than that.
   let lastChange: number | undefined;
   for (let i = n - 1; i >= 0 && now - history[i]!.at < cooldownMs; i--) {

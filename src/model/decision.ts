@@ -56,7 +56,9 @@ export interface Decision {
   readonly partitions: readonly PartitionDecision[];
   /** The application as the scaler sees it. */
   readonly topology: {
-    readonly source: 'given' | 'derived';
+    readonly source: 'given' | 'reported' | 'derived';
+    /** Why the topology is not the reported one, or how a given one differs from it. */
+    readonly notes: readonly string[];
     readonly usefulMax: number;
     readonly streamThreads: number;
     readonly subTopologies: readonly SubTopologyDecision[];

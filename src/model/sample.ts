@@ -21,6 +21,28 @@ export interface GroupInfo {
   readonly instances: number | undefined;
   /** Sorted member ids; a change means a new group generation (classic DescribeGroups carries no generation id). */
   readonly memberIds: readonly string[];
+  /** How the group is run, when the reader says: classic, a KIP-848 consumer group or a KIP-1071 streams group. */
+  readonly protocol?: 'classic' | 'consumer' | 'streams';
+  /** A KIP-848 or streams group still moving its members to a new assignment. */
+  readonly reconciling?: boolean;
+  /**
+   * The sub-topologies a Kafka Streams application reports: from its
+   * members' assignments (classic groups) or the topology it registered
+   * (streams groups), with the tasks its members were assigned.
+   */
+  readonly reported?: readonly ReportedSubTopology[];
+  /** The member each assigned partition belongs to, by partitionKey, when the group tells it. */
+  readonly owners?: ReadonlyMap<string, string>;
+  /** Why the application's tasks could not be read from the group, when they could not. */
+  readonly reportProblem?: string;
+}
+
+export interface ReportedSubTopology {
+  readonly id: string;
+  /** Its input topics: source and repartition topics, sorted. */
+  readonly inputs: readonly string[];
+  /** Distinct tasks the members were assigned (0 while none are). */
+  readonly assignedTasks: number;
 }
 
 export interface Sample {

@@ -21,7 +21,7 @@ function decision(over: Partial<Decision> & { lags?: bigint[] } = {}): Decision 
     active: true,
     explanation: 'x',
     partitions,
-    topology: { source: 'derived', usefulMax: 2, streamThreads: 1, subTopologies: [] },
+    topology: { source: 'derived', notes: [], usefulMax: 2, streamThreads: 1, subTopologies: [] },
     stalled: [],
     ...over,
   };
@@ -56,6 +56,7 @@ describe('trigger figures', () => {
       partitions: [{ topic: 't', partition: 0, committed: 0n, end: 5n, lag: 5n, activationLag: 5n, timeLagSeconds: 4 }],
       topology: {
         source: 'derived',
+        notes: [],
         usefulMax: 1,
         streamThreads: 1,
         subTopologies: [{ id: '0', inputs: ['t'], tasks: 1, lag: 5n, timeLagSeconds: 9.5 }],

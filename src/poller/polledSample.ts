@@ -44,6 +44,18 @@ function sameGroup(a: GroupInfo, b: GroupInfo): boolean {
     a.members === b.members &&
     a.instances === b.instances &&
     a.memberIds.length === b.memberIds.length &&
-    a.memberIds.every((id, i) => id === b.memberIds[i])
+    a.memberIds.every((id, i) => id === b.memberIds[i]) &&
+    a.protocol === b.protocol &&
+    a.reconciling === b.reconciling &&
+    a.reportProblem === b.reportProblem &&
+    JSON.stringify(a.reported) === JSON.stringify(b.reported) &&
+    sameOwners(a.owners, b.owners)
   );
+}
+
+function sameOwners(a: ReadonlyMap<string, string> | undefined, b: ReadonlyMap<string, string> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.size !== b.size) return false;
+  for (const [key, owner] of a) if (b.get(key) !== owner) return false;
+  return true;
 }

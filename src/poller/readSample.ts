@@ -153,15 +153,27 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
       else failed[i] = outcome.error;
     });
 
-    // Topic-less pollers: only the topics their group committed to (kedacore/keda#8104); a deleted one is left out.
+    const described = await reader.describeGroups([...new Set(standing().map((i) => items[i]!.target.groupId))]);
+    for (const i of standing()) {
+      const outcome = described.get(items[i]!.target.groupId)!;
+      if (outcome.ok) groupOf[i] = toGroupInfo(outcome.value);
+      else failed[i] = outcome.error;
+    }
+
+    // Topic-less pollers: the topics their group committed to (kedacore/keda#8104), and the input topics a Kafka
+    // Streams application reports, committed to or not yet; a deleted one is left out.
     const topicLess = standing().filter((i) => !items[i]!.target.topics);
-    const committedTopics = [...new Set(topicLess.flatMap((i) => committedOf[i]!.map((c) => c.topic)))].sort();
+    const topicsOf = (i: number): string[] =>
+      [
+        ...new Set([...committedOf[i]!.map((c) => c.topic), ...(groupOf[i]!.reported ?? []).flatMap((s) => s.inputs)]),
+      ].sort();
+    const committedTopics = [...new Set(topicLess.flatMap(topicsOf))].sort();
     const found =
       committedTopics.length > 0
         ? await reader.topicPartitions(committedTopics)
         : new Map<string, Outcome<TopicPartition[]>>();
     for (const i of topicLess) {
-      const mine = [...new Set(committedOf[i]!.map((c) => c.topic))].sort();
+      const mine = topicsOf(i);
       const errors = mine
         .map((t) => found.get(t))
         .filter((o): o is { ok: false; error: KafkaPortError } => o?.ok === false);
@@ -172,13 +184,6 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
           const outcome = found.get(t);
           return outcome?.ok ? outcome.value : [];
         });
-    }
-
-    const described = await reader.describeGroups([...new Set(standing().map((i) => items[i]!.target.groupId))]);
-    for (const i of standing()) {
-      const outcome = described.get(items[i]!.target.groupId)!;
-      if (outcome.ok) groupOf[i] = toGroupInfo(outcome.value);
-      else failed[i] = outcome.error;
     }
   } catch (err) {
     failAll(err);
@@ -420,16 +425,53 @@ function applyPeeks(
 
 const STREAMS_CLIENT = /^(.+)-StreamThread-\d+-consumer$/;
 
-/** Group state, members, and Kafka Streams instances when the client ids show them. */
+/**
+ * Group state, members, and Kafka Streams instances (process ids where the
+ * group tells them, else the client ids when they show them); and what the
+ * members' assignments say: the owner of each partition and, for Kafka
+ * Streams, the sub-topologies with their input topics and tasks.
+ */
 export function toGroupInfo(description: GroupDescription): GroupInfo {
-  const clients = description.members.map((m) => STREAMS_CLIENT.exec(m.clientId)?.[1]);
-  const streams = clients.length > 0 && clients.every((c) => c !== undefined);
+  const { members } = description;
+  const processes = members.map((m) => m.processId);
+  const clients = members.map((m) => STREAMS_CLIENT.exec(m.clientId)?.[1]);
+  const byProcess = processes.length > 0 && processes.every((p) => p !== undefined);
+  const byClient = clients.length > 0 && clients.every((c) => c !== undefined);
+
+  const owners = new Map<string, string>();
+  const topics = new Map<string, Set<string>>();
+  const tasks = new Map<string, Set<number>>();
+  for (const m of members) {
+    for (const p of m.partitions ?? []) {
+      owners.set(partitionKey(p.topic, p.partition), m.memberId);
+      if (p.subTopology === undefined) continue;
+      (topics.get(p.subTopology) ?? topics.set(p.subTopology, new Set()).get(p.subTopology)!).add(p.topic);
+      (tasks.get(p.subTopology) ?? tasks.set(p.subTopology, new Set()).get(p.subTopology)!).add(p.partition);
+    }
+  }
+  const registered = description.topology;
+  const reported = registered
+    ? registered.map((s) => ({ id: s.id, inputs: [...s.inputs].sort(), assignedTasks: tasks.get(s.id)?.size ?? 0 }))
+    : topics.size > 0 && description.assignmentProblem === undefined
+      ? [...topics].map(([id, set]) => ({ id, inputs: [...set].sort(), assignedTasks: tasks.get(id)!.size }))
+      : undefined;
+  reported?.sort(bySubTopologyId);
   return {
     state: description.state,
-    members: description.members.length,
-    instances: streams ? new Set(clients).size : undefined,
-    memberIds: description.members.map((m) => m.memberId).sort(),
+    members: members.length,
+    instances: byProcess ? new Set(processes).size : byClient ? new Set(clients).size : undefined,
+    memberIds: members.map((m) => m.memberId).sort(),
+    ...(description.protocol === undefined ? {} : { protocol: description.protocol }),
+    ...(description.reconciling ? { reconciling: true } : {}),
+    ...(reported === undefined ? {} : { reported }),
+    ...(owners.size === 0 ? {} : { owners }),
+    ...(description.assignmentProblem === undefined ? {} : { reportProblem: description.assignmentProblem }),
   };
+}
+
+/** Kafka's sub-topology ids are numbers ("0", "1", ...), named-topology ones "name/0": numeric order where they are. */
+function bySubTopologyId(a: { readonly id: string }, b: { readonly id: string }): number {
+  return a.id.localeCompare(b.id, 'en', { numeric: true });
 }
 
 function indexOffsets(offsets: readonly PartitionOffset[]): Map<string, bigint> {

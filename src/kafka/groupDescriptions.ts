@@ -1,0 +1,122 @@
+/**
+ * A group's description for the port (kafkaReader.ts GroupDescription), from
+ * whichever describe answered for it:
+ *
+ * - classic groups (DescribeGroups): a consumer-protocol member's assignment
+ *   bytes give its partitions; for Kafka Streams (protocol `stream`), its
+ *   AssignmentInfo gives the task, and so the sub-topology, of each one;
+ * - KIP-848 consumer groups (ConsumerGroupDescribe): members and partitions;
+ * - KIP-1071 streams groups (StreamsGroupDescribe): the registered topology,
+ *   and each member's active tasks, spread over the input topics of their
+ *   sub-topology (a task reads the same partition of each).
+ *
+ * What cannot be read is left out and said in `assignmentProblem`, never guessed.
+ */
+import type { GroupDescription, GroupMember, MemberPartition, ReportedSubTopology } from './kafkaReader.ts';
+import {
+  decodeConsumerAssignment,
+  decodeStreamsAssignmentInfo,
+  tasksOfPartitions,
+} from './protocol/memberAssignment.ts';
+import type { DescribedConsumerGroup, DescribedStreamsGroup } from './protocol/groupDescribe.ts';
+
+/** The part of a DescribeGroups answer this reads (kafkajs's field names). */
+export interface ClassicGroupAnswer {
+  readonly state: string;
+  readonly protocolType: string;
+  readonly protocol: string;
+  readonly members: ReadonlyArray<{
+    readonly memberId: string;
+    readonly clientId: string;
+    readonly memberAssignment?: Buffer | null;
+  }>;
+}
+
+/** Kafka Streams' assignor name, the protocol of its classic groups. */
+export const STREAMS_ASSIGNOR = 'stream';
+
+export function classicDescription(group: ClassicGroupAnswer): GroupDescription {
+  const readsAssignments = group.protocolType === 'consumer';
+  const streams = readsAssignments && group.protocol === STREAMS_ASSIGNOR;
+  let assignmentProblem: string | undefined;
+  const members = group.members.map((m): GroupMember => {
+    const base = { memberId: m.memberId, clientId: m.clientId };
+    if (!readsAssignments || !m.memberAssignment || m.memberAssignment.length === 0) return base;
+    let assignment;
+    try {
+      assignment = decodeConsumerAssignment(m.memberAssignment);
+    } catch (err) {
+      assignmentProblem ??= `member assignment unreadable: ${(err as Error).message}`;
+      return base;
+    }
+    if (!streams) return { ...base, partitions: assignment.partitions };
+    const paired = assignment.userData
+      ? tasksOfPartitions(assignment.partitions, decodeStreamsAssignmentInfo(assignment.userData))
+      : { ok: false as const, problem: 'Kafka Streams member without assignment info' };
+    if (!paired.ok) {
+      assignmentProblem ??= paired.problem;
+      return { ...base, partitions: assignment.partitions };
+    }
+    return {
+      ...base,
+      partitions: paired.tasks.map((t) => ({
+        topic: t.topic,
+        partition: t.partition,
+        subTopology: t.task.namedTopology
+          ? `${t.task.namedTopology}/${t.task.subTopology}`
+          : String(t.task.subTopology),
+      })),
+    };
+  });
+  return {
+    state: group.state,
+    members,
+    protocol: 'classic',
+    ...(assignmentProblem === undefined ? {} : { assignmentProblem }),
+  };
+}
+
+function reconciling(group: DescribedConsumerGroup | DescribedStreamsGroup): boolean {
+  return (
+    group.state === 'Assigning' ||
+    group.state === 'Reconciling' ||
+    group.assignmentEpoch < group.groupEpoch ||
+    group.members.some((m) => m.memberEpoch < group.assignmentEpoch)
+  );
+}
+
+export function consumerGroupDescription(group: DescribedConsumerGroup): GroupDescription {
+  return {
+    state: group.state,
+    members: group.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, partitions: m.partitions })),
+    protocol: 'consumer',
+    reconciling: reconciling(group),
+  };
+}
+
+export function streamsGroupDescription(group: DescribedStreamsGroup): GroupDescription {
+  const subTopologies = group.topology?.subTopologies ?? undefined;
+  const topology: ReportedSubTopology[] | undefined = subTopologies?.map((s) => ({
+    id: s.id,
+    inputs: [...new Set([...s.sourceTopics, ...s.repartitionSourceTopics])].sort(),
+  }));
+  const inputsOf = new Map((topology ?? []).map((s) => [s.id, s.inputs]));
+  const members = group.members.map((m): GroupMember => {
+    const partitions: MemberPartition[] = m.activeTasks.flatMap((t) =>
+      (inputsOf.get(t.subTopology) ?? []).flatMap((topic) =>
+        t.partitions.map((partition) => ({ topic, partition, subTopology: t.subTopology })),
+      ),
+    );
+    return { memberId: m.memberId, clientId: m.clientId, processId: m.processId, partitions };
+  });
+  return {
+    state: group.state,
+    members,
+    protocol: 'streams',
+    ...(topology === undefined ? {} : { topology }),
+    reconciling: reconciling(group),
+    ...(topology === undefined && group.members.length > 0
+      ? { assignmentProblem: 'the streams group has no topology registered yet' }
+      : {}),
+  };
+}

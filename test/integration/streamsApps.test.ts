@@ -166,6 +166,11 @@ describe('the harness test apps (MultiPipelineApp, PlainConsumerApp)', function 
     process.stdout.write(`      streams, 1 instance: RUNNING after ${one.ms} ms\n`);
     await untilTasksSpread(one.instances);
     await untilInternalTopics(single.appId);
+    // kafkajs (the scaler's client) lists the streams group, but its DescribeGroups sees classic groups only.
+    const listed = (await admin.listGroups()).groups.find((g) => g.groupId === single.appId);
+    assert.equal(listed?.protocolType, 'streams');
+    const [described] = (await admin.describeGroups([single.appId])).groups;
+    assert.deepEqual([described!.state, described!.members.length], ['Dead', 0]);
     await untilEveryOutput(single);
     await Promise.all(one.instances.map((i) => i.stop()));
 
@@ -189,6 +194,9 @@ describe('the harness test apps (MultiPipelineApp, PlainConsumerApp)', function 
     await consumer.ready;
     process.stdout.write(`      consumer protocol: assigned after ${Date.now() - startedAt} ms\n`);
     assert.deepEqual(consumer.assignment, [`${topic}-0`, `${topic}-1`]);
+    // Nor does it see the members of a consumer group.
+    const [described] = (await admin.describeGroups([group])).groups;
+    assert.deepEqual([described!.state, described!.members.length], ['Dead', 0]);
     const committed = await eventually(
       async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions,
       (partitions) => partitions.reduce((sum, p) => sum + Number(p.offset), 0) === 10,

@@ -182,6 +182,37 @@ describe('the harness test apps (MultiPipelineApp, PlainConsumerApp)', function 
     await untilEveryOutput(shared);
   });
 
+  it('MultiPipelineApp slow=count: in a streams group, the repartition topic lags while every input is committed to its end', async () => {
+    const options = await pipeline({ 'group.protocol': 'streams' });
+    const repartition = `${options.appId}-by-first-repartition`;
+    const app = track(await launchMultiPipelineApp({ ...options, slow: 'count', delayMs: 200 }));
+    await app.ready;
+    const pairs = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
+    await producer.send({ topic: options.left, messages: pairs });
+    await producer.send({ topic: options.right, messages: pairs });
+    await producer.send({ topic: options.third, messages: pairs });
+    /** Records not yet committed by the group, per topic (kafkajs reads a streams group's offsets like any group's). */
+    const lag = async (): Promise<Record<string, number>> => {
+      const topics = [options.left, options.right, options.third, repartition];
+      const committed = await admin.fetchOffsets({ groupId: options.appId, topics });
+      const result: Record<string, number> = {};
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        result[topic] = ends.reduce((sum, end) => {
+          const offset = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          return sum + Number(end.high) - Math.max(offset, Number(end.low));
+        }, 0);
+      }
+      return result;
+    };
+    const seen = await eventually(
+      lag,
+      (l) => l[options.left] === 0 && l[options.right] === 0 && l[options.third] === 0 && l[repartition]! > 0,
+      { timeoutMs: 30_000, everyMs: 500, what: 'the inputs committed and the repartition topic behind' },
+    );
+    process.stdout.write(`      slow=count: ${JSON.stringify(seen)}\n`);
+  });
+
   it('PlainConsumerApp: gets an assignment in a consumer group (group.protocol=consumer) and commits', async () => {
     const topic = uniqueName('plain');
     const group = uniqueName('plain-group');

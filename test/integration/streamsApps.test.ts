@@ -140,7 +140,7 @@ describe('the harness test apps (MultiPipelineApp, PlainConsumerApp)', function 
       instances: [app],
       ms,
     } = await runInstances(options, 1);
-    process.stdout.write(`      classic, 1 instance: RUNNING after ${ms} ms\n${app!.topology}\n`);
+    process.stdout.write(`      classic, 1 instance: RUNNING after ${ms} ms\n`);
     // describe() names internal topics without the application id; Kafka creates them with it.
     const subTopologies = app!.topology.split(/Sub-topology: /).slice(1);
     assert.equal(subTopologies.length, 3, app!.topology);

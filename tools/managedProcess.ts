@@ -3,7 +3,9 @@
  * process of the local Kubernetes cluster): started in its own process group
  * with its output scanned line by line and copied to a log file, its PID
  * written to `<pidDir>/<name>` for the watchdog, stopped with SIGTERM (a
- * graceful stop; SIGKILL after a grace period) or killed with SIGKILL.
+ * graceful stop; SIGKILL after a grace period) or killed with SIGKILL, and
+ * paused and resumed with SIGSTOP and SIGCONT (a stopped process still dies
+ * of SIGKILL; stop() resumes it first, so it can run its shutdown hooks).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ export class ManagedProcess {
   readonly #fail: (message: string, cause?: unknown) => Error;
   #spawnError: Error | undefined;
   readonly #command: string;
+  #paused = false;
 
   /**
    * @param name used for the PID file and messages, e.g. "node-1"
@@ -152,9 +155,30 @@ export class ManagedProcess {
     });
   }
 
-  /** Graceful stop (SIGTERM runs the JVM's shutdown hooks), SIGKILL after `graceMs`. */
+  /** Whether pause() stopped the process and resume() has not continued it yet. */
+  get paused(): boolean {
+    return this.#paused && this.running;
+  }
+
+  /** SIGSTOP: the process freezes (no threads run, no heartbeats) until resume(). */
+  pause(): void {
+    if (!this.running) return;
+    this.#child.kill('SIGSTOP');
+    this.#paused = true;
+  }
+
+  /** SIGCONT: a paused process carries on where it stopped. */
+  resume(): void {
+    if (!this.running) return;
+    this.#child.kill('SIGCONT');
+    this.#paused = false;
+  }
+
+  /** Graceful stop (SIGTERM runs the JVM's shutdown hooks), SIGKILL after `graceMs`; resumes a paused process first. */
   async stop(graceMs = 20_000): Promise<void> {
     if (!this.running) return;
+    // A stopped process would hold SIGTERM until continued.
+    if (this.#paused) this.resume();
     this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
     await this.#exited;

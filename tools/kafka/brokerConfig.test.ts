@@ -39,6 +39,20 @@ describe('harness broker properties', () => {
     assert.equal(props['offsets.topic.replication.factor'], '3');
   });
 
+  it('4.x brokers get short consumer and streams group timings; 3.x brokers do not', () => {
+    const four = parse(brokerProperties({ node: n1, quorum: [n1], dataDir: '/d' }));
+    assert.equal(four['group.streams.initial.rebalance.delay.ms'], '0');
+    assert.equal(four['group.streams.heartbeat.interval.ms'], '1000');
+    assert.equal(four['group.streams.min.heartbeat.interval.ms'], '1000');
+    assert.equal(four['group.consumer.session.timeout.ms'], '10000');
+    assert.equal(four['group.consumer.min.session.timeout.ms'], '6000');
+    const three = parse(brokerProperties({ node: n1, quorum: [n1], dataDir: '/d', major: 3 }));
+    assert.deepEqual(
+      Object.keys(three).filter((key) => key.startsWith('group.consumer.') || key.startsWith('group.streams.')),
+      [],
+    );
+  });
+
   it('overrides replace defaults and add keys', () => {
     const props = parse(
       brokerProperties({ node: n1, quorum: [n1], dataDir: '/d', overrides: { 'num.partitions': '6', 'x.y': 'z' } }),

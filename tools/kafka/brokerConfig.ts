@@ -8,6 +8,15 @@
  *
  * Brokers talk to each other and to the controller over PLAINTEXT; tests may
  * add client listeners of their own (SASL, TLS) next to the PLAINTEXT one.
+ *
+ * Kafka 4.x brokers serve consumer groups (group.protocol=consumer, KIP-848)
+ * and streams groups (group.protocol=streams, KIP-1071) with no settings:
+ * group.coordinator.rebalance.protocols defaults to classic,consumer,streams
+ * and formatting at the latest metadata version enables streams.version=1.
+ * Their timings, though, are the broker's, not the client's (a member's
+ * session.timeout.ms is ignored): a 3 s initial rebalance delay for streams
+ * groups, 5 s heartbeats and 45 s sessions. groupTimings() shortens them to
+ * what the harness gives classic groups, so tests do not wait on them.
  */
 import { HarnessError } from './harnessError.ts';
 import { LOOPBACK } from './ports.ts';
@@ -57,6 +66,8 @@ export interface BrokerConfigInput {
   readonly listeners?: readonly ExtraListener[];
   /** Extra or overriding properties (security settings of the listeners, timeouts, ...). */
   readonly overrides?: Readonly<Record<string, string>>;
+  /** Kafka's major version, 4 unless told: the consumer and streams group timings go to 4.x only. */
+  readonly major?: 3 | 4;
 }
 
 export function brokerProperties(input: BrokerConfigInput): string {
@@ -108,6 +119,7 @@ export function brokerProperties(input: BrokerConfigInput): string {
     'broker.session.timeout.ms': '6000',
     'broker.heartbeat.interval.ms': '1000',
     'log.flush.interval.messages': '9223372036854775807',
+    ...((input.major ?? 4) === 4 ? groupTimings() : {}),
     ...input.overrides,
   };
   return (
@@ -115,6 +127,24 @@ export function brokerProperties(input: BrokerConfigInput): string {
       .map(([key, value]) => `${key}=${escapeValue(value)}`)
       .join('\n') + '\n'
   );
+}
+
+/**
+ * Consumer and streams group timings for 4.x brokers, like the harness's
+ * classic groups (no initial rebalance delay, members of the test apps
+ * heartbeat every second and are dropped 10 s after a crash). The minimums
+ * are lowered with them: the broker rejects intervals below them.
+ */
+export function groupTimings(): Record<string, string> {
+  const timings: Record<string, string> = {};
+  for (const kind of ['consumer', 'streams']) {
+    timings[`group.${kind}.min.heartbeat.interval.ms`] = '1000';
+    timings[`group.${kind}.heartbeat.interval.ms`] = '1000';
+    timings[`group.${kind}.min.session.timeout.ms`] = '6000';
+    timings[`group.${kind}.session.timeout.ms`] = '10000';
+  }
+  timings['group.streams.initial.rebalance.delay.ms'] = '0';
+  return timings;
 }
 
 /** A value as a Java properties file reads it back: backslashes and line breaks escaped. */

@@ -149,6 +149,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
           quorum: addresses,
           dataDir: path.join(root, `data-${node.id}`),
           listeners,
+          major: version.major,
           ...(options.brokerProperties ? { overrides: options.brokerProperties(node.id) } : {}),
         }),
       );

@@ -1,28 +1,21 @@
 /**
  * A real Kafka Streams application for tests and the demo: StreamsLagApp.java
  * (a key-changing groupBy, so it has a repartition topic and a changelog),
- * compiled with javac against kafka-streams from Maven Central into the
- * harness cache, and run as JVM processes that are stopped (SIGTERM closes
- * the app and leaves the group) or killed by PID, and reaped by the watchdog
- * if the starting process dies.
+ * run as JVM processes by javaApp.ts, which compiles it with the other apps
+ * of tools/kafka/streams. Instances are stopped (SIGTERM closes the app and
+ * leaves the group), killed, paused or resumed by PID, and reaped by the
+ * watchdog if the starting process dies.
  *
  * startStreamsApp() returns once the instance is RUNNING; launchStreamsApp()
  * returns at once with a handle whose `ready` settles later, for callers that
  * start and stop instances while others run (the demo's KEDA loop, like pods).
+ * launchStreamsMain() is the same for any Kafka Streams app that prints
+ * "STATE <state>" lines (MultiPipelineApp, see multiPipelineApp.ts).
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { HarnessError } from './harnessError.ts';
-import { JvmProcess } from './jvmProcess.ts';
-import { startWatchdog } from '../managedProcess.ts';
-import { onProcessExit } from './processCleanup.ts';
-import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
-import { kafkaVersionFromEnv, parseKafkaVersion } from './versions.ts';
+import { compileJavaApps, type JavaApp, launchJavaApp, propertyArgs } from './javaApp.ts';
+import { DEFAULT_CACHE_DIR } from './resolve.ts';
 
-const SOURCE = path.join(import.meta.dirname, 'streams', 'StreamsLagApp.java');
 const MAIN_CLASS = 'StreamsLagApp';
 
 export interface StreamsAppOptions {
@@ -55,12 +48,22 @@ export interface StreamsApp {
   stop(): Promise<void>;
   /** SIGKILL, as a crash: the members stay until the session times out. */
   kill(): Promise<void>;
+  /** SIGSTOP by PID: the whole JVM freezes (no processing, no heartbeats) until resume(). */
+  pause(): void;
+  /** SIGCONT by PID. */
+  resume(): void;
 }
 
 /** An instance that may still be starting: launchStreamsApp()'s handle. */
 export interface StreamsInstance extends StreamsApp {
-  /** Whether the JVM process is alive. */
+  /** Whether the JVM process is alive (paused or not). */
   readonly running: boolean;
+  /** Whether pause() froze it and resume() has not continued it yet. */
+  readonly paused: boolean;
+  /** The app's `topology.describe()`, as it printed it before starting; empty until then. */
+  readonly topology: string;
+  /** Its active tasks ("0_1", ...) as of its last RUNNING, for apps that print "TASKS" lines (MultiPipelineApp). */
+  readonly tasks: readonly string[];
   /**
    * Resolves when the app first reports RUNNING; rejects if the JVM exits
    * first or `readyTimeoutMs` passes (the JVM is then killed).
@@ -70,21 +73,9 @@ export interface StreamsInstance extends StreamsApp {
   readonly exited: Promise<void>;
 }
 
-/** Compiles StreamsLagApp once per Kafka version and source; returns its classpath. */
-export async function compileStreamsApp(versionText?: string, cacheDir = DEFAULT_CACHE_DIR): Promise<string> {
-  const version = versionText ? parseKafkaVersion(versionText) : kafkaVersionFromEnv();
-  const libs = await resolveKafkaLibs({ version, profile: 'streams', cacheDir });
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 8);
-  const classes = path.join(cacheDir, `streams-app-${version.text}-${hash}`);
-  if (!existsSync(path.join(classes, `${MAIN_CLASS}.class`))) {
-    const staging = `${classes}.partial-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
-    await run('javac', ['-cp', path.join(libs, '*'), '-d', staging, SOURCE]);
-    rmSync(classes, { recursive: true, force: true });
-    renameSync(staging, classes);
-  }
-  return `${classes}${path.delimiter}${path.join(libs, '*')}`;
+/** Compiles StreamsLagApp (with the other apps of tools/kafka/streams); returns the classpath. */
+export function compileStreamsApp(versionText?: string, cacheDir = DEFAULT_CACHE_DIR): Promise<string> {
+  return compileJavaApps(versionText, cacheDir);
 }
 
 /** Starts an instance and waits until it is RUNNING; kills it if it does not get there. */
@@ -95,94 +86,89 @@ export async function startStreamsApp(options: StreamsAppOptions): Promise<Strea
 }
 
 /** Starts an instance and returns at once; `ready` tells when it is RUNNING. */
-export async function launchStreamsApp(options: StreamsAppOptions): Promise<StreamsInstance> {
-  const classpath = await compileStreamsApp(options.version);
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-app-'));
-  mkdirSync(path.join(root, 'pids'));
-  const jvm = new JvmProcess(
-    `streams-app-${options.appId}`,
-    [
-      '-Xms64m',
-      '-Xmx256m',
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      '-cp',
-      classpath,
-      MAIN_CLASS,
-      `--bootstrap=${options.bootstrap}`,
-      `--app-id=${options.appId}`,
-      `--input=${options.input}`,
-      `--output=${options.output}`,
-      `--state-dir=${path.join(root, 'state')}`,
-      `--delay-ms=${options.delayMs ?? 0}`,
-      `--stall-on=${options.stallOn ?? ''}`,
-      `--threads=${options.threads ?? 1}`,
-      `--guarantee=${options.guarantee ?? 'at_least_once'}`,
-      `--commit-ms=${options.commitMs ?? 1000}`,
-      ...Object.entries(options.properties ?? {}).map(([key, value]) => `--prop.${key}=${value}`),
-    ],
-    { pidDir: path.join(root, 'pids'), logFile: options.logFile ?? path.join(root, 'app.log') },
-  );
+export function launchStreamsApp(options: StreamsAppOptions): Promise<StreamsInstance> {
+  return launchStreamsMain(MAIN_CLASS, options, (root) => [
+    `--bootstrap=${options.bootstrap}`,
+    `--app-id=${options.appId}`,
+    `--input=${options.input}`,
+    `--output=${options.output}`,
+    `--state-dir=${path.join(root, 'state')}`,
+    `--delay-ms=${options.delayMs ?? 0}`,
+    `--stall-on=${options.stallOn ?? ''}`,
+    `--threads=${options.threads ?? 1}`,
+    `--guarantee=${options.guarantee ?? 'at_least_once'}`,
+    `--commit-ms=${options.commitMs ?? 1000}`,
+    ...propertyArgs(options.properties),
+  ]);
+}
+
+/** What every Kafka Streams app's launch takes besides its own arguments. */
+export interface StreamsLaunchOptions {
+  readonly appId: string;
+  readonly version?: string;
+  readonly readyTimeoutMs?: number;
+  readonly logFile?: string;
+}
+
+/**
+ * Starts a Kafka Streams app of tools/kafka/streams that prints its topology
+ * and then "STATE <state>" lines; returns at once, `ready` tells when it is RUNNING.
+ * @param args its arguments; `root` is its temporary folder (for --state-dir)
+ */
+export async function launchStreamsMain(
+  mainClass: string,
+  options: StreamsLaunchOptions,
+  args: (root: string) => readonly string[],
+): Promise<StreamsInstance> {
   let state = 'CREATED';
-  jvm.onLine((line) => {
-    const match = /^STATE (\w+)/.exec(line);
-    if (match) state = match[1]!;
+  let tasks: readonly string[] = [];
+  const topology: string[] = [];
+  let describing = false;
+  const app: JavaApp = await launchJavaApp({
+    mainClass,
+    name: `streams-app-${options.appId}`,
+    args,
+    onLine: (line) => {
+      const match = /^STATE (\w+)/.exec(line);
+      if (match) state = match[1]!;
+      const listed = /^TASKS ?(.*)$/.exec(line);
+      if (listed) tasks = listed[1] ? listed[1].split(',') : [];
+      // topology.describe() is "Topologies:" then indented lines, printed before the first state.
+      if (state === 'CREATED' && line === 'Topologies:') describing = true;
+      else if (describing && line !== '' && !/^\s/.test(line)) describing = false;
+      if (describing) topology.push(line);
+    },
+    isReady: () => state === 'RUNNING',
+    notReady: `Kafka Streams app ${options.appId} exited before RUNNING`,
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    ...(options.logFile ? { logFile: options.logFile } : {}),
   });
-  const unregister = onProcessExit(() => {
-    jvm.killNow();
-    rmSync(root, { recursive: true, force: true });
-  });
-  startWatchdog(root, MAIN_CLASS);
-  const exited = jvm.exited.then(() => {
-    rmSync(root, { recursive: true, force: true });
-    unregister();
-  });
-  const ready = jvm
-    .waitFor(
-      () => state === 'RUNNING',
-      options.readyTimeoutMs ?? 60_000,
-      (code, signal) =>
-        `Kafka Streams app ${options.appId} exited before RUNNING (${signal ? `signal ${signal}` : `exit code ${code}`}); last log line: ${jvm.lastInterestingLine()}`,
-    )
-    .catch(async (err: unknown) => {
-      await jvm.kill();
-      throw err;
-    });
   return {
     appId: options.appId,
-    ready,
-    exited,
+    ready: app.ready,
+    exited: app.exited,
     get pid() {
-      return jvm.pid;
+      return app.pid;
     },
     get running() {
-      return jvm.running;
+      return app.running;
+    },
+    get paused() {
+      return app.paused;
     },
     get state() {
       return state;
     },
-    stop: async () => {
-      await jvm.stop(15_000);
-      await exited;
+    get tasks() {
+      return tasks;
     },
-    kill: async () => {
-      await jvm.kill();
-      await exited;
+    get topology() {
+      return topology.join('\n').trimEnd();
     },
+    stop: () => app.stop(),
+    kill: () => app.kill(),
+    pause: () => app.pause(),
+    resume: () => app.resume(),
   };
-}
-
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', (err) => reject(new HarnessError(`cannot run ${command}: ${err.message}`, { cause: err })));
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new HarnessError(`${command} failed (exit ${code}): ${output.trim().split('\n')[0] ?? ''}`)),
-    );
-  });
 }

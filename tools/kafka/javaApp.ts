@@ -1,0 +1,177 @@
+/**
+ * The Java test applications of tools/kafka/streams (StreamsLagApp,
+ * MultiPipelineApp, PlainConsumerApp): compiled together with javac against
+ * kafka-streams from Maven Central into one harness cache folder per Kafka
+ * version and set of sources, and run as JVM processes, each in its own
+ * temporary folder, that are stopped (SIGTERM runs the app's shutdown hook),
+ * killed, paused (SIGSTOP) and resumed (SIGCONT) by PID, and reaped by the
+ * watchdog if the starting process dies.
+ *
+ * streamsApp.ts, multiPipelineApp.ts and plainConsumerApp.ts hold each app's
+ * options and readiness; launchJavaApp() is what they share.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HarnessError } from './harnessError.ts';
+import { JvmProcess } from './jvmProcess.ts';
+import { startWatchdog } from '../managedProcess.ts';
+import { onProcessExit } from './processCleanup.ts';
+import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
+import { kafkaVersionFromEnv, parseKafkaVersion } from './versions.ts';
+
+const SOURCE_DIR = path.join(import.meta.dirname, 'streams');
+
+/** A running (or starting) JVM of one of the apps. */
+export interface JavaApp {
+  readonly pid: number | undefined;
+  /** Whether the JVM process is alive (paused or not). */
+  readonly running: boolean;
+  /** Whether pause() froze it and resume() has not continued it yet. */
+  readonly paused: boolean;
+  /** Resolves when the app is ready; rejects if the JVM exits first or the timeout passes (the JVM is then killed). */
+  readonly ready: Promise<void>;
+  /** Resolves when the JVM has exited, for whatever reason. */
+  readonly exited: Promise<void>;
+  /** Graceful stop (SIGTERM, SIGKILL after 15 s); a paused JVM is resumed first. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash (paused or not): its group members stay until their session times out. */
+  kill(): Promise<void>;
+  /** SIGSTOP by PID: every thread freezes, heartbeats stop, as in a long GC pause or a frozen node. */
+  pause(): void;
+  /** SIGCONT by PID. */
+  resume(): void;
+}
+
+export interface JavaAppLaunch {
+  /** The class to run, e.g. "MultiPipelineApp"; also the watchdog's marker. */
+  readonly mainClass: string;
+  /** Names the JVM in messages and its PID file, e.g. "streams-app-wc-1a2b". */
+  readonly name: string;
+  /** The app's arguments; `root` is its temporary folder (state directories go there). */
+  readonly args: (root: string) => readonly string[];
+  /** Called with every output line, before `isReady`. */
+  readonly onLine?: (line: string) => void;
+  /** Whether the app is ready, asked after every output line. */
+  readonly isReady: (line: string) => boolean;
+  /** What failed, for messages: "Kafka Streams app wc-1a2b exited before RUNNING". */
+  readonly notReady: string;
+  /** Kafka version of the client jars; KAFKA_VERSION or the harness default otherwise. */
+  readonly version?: string;
+  readonly readyTimeoutMs?: number;
+  /** Where the JVM's output goes; by default a file in its temporary folder, deleted with it. */
+  readonly logFile?: string;
+}
+
+/**
+ * Compiles every app of tools/kafka/streams once per Kafka version and set of
+ * sources (a hash of their names and contents); returns the classpath.
+ */
+export async function compileJavaApps(versionText?: string, cacheDir = DEFAULT_CACHE_DIR): Promise<string> {
+  const version = versionText ? parseKafkaVersion(versionText) : kafkaVersionFromEnv();
+  const libs = await resolveKafkaLibs({ version, profile: 'streams', cacheDir });
+  const sources = readdirSync(SOURCE_DIR)
+    .filter((f) => f.endsWith('.java'))
+    .sort();
+  const hash = createHash('sha256');
+  for (const source of sources) hash.update(`${source}\0`).update(readFileSync(path.join(SOURCE_DIR, source)));
+  const classes = path.join(cacheDir, `streams-app-${version.text}-${hash.digest('hex').slice(0, 8)}`);
+  const compiled = (dir: string): boolean =>
+    sources.every((s) => existsSync(path.join(dir, s.replace(/\.java$/, '.class'))));
+  if (!compiled(classes)) {
+    const staging = `${classes}.partial-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    await run('javac', ['-cp', path.join(libs, '*'), '-d', staging, ...sources.map((s) => path.join(SOURCE_DIR, s))]);
+    rmSync(classes, { recursive: true, force: true });
+    renameSync(staging, classes);
+  }
+  return `${classes}${path.delimiter}${path.join(libs, '*')}`;
+}
+
+/** Starts a JVM of one of the apps and returns at once; `ready` tells when it is ready. */
+export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
+  const classpath = await compileJavaApps(launch.version);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-app-'));
+  mkdirSync(path.join(root, 'pids'));
+  const jvm = new JvmProcess(
+    launch.name,
+    [
+      '-Xms64m',
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-cp',
+      classpath,
+      launch.mainClass,
+      ...launch.args(root),
+    ],
+    { pidDir: path.join(root, 'pids'), logFile: launch.logFile ?? path.join(root, 'app.log') },
+  );
+  if (launch.onLine) jvm.onLine(launch.onLine);
+  const unregister = onProcessExit(() => {
+    jvm.killNow();
+    rmSync(root, { recursive: true, force: true });
+  });
+  startWatchdog(root, launch.mainClass);
+  const exited = jvm.exited.then(() => {
+    rmSync(root, { recursive: true, force: true });
+    unregister();
+  });
+  const ready = jvm
+    .waitFor(
+      launch.isReady,
+      launch.readyTimeoutMs ?? 60_000,
+      (code, signal) =>
+        `${launch.notReady} (${signal ? `signal ${signal}` : `exit code ${code}`}); last log line: ${jvm.lastInterestingLine()}`,
+    )
+    .catch(async (err: unknown) => {
+      await jvm.kill();
+      throw err;
+    });
+  return {
+    ready,
+    exited,
+    get pid() {
+      return jvm.pid;
+    },
+    get running() {
+      return jvm.running;
+    },
+    get paused() {
+      return jvm.paused;
+    },
+    stop: async () => {
+      await jvm.stop(15_000);
+      await exited;
+    },
+    kill: async () => {
+      await jvm.kill();
+      await exited;
+    },
+    pause: () => jvm.pause(),
+    resume: () => jvm.resume(),
+  };
+}
+
+/** `--prop.<key>=<value>` arguments, which the apps pass on to Kafka as they are. */
+export function propertyArgs(properties: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.entries(properties ?? {}).map(([key, value]) => `--prop.${key}=${value}`);
+}
+
+function run(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('error', (err) => reject(new HarnessError(`cannot run ${command}: ${err.message}`, { cause: err })));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new HarnessError(`${command} failed (exit ${code}): ${output.trim().split('\n')[0] ?? ''}`)),
+    );
+  });
+}

@@ -212,7 +212,7 @@ export function explainHelp(): string {
     '',
     "Reads a consumer group's offsets the way the scaler does, runs the lag strategy on them and prints the",
     'partitions, the topology as the scaler sees it and the decision with its explanation. Nothing is written to',
-    'Kafka. Exit status: 0 explained, 1 Kafka could not be read, 2 bad arguments or configuration.',
+    'Kafka. Exit status: 0 explained, 1 Kafka could not be read, 2 bad arguments or configuration (a topic or partition they name that does not exist included).',
     '',
     'options:',
     rows(own),

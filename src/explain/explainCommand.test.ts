@@ -224,10 +224,28 @@ describe('explain command', () => {
     assert.equal(stderr, 'kstreams-scaler explain: kafka cluster kafka:9092: Request timed out\n');
   });
 
-  it('a topic that does not exist: exit 1', async () => {
+  it('a topic that does not exist: a configuration error, exit 2', async () => {
     const { code, stderr } = await env.run(ORDERS);
-    assert.equal(code, EXIT_FAILED);
+    assert.equal(code, EXIT_USAGE);
     assert.equal(stderr, 'kstreams-scaler explain: kafka cluster kafka:9092: topic "orders" does not exist\n');
+  });
+
+  it('a topology naming an internal topic as Topology#describe() prints it: exit 2, with the real name to give', async () => {
+    env.kafka.createTopic('orders', 1).createTopic('orders-app-by-id-repartition', 1);
+    const { code, stderr } = await env.run([
+      '--bootstrap-servers',
+      'kafka:9092',
+      '--group',
+      'orders-app',
+      '--set',
+      'topology=source:orders;by-id:by-id-repartition',
+    ]);
+    assert.equal(code, EXIT_USAGE);
+    assert.match(stderr, /topic "by-id-repartition" does not exist; the topology parameter names it/);
+    assert.match(
+      stderr,
+      /"orders-app-<name>-repartition" for an internal topic that Topology#describe\(\) prints as "<name>-repartition"/,
+    );
   });
 
   it('bad arguments: every problem, the usage line, exit 2, and Kafka never asked', async () => {

@@ -19,10 +19,13 @@ import { type RunOptions, runExplain } from './runExplain.ts';
 export const EXIT_OK = 0;
 /** Kafka could not be read (or an unexpected failure). */
 export const EXIT_FAILED = 1;
-/** Bad arguments, configuration or trigger metadata. */
+/** Bad arguments, configuration or trigger metadata, or a topic or partition they name that does not exist. */
 export const EXIT_USAGE = 2;
 
 const NAME = 'kstreams-scaler explain';
+
+/** Errors that say the arguments name what is not there (a topic, a partition): exit 2, as bad arguments. */
+const CONFIGURATION_ERRORS: ReadonlySet<string> = new Set(['TOPIC_NOT_FOUND', 'PARTITION_NOT_FOUND']);
 
 export interface CommandIo {
   readonly stdout: (text: string) => void;
@@ -58,6 +61,11 @@ export async function explainCommand(argv: readonly string[], io: CommandIo): Pr
     io.stdout(args.json ? renderJson(explanation) : renderText(explanation));
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof ScalerError && CONFIGURATION_ERRORS.has(err.code)) {
+      // Kafka was read: what the command was asked for is not there.
+      io.stderr(`${NAME}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
     if (err instanceof ScalerError && err.code !== 'INTERNAL') {
       io.stderr(`${NAME}: ${err.message}\n`);
     } else {

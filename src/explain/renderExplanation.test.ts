@@ -219,7 +219,7 @@ describe('explain output: JSON', () => {
         { parameter: 'rateWindow', seconds: 60, effect: 'arrival rates cover only 10s' },
       ],
     });
-    assert.deepEqual(doc['group'], { state: 'Stable', members: 4, instances: 2 });
+    assert.deepEqual(doc['group'], { state: 'Stable', members: 4, instances: 2, protocol: null, reconciling: false });
     const partitions = doc['partitions'] as Array<Record<string, unknown>>;
     assert.deepEqual(partitions[1], {
       topic: 'clicks',

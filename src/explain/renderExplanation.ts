@@ -44,8 +44,16 @@ function clusterLine(e: Explanation): string {
 function groupLine(e: Explanation): string {
   const g = e.group;
   const instances = g.instances === undefined ? '' : ` (${plural(g.instances, 'Kafka Streams instance')})`;
-  return `${g.state || 'unknown state'}, ${plural(g.members, 'member')}${instances}`;
+  const protocol = g.protocol === undefined ? '' : `; ${GROUP_PROTOCOLS[g.protocol]}`;
+  const reconciling = g.reconciling ? ', reconciling' : '';
+  return `${g.state || 'unknown state'}${reconciling}, ${plural(g.members, 'member')}${instances}${protocol}`;
 }
+
+const GROUP_PROTOCOLS: Readonly<Record<NonNullable<Explanation['group']['protocol']>, string>> = {
+  classic: 'classic group',
+  consumer: 'consumer group (KIP-848)',
+  streams: 'streams group (KIP-1071)',
+};
 
 function historyLines(e: Explanation): string[] {
   const h = e.history;
@@ -217,7 +225,13 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
         effect: w.effect,
       })),
     },
-    group: { state: e.group.state, members: e.group.members, instances: e.group.instances ?? null },
+    group: {
+      state: e.group.state,
+      members: e.group.members,
+      instances: e.group.instances ?? null,
+      protocol: e.group.protocol ?? null,
+      reconciling: e.group.reconciling ?? false,
+    },
     partitions: d.partitions.map((p) => ({
       topic: p.topic,
       partition: p.partition,

@@ -7,7 +7,9 @@
  * A poll that fails ends the run with its ScalerError (the caller prints it
  * and exits 1): the command never shows a made-up value.
  */
+import { ScalerError } from '../errors.ts';
 import type { Evaluation } from '../scaler/scalerService.ts';
+import { topologyHint } from '../scaler/trigger.ts';
 import { clusterSummary, type Explanation, shortWindows } from './explanation.ts';
 import type { ExplainPlan } from './explainPlan.ts';
 
@@ -42,7 +44,12 @@ export async function runExplain(plan: ExplainPlan, options: RunOptions = {}): P
       await poller.pollOnce();
       // The poll's own error (evaluateNow would add how old the last good data is: none here).
       const failure = poller.state().failure;
-      if (failure) throw failure.error;
+      if (failure) {
+        const hint = topologyHint(trigger, failure.error);
+        throw hint
+          ? new ScalerError(failure.error.code, failure.error.message + hint, { cause: failure.error })
+          : failure.error;
+      }
       return scaler.evaluateNow(trigger, poller);
     };
     const started = now();

@@ -195,9 +195,21 @@ export class Poller {
         oldestEnds: offsetsOf(oldest, 'end'),
         latestEnds: offsetsOf(latest, 'end'),
         // Only read for a group without members: no map per cycle for the others.
-        ...(latest?.group.members === 0 ? { committedBefore: offsetsOf(this.#committedSince(), 'committed') } : {}),
+        ...(latest?.group.members === 0
+          ? { committedBefore: offsetsOf(this.#committedSince(), 'committed'), reportedInputs: this.#lastReported() }
+          : {}),
       },
     };
+  }
+
+  /** The input topics the application last reported, while its group has had no members since. */
+  #lastReported(): readonly string[] | undefined {
+    for (let i = this.#history.length - 1; i >= 0; i--) {
+      const group = this.#history[i]!.group;
+      if (group.reported) return group.reported.flatMap((s) => s.inputs);
+      if (group.members > 0) return undefined;
+    }
+    return undefined;
   }
 
   /** Reads this poller alone and records the outcome (tests, explain). */

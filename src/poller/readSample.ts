@@ -80,6 +80,12 @@ export interface SampleContext {
    * the group, and the gap is treated as a member's would be.
    */
   readonly committedBefore?: ReadonlyMap<string, bigint>;
+  /**
+   * The input topics a Kafka Streams application last reported, for a group
+   * that has had no members since: its topics are still read (records that
+   * wait while every instance is gone, or scaled to zero, are still demand).
+   */
+  readonly reportedInputs?: readonly string[];
 }
 
 /** One poller's part of a cycle: what it reads, its next sequence number, and its caches. */
@@ -165,7 +171,11 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
     const topicLess = standing().filter((i) => !items[i]!.target.topics);
     const topicsOf = (i: number): string[] =>
       [
-        ...new Set([...committedOf[i]!.map((c) => c.topic), ...(groupOf[i]!.reported ?? []).flatMap((s) => s.inputs)]),
+        ...new Set([
+          ...committedOf[i]!.map((c) => c.topic),
+          ...(groupOf[i]!.reported ?? []).flatMap((s) => s.inputs),
+          ...(items[i]!.context?.reportedInputs ?? []),
+        ]),
       ].sort();
     const committedTopics = [...new Set(topicLess.flatMap(topicsOf))].sort();
     const found =

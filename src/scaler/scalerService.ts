@@ -23,7 +23,7 @@ import type { PollerRegistry } from '../poller/pollerRegistry.ts';
 import { clusterTargetKey } from '../kafka/clusterTarget.ts';
 import { historyWindows } from '../model/metadata/triggerMetadata.ts';
 import { Evaluator, triggerId } from './evaluator.ts';
-import { parseTrigger, type Trigger } from './trigger.ts';
+import { parseTrigger, topologyHint, type Trigger } from './trigger.ts';
 
 export interface Evaluation {
   readonly trigger: Trigger;
@@ -245,7 +245,13 @@ export class ScalerService {
     const what = describe(trigger);
     if (failure && (!latest || failure.at >= latest.at)) {
       const last = latest ? `last good data ${formatDuration(now - latest.at)} old` : 'no good data yet';
-      throw new ScalerError(failure.error.code, `${failure.error.message} (${last})`, { cause: failure.error });
+      throw new ScalerError(
+        failure.error.code,
+        `${failure.error.message}${topologyHint(trigger, failure.error)} (${last})`,
+        {
+          cause: failure.error,
+        },
+      );
     }
     if (!latest) {
       throw new ScalerError(

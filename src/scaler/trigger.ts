@@ -3,7 +3,7 @@
  * poller that feeds it, its metric name and its strategy. Parsing is pure and
  * cached by the raw metadata, since KEDA sends the same map on every call.
  */
-import { InvalidMetadataError } from '../errors.ts';
+import { InvalidMetadataError, type ScalerError } from '../errors.ts';
 import type { ScaledObjectRef } from '../generated/externalscaler.ts';
 import { MAX_HOLD_COOLDOWNS } from '../lag/rebalanceHold.ts';
 import { strategyByName } from '../lag/registry.ts';
@@ -123,4 +123,15 @@ function pollerNeeds(m: TriggerMetadata): PollerNeeds {
     ...timestamps,
     everyPollWithinMs: Math.max(m.rateWindow, ...windows) + MAX_HOLD_COOLDOWNS * m.rebalanceCooldown,
   };
+}
+
+/**
+ * For a missing topic the `topology` parameter names: the usual mistake, a
+ * name as Topology#describe() prints it, which Kafka Streams prefixes with
+ * the application id for the real topic.
+ */
+export function topologyHint(trigger: Trigger, error: ScalerError): string {
+  const m = trigger.metadata;
+  if (error.code !== 'TOPIC_NOT_FOUND' || !m.topology || m.topic.length > 0) return '';
+  return `; the topology parameter names it: give each topic's real name, e.g. "${m.consumerGroup}-<name>-repartition" for an internal topic that Topology#describe() prints as "<name>-repartition"`;
 }

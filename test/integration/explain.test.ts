@@ -6,8 +6,6 @@
  * every problem).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { freePorts } from '../../tools/kafka/ports.ts';
 import {
   commitOffsets,
@@ -17,37 +15,15 @@ import {
   testKafkaClient,
   uniqueName,
 } from '../support/kafka.ts';
-
-const BIN = path.resolve(import.meta.dirname, '../../bin/kstreams-scaler.js');
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { ExplainCommand, type ExplainOutcome as Outcome } from '../support/explainCommand.ts';
 
 describe('the explain command, against a real broker', function () {
   this.timeout(60_000);
-  const children = new Set<ChildProcess>();
+  const command = new ExplainCommand();
   let topic: string;
   let groupId: string;
 
-  /** Runs the command to its end, with no SCALER_ variables of the test run's own. */
-  function explain(args: readonly string[]): Promise<Outcome> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCALER_')));
-    const child = spawn(process.execPath, [BIN, 'explain', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    return new Promise((resolve) =>
-      child.once('close', (code) => {
-        children.delete(child);
-        resolve({ code, stdout, stderr });
-      }),
-    );
-  }
+  const explain = (args: readonly string[]): Promise<Outcome> => command.run(args);
 
   /** The command for the test's group and topic on `servers`, with `extra` arguments. */
   function explainGroup(servers: string, ...extra: string[]): Promise<Outcome> {
@@ -71,9 +47,7 @@ describe('the explain command, against a real broker', function () {
     await commitOffsets(groupId, topic, { 0: 5, 2: 10 });
   });
 
-  afterEach(() => {
-    for (const child of children) child.kill('SIGKILL');
-  });
+  afterEach(() => command.killAll());
 
   it('--json: the partition rows, the topology and the decision with its explanation', async () => {
     const { code, stdout, stderr } = await explainGroup(testBootstrap(), '--json');
@@ -83,7 +57,13 @@ describe('the explain command, against a real broker', function () {
     assert.equal(doc['consumerGroup'], groupId);
     assert.deepEqual(doc['cluster'], { bootstrapServers: [testBootstrap()], profile: null });
     assert.equal(doc['strategy'], 'offset');
-    assert.deepEqual(doc['group'], { state: 'Empty', members: 0, instances: null });
+    assert.deepEqual(doc['group'], {
+      state: 'Empty',
+      members: 0,
+      instances: null,
+      protocol: 'classic',
+      reconciling: false,
+    });
     const row = { role: 'source', subTopology: 'sources', stalled: false, timeLagSeconds: null };
     assert.deepEqual(doc['partitions'], [
       { topic, partition: 0, committed: '5', end: '12', lag: '7', activationLag: '7', note: null, ...row },

@@ -1,0 +1,221 @@
+/**
+ * The topology as the running application reports it, with no `topology`
+ * parameter: MultiPipelineApp (a join of two 4-partition topics, a count
+ * behind a repartition topic, an independent filter on a 3-partition topic:
+ * 3 sub-topologies, 11 tasks, where the topic names alone give 8) in a
+ * classic group and in a streams group (KIP-1071, Kafka 4.x), with 1 and 3
+ * instances; a plain consumer in a KIP-848 consumer group; and an instance
+ * frozen with SIGSTOP, reported as what it is. `explain` is run as an
+ * operator runs it.
+ */
+import assert from 'node:assert/strict';
+import type { Admin, Producer } from 'kafkajs';
+import type { Decision } from '../../src/model/decision.ts';
+import { eventually } from '../../tools/eventually.ts';
+import type { JavaApp } from '../../tools/kafka/javaApp.ts';
+import { launchMultiPipelineApp, type MultiPipelineAppOptions } from '../../tools/kafka/multiPipelineApp.ts';
+import { launchPlainConsumer } from '../../tools/kafka/plainConsumerApp.ts';
+import type { StreamsInstance } from '../../tools/kafka/streamsApp.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { ExplainCommand } from '../support/explainCommand.ts';
+import { testBootstrap, testKafkaClient, testKafkaVersion, uniqueName } from '../support/kafka.ts';
+
+const streamsGroups = (): boolean => Number(testKafkaVersion().split('.')[0]) >= 4;
+
+describe('the topology as the running application reports it @compat', function () {
+  this.timeout(180_000);
+  let admin: Admin;
+  let producer: Producer;
+  let scaler: TestApp;
+  const started: JavaApp[] = [];
+  const command = new ExplainCommand();
+
+  before(async () => {
+    const kafka = testKafkaClient();
+    admin = kafka.admin();
+    producer = kafka.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+    scaler = await startTestApp({ SCALER_POLL_INTERVAL: '500ms' });
+  });
+
+  afterEach(async () => {
+    command.killAll();
+    await Promise.all(started.splice(0).map((app) => app.kill()));
+  });
+
+  after(async () => {
+    await Promise.all([admin?.disconnect(), producer?.disconnect(), scaler?.stop()]);
+  });
+
+  async function pipeline(properties: Record<string, string> = {}): Promise<MultiPipelineAppOptions> {
+    const appId = uniqueName('mp');
+    const name = uniqueName('mpt');
+    const topics = {
+      left: `${name}-left`,
+      right: `${name}-right`,
+      third: `${name}-third`,
+      joined: `${name}-joined`,
+      counts: `${name}-counts`,
+      filtered: `${name}-filtered`,
+    };
+    await admin.createTopics({
+      topics: [
+        { topic: topics.left, numPartitions: 4 },
+        { topic: topics.right, numPartitions: 4 },
+        { topic: topics.third, numPartitions: 3 },
+        ...[topics.joined, topics.counts, topics.filtered].map((topic) => ({ topic, numPartitions: 1 })),
+      ],
+      waitForLeaders: true,
+    });
+    return { bootstrap: testBootstrap(), appId, ...topics, properties };
+  }
+
+  async function run(options: MultiPipelineAppOptions, count: number): Promise<StreamsInstance[]> {
+    const instances = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const instance = await launchMultiPipelineApp(options);
+        started.push(instance);
+        return instance;
+      }),
+    );
+    await Promise.all(instances.map((i) => i.ready));
+    return instances;
+  }
+
+  const decide = async (groupId: string, extra: Record<string, string> = {}): Promise<Decision> =>
+    (
+      await scaler.scaler.evaluate({
+        name: groupId,
+        namespace: 'topology',
+        scalerMetadata: { bootstrapServers: testBootstrap(), consumerGroup: groupId, ...extra },
+      })
+    ).decision;
+
+  /** The explain command's JSON for a group, with no topic and no topology given. */
+  async function explainJson(groupId: string): Promise<Record<string, unknown>> {
+    const { code, stdout, stderr } = await command.run([
+      '--bootstrap-servers',
+      testBootstrap(),
+      '--group',
+      groupId,
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout) as Record<string, unknown>;
+  }
+
+  const cases = [
+    { protocol: 'classic', instances: 1, compat: true },
+    { protocol: 'classic', instances: 3, compat: false },
+    { protocol: 'streams', instances: 1, compat: false },
+    { protocol: 'streams', instances: 3, compat: false },
+  ] as const;
+  for (const c of cases) {
+    it(`MultiPipelineApp in a ${c.protocol} group with ${c.instances} instance(s): 3 sub-topologies, 11 tasks, useful max 11`, async function () {
+      if (c.protocol === 'streams' && !streamsGroups()) this.skip();
+      if (!c.compat && !streamsGroups()) this.skip(); // one case is enough on 3.x
+      const options = await pipeline(c.protocol === 'streams' ? { 'group.protocol': 'streams' } : {});
+      await run(options, c.instances);
+      const repartition = `${options.appId}-by-first-repartition`;
+      const want = [
+        { id: '0', inputs: [options.left, options.right].sort(), tasks: 4 },
+        { id: '1', inputs: [repartition], tasks: 4 },
+        { id: '2', inputs: [options.third], tasks: 3 },
+      ];
+      // Every instance joins and gets its tasks before the group settles.
+      const doc = await eventually(
+        () => explainJson(options.appId),
+        (d) => {
+          const group = d['group'] as { members: number; instances: number | null; state: string };
+          const topology = d['topology'] as { source: string; subTopologies: Array<{ tasks: number }> };
+          return (
+            group.state === 'Stable' &&
+            group.instances === c.instances &&
+            topology.source === 'reported' &&
+            topology.subTopologies.reduce((sum, s) => sum + s.tasks, 0) === 11
+          );
+        },
+        { timeoutMs: 60_000, everyMs: 1_000, what: `the ${c.protocol} group reporting its 11 tasks` },
+      );
+      const topology = doc['topology'] as {
+        usefulMax: number;
+        notes: string[];
+        subTopologies: Array<{ id: string; inputs: string[]; tasks: number }>;
+      };
+      assert.deepEqual(
+        topology.subTopologies.map((s) => ({ id: s.id, inputs: s.inputs, tasks: s.tasks })),
+        want,
+      );
+      assert.equal(topology.usefulMax, 11);
+      assert.deepEqual(topology.notes, []);
+      assert.equal((doc['group'] as { protocol: string }).protocol, c.protocol);
+
+      // The text form, as an operator reads it.
+      const text = await command.run(['--bootstrap-servers', testBootstrap(), '--group', options.appId]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^Topology \(as the application reports it\):$/m);
+      assert.match(text.stdout, /useful maximum 11 replicas: 11 tasks/);
+
+      // The trigger caps at the same 11; a topology parameter that folds the sources together is used, and said.
+      const decision = await decide(options.appId, {
+        topology: `sources:${options.left}+${options.right}+${options.third};counts:${repartition}`,
+      });
+      assert.equal(decision.topology.source, 'given');
+      assert.match(decision.topology.notes[0] ?? '', /differs from what the application reports/);
+    });
+  }
+
+  it('a plain consumer in a KIP-848 consumer group (group.protocol=consumer): its members and assignment', async function () {
+    if (!streamsGroups()) this.skip();
+    const topic = uniqueName('kip848');
+    const group = uniqueName('kip848-group');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const consumer = await launchPlainConsumer({ bootstrap: testBootstrap(), group, topics: [topic], commit: 'sync' });
+    started.push(consumer);
+    await consumer.ready;
+    await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i) })) });
+    const doc = await eventually(
+      () => explainJson(group),
+      (d) => (d['group'] as { members: number }).members === 1,
+      { timeoutMs: 30_000, everyMs: 1_000, what: 'the consumer group with its member' },
+    );
+    assert.deepEqual(doc['group'], {
+      state: 'Stable',
+      members: 1,
+      instances: null,
+      protocol: 'consumer',
+      reconciling: false,
+    });
+    const partitions = doc['partitions'] as Array<{ topic: string }>;
+    assert.deepEqual(
+      partitions.map((p) => p.topic),
+      [topic, topic],
+    );
+  });
+
+  it('an instance frozen with SIGSTOP: the group empties and the records waiting are reported as what they are', async () => {
+    const options = await pipeline();
+    const [instance] = await run(options, 1);
+    // The scaler starts watching while the instance runs.
+    await eventually(
+      () => decide(options.appId, { stallWindow: '20s' }),
+      (d) => d.topology.source === 'reported',
+      { timeoutMs: 30_000, everyMs: 500, what: 'the running app seen' },
+    );
+    instance!.pause();
+    await producer.send({
+      topic: options.third,
+      messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    });
+    // Its 10 s session runs out, the group empties, and the third topic's records wait with nobody to process them.
+    const gone = await eventually(
+      () => decide(options.appId, { stallWindow: '20s' }),
+      (d) => /no members for \d+s while records wait/.test(d.explanation),
+      { timeoutMs: 60_000, everyMs: 1_000, what: 'the frozen instance reported' },
+    );
+    assert.match(gone.explanation, /the application's instances stopped, crashed or hang/);
+    assert.equal(gone.topology.source, 'reported', 'the topology last reported is kept while the group is empty');
+    assert.match(gone.topology.notes[0] ?? '', /as last reported \d+s ago/);
+    assert.ok(gone.metricValue > 0, 'the waiting records still count');
+  });
+});

@@ -218,4 +218,53 @@ describe('the topology as the running application reports it @compat', function 
     assert.match(gone.topology.notes[0] ?? '', /as last reported \d+s ago/);
     assert.ok(gone.metricValue > 0, 'the waiting records still count');
   });
+
+  it('a member that moves one partition and starves another is busy, not stalled; one that moves none is stalled', async () => {
+    const topic = uniqueName('starved');
+    const groupId = uniqueName('starved-group');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const send = (partition: number, count: number) =>
+      producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition, value: String(i) })) });
+    await Promise.all([send(0, 5), send(1, 5)]);
+    const consumer = testKafkaClient().consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      // Partition 0 costs 100 ms a record; partition 1 is paused below: starved by its busy member.
+      await consumer.run({
+        autoCommitInterval: 500,
+        eachMessage: async ({ partition }) => {
+          if (partition === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        },
+      });
+      await eventually(
+        () => decide(groupId),
+        (d) => d.partitions.length === 2 && d.partitions.every((p) => p.lag === 0n),
+        { timeoutMs: 30_000, everyMs: 500, what: 'both partitions consumed and committed' },
+      );
+      consumer.pause([{ topic, partitions: [1] }]);
+      await Promise.all([send(0, 300), send(1, 50)]);
+      // Past the stall window, partition 1 stood still while its member moved partition 0.
+      await new Promise((resolve) => setTimeout(resolve, 13_000));
+      // `rate` sizes by the backlog of the partitions that are not stalled: the starved one's 50 records count.
+      const busy = await decide(groupId, { stallWindow: '10s', lagStrategy: 'rate' });
+      const starved = busy.partitions.find((p) => p.partition === 1)!;
+      assert.equal(starved.lag, 50n);
+      assert.deepEqual(busy.stalled, [], busy.explanation);
+      const backlog = Number(/backlog (\d+)/.exec(busy.explanation)?.[1]);
+      const p0 = Number(busy.partitions.find((p) => p.partition === 0)!.lag);
+      assert.equal(backlog, 50 + p0, busy.explanation);
+
+      // Now the member commits nothing at all: stalled.
+      consumer.pause([{ topic, partitions: [0] }]);
+      const stuck = await eventually(
+        () => decide(groupId, { stallWindow: '10s' }),
+        (d) => d.stalled.length === 2,
+        { timeoutMs: 40_000, everyMs: 1_000, what: 'both partitions stalled' },
+      );
+      assert.deepEqual([...stuck.stalled].sort(), [`${topic}-0`, `${topic}-1`]);
+    } finally {
+      await consumer.disconnect();
+    }
+  });
 });

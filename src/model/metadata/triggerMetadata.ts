@@ -141,7 +141,7 @@ export const COMMON_PARAMS = {
     fallback: 60_000,
   }),
   stallWindow: field.duration({
-    doc: 'a partition whose committed offset has not moved this long while it has lag and the group has members is stalled; keep it above the commit interval',
+    doc: 'a partition whose committed offset has not moved this long while it has lag and the group has members is stalled, unless its owning member (where the group tells it) moved another partition meanwhile: that is a busy member, and more replicas help; keep it above the commit interval',
     fallback: 120_000,
     minMs: 10_000,
   }),

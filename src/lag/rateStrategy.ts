@@ -45,6 +45,7 @@ import {
   BUSY_BACKLOG_SECONDS,
   instancesOf,
   keySignature,
+  SAWTOOTH_MS,
 } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
 import type { LagStrategy, StrategyInput } from './strategy.ts';
@@ -57,14 +58,6 @@ import { learnedThroughput, steadyWindows, throughputFloor, type Floor } from '.
  * not keep the group small.
  */
 export const FLOOR_MEMORY_MS = 60 * 60_000;
-
-/**
- * The span over which the lowest backlog is read to tell whether a group
- * falls behind: longer than Kafka Streams' default 30 s commit interval by a
- * few polls, so it holds a commit of every task and the lowest value is the
- * backlog without the sawtooth of commits.
- */
-export const SAWTOOTH_MS = 40_000;
 
 /** What is known of a sub-topology's per-replica throughput. */
 type Knowledge =

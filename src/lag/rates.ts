@@ -17,6 +17,14 @@ import { SampleMemo } from './sampleMemo.ts';
 export const BUSY_BACKLOG_SECONDS = 60;
 
 /**
+ * The span over which the lowest backlog is read to tell whether a group
+ * falls behind: longer than Kafka Streams' default 30 s commit interval by a
+ * few polls, so it holds a commit of every task and the lowest value is the
+ * backlog without the sawtooth of commits.
+ */
+export const SAWTOOTH_MS = 40_000;
+
+/**
  * Records waiting over `keys` in `sample`, remembered per sample and key set:
  * a history is mostly the same samples from one decision to the next.
  * `signature` identifies the key set and the metadata that backlog depends on.

@@ -151,3 +151,84 @@ describe('disturbed samples, remembered across polls', () => {
     assert.deepEqual(disturbedSamples(history.slice(1), 1_000, memo), [false, false]);
   });
 });
+
+describe('a higher recommendation through a hold, when demand keeps rising', () => {
+  const { metadata } = parseTriggerMetadata({ bootstrapServers: 'k:9092', consumerGroup: 'g', topic: 't' });
+  // A stand-in strategy whose metric is the records waiting on partition t-0 of the latest poll.
+  const strategy: LagStrategy = {
+    ...offsetStrategy,
+    decide: (input) => {
+      const p = input.latest.partitions[0]!;
+      return { ...offsetStrategy.decide(input), metricValue: Number(p.end! - p.committed) };
+    },
+  };
+  const joining: GroupInfo = { state: 'PreparingRebalance', members: 2, instances: undefined, memberIds: ['m0', 'm1'] };
+  // Polls every 5 s from 0 s; a second member joins at 10 s, the group rebalancing at 10 s and 15 s and stable
+  // from 20 s. 100 records/s arrive. `committed` gives the committed offset at t seconds.
+  const polls = (committed: (t: number) => number, until = 65, last?: GroupInfo): Sample[] =>
+    Array.from({ length: until / 5 + 1 }, (_, i) => {
+      const t = i * 5;
+      const group = t === until && last ? last : t < 10 ? stableGroup(1) : t < 20 ? joining : stableGroup(2);
+      return s(t * 1000, group, 0n);
+    }).map((p, i) => {
+      const t = i * 5;
+      return sample(p.at, [row('t', 0, BigInt(committed(t)), BigInt(100 * t))], p.group);
+    });
+  // Processing at half the arrival rate, stopped while the group rebalances.
+  const steady = (t: number): number => (t <= 10 ? 50 * t : t <= 20 ? 500 : 500 + 50 * (t - 20));
+  // Processing keeps up (50 waiting) until the rebalance, stops at 950 while it lasts, then keeps pace with arrivals.
+  const oneOff = (t: number): number => (t === 0 ? 0 : t <= 10 ? 100 * t - 50 : t <= 20 ? 950 : 100 * t - 1050);
+  const cases: Array<{ name: string; history: Sample[]; metric: number; explanation: RegExp }> = [
+    {
+      name: 'a steady rise through the hold is answered with the current recommendation',
+      history: polls(steady),
+      metric: 3750,
+      explanation:
+        /^held the recommendation of 1m ago \(metric 250\): group members changed 50s ago \(rebalanceCooldown 1m\), but demand kept rising: records waiting 1500 → 1750 \(the least over the last 40s; the pause explains 1500: 0 before it and 1500 arriving during it\); now: /,
+    },
+    {
+      name: 'a one-off jump during the pause, not rising after it, is held',
+      history: polls(oneOff),
+      metric: 50,
+      explanation: /^holding the recommendation of 1m ago \(metric 50\): group members changed 50s ago/,
+    },
+    {
+      name: 'records piling up on partitions not worked since the rebalance (restoring state) are held',
+      history: polls((t) => Math.min(oneOff(t), 950)),
+      metric: 50,
+      explanation: /^holding the recommendation of 1m ago \(metric 50\)/,
+    },
+    {
+      name: 'scale-down stays held',
+      history: polls((t) => (t <= 5 ? 0 : 100 * t - Math.max(200, 3000 - 60 * t))),
+      metric: 500,
+      explanation: /^holding the recommendation of 1m ago \(metric 500\)/,
+    },
+    {
+      name: 'a rise is not answered before a poll after the rebalance is more than 40s old',
+      history: polls(steady, 60),
+      metric: 250,
+      explanation: /^holding the recommendation of 55s ago \(metric 250\)/,
+    },
+    {
+      name: 'a rise is not answered while the group rebalances again',
+      history: polls(steady, 65, { ...joining, memberIds: ['m0', 'm1', 'm2'], members: 3 }),
+      metric: 250,
+      explanation: /^holding the recommendation of 1m ago \(metric 250\): group rebalancing/,
+    },
+    {
+      name: 'a group without members is not held: its lag is plain demand',
+      history: polls(steady, 65, stableGroup(0)),
+      metric: 3750,
+      explanation: /^lag /,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const latest = c.history.at(-1)!;
+      const d = withRebalanceHold(strategy).decide({ metadata, latest, history: c.history, now: latest.at });
+      assert.equal(d.metricValue, c.metric);
+      assert.match(d.explanation, c.explanation);
+    });
+  }
+});

@@ -4,6 +4,9 @@
  * rebalance. So while the group rebalances, and for `cooldownMs` after its
  * members change, the recommendation is the one from the last undisturbed
  * poll. Activation is never held: a new record still wakes a group at zero.
+ * Nor is demand that keeps rising after the pause: a higher recommendation is
+ * let through once the records waiting kept rising past the pile-up of the
+ * pause (risingDemand.ts); scale-down and the pile-up itself stay held.
  *
  * Classic DescribeGroups carries no generation id; a change of the member set
  * (or a rebalancing state) is taken as a new generation. A group with no
@@ -13,9 +16,11 @@
  * never held.
  */
 import { formatDuration } from '../duration.ts';
-import type { Sample } from '../model/sample.ts';
+import { partitionKey, type Sample } from '../model/sample.ts';
 import type { Decision } from '../model/decision.ts';
-import type { LagStrategy } from './strategy.ts';
+import { SAWTOOTH_MS } from './rates.ts';
+import { risingThroughHold } from './risingDemand.ts';
+import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { SampleMemo } from './sampleMemo.ts';
 
 /** Whether a group rebalances: a classic group's rebalance states, or a KIP-848 or streams group reconciling. */
@@ -29,6 +34,12 @@ export interface Hold {
   /** Index in the history of the last undisturbed sample, whose recommendation stands. */
   readonly anchor: number;
   readonly reason: string;
+  /**
+   * The group's last pause, if it is not rebalancing now: indexes in the
+   * history of the poll before it and of the last poll that saw it (a
+   * rebalancing state or a new member set).
+   */
+  readonly pause?: { readonly before: number; readonly last: number };
 }
 
 function known(sample: Sample): boolean {
@@ -109,9 +120,11 @@ export function rebalanceHold(
   const inRebalance = rebalancing(latest.group);
   // The last change within the cooldown, looking back no further than that.
   let lastChange: number | undefined;
+  let last = -1;
   for (let i = n - 1; i >= 0 && now - history[i]!.at < cooldownMs; i--) {
     if (changedAt(history, i, memo)) {
       lastChange = history[i]!.at;
+      last = i;
       break;
     }
   }
@@ -124,14 +137,34 @@ export function rebalanceHold(
   const reason = inRebalance
     ? `group rebalancing (${latest.group.state})`
     : `group members changed ${formatDuration(now - lastChange!)} ago (rebalanceCooldown ${formatDuration(cooldownMs)})`;
-  return { anchor, reason };
+  if (inRebalance) return { anchor, reason };
+  let first = last;
+  while (first > 0 && changedAt(history, first - 1, memo)) first--;
+  return { anchor, reason, pause: { before: Math.max(0, first - 1), last } };
+}
+
+/**
+ * Why a higher recommendation than the held one is let through: the records
+ * waiting on the partitions the group works (not changelogs, not stalled)
+ * kept rising after the pause (risingDemand.ts). Undefined if they did not.
+ */
+function risingDemandNote(input: StrategyInput, current: Decision, hold: Hold): string | undefined {
+  if (hold.pause === undefined) return undefined;
+  const keys = current.partitions
+    .filter((p) => p.role !== 'changelog' && p.stalled !== true)
+    .map((p) => partitionKey(p.topic, p.partition));
+  const rising = risingThroughHold(input.history, hold.pause, keys, input.metadata, input.now);
+  if (!rising) return undefined;
+  return `but demand kept rising: records waiting ${rising.explained} → ${rising.low} (the least over the last ${formatDuration(SAWTOOTH_MS)}; the pause explains ${rising.explained}: ${rising.before} before it and ${rising.arrived} arriving during it)`;
 }
 
 /**
  * `strategy` with the hold applied: while held, the metric is what the
  * strategy recommended at the anchor sample, or its `heldAtLeast` now if that
  * is more (demand a rebalance cannot fake, such as a higher arrival rate);
- * activity, partitions and stalls are current.
+ * activity, partitions and stalls are current. A higher recommendation now is
+ * let through once demand kept rising after the pause (risingDemandNote): the
+ * hold is for scale-down and for the one-off pile-up of the pause.
  */
 export function withRebalanceHold(strategy: LagStrategy): LagStrategy {
   return {
@@ -148,6 +181,16 @@ export function withRebalanceHold(strategy: LagStrategy): LagStrategy {
         now: anchor.at,
       });
       const floor = current.heldAtLeast ?? 0;
+      const standing = Math.max(floor, past.metricValue);
+      if (current.metricValue > standing) {
+        const rising = risingDemandNote(input, current, hold);
+        if (rising !== undefined) {
+          return {
+            ...current,
+            explanation: `held the recommendation of ${formatDuration(input.now - anchor.at)} ago (metric ${standing}): ${hold.reason}, ${rising}; now: ${current.explanation}`,
+          };
+        }
+      }
       if (floor > past.metricValue) {
         return {
           ...current,

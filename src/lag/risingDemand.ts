@@ -1,0 +1,111 @@
+/**
+ * Demand that keeps rising through a rebalance hold. A rebalance pauses
+ * processing, so records pile up once: what waited before the pause plus what
+ * arrived during it. A group that can keep up works that off once it runs
+ * again, or at least holds it; one that cannot keeps falling behind, and the
+ * hold must not keep it from more replicas.
+ *
+ * Per partition, the pause explains at most its records waiting before the
+ * pause, read below the commit sawtooth (the least over the SAWTOOTH_MS up to
+ * the poll before it), plus what arrived on it from that poll to the first
+ * poll after the pause (end offsets moving). Demand kept rising when the
+ * records waiting now, read below the sawtooth the same way (the least over
+ * the last SAWTOOTH_MS, all of it after the pause, so every task committed
+ * since), are more than that, summed over the partitions the group works
+ * again: their committed offsets moved since the pause. Partitions that did
+ * not move are still restoring state or otherwise paused, the rebalance's
+ * doing, and more replicas would not move them.
+ */
+import { columnsOf, NO_COMMIT, type Sample } from '../model/sample.ts';
+import { SAWTOOTH_MS } from './rates.ts';
+import { recordsWaitingAt, type WaitingRules } from './recordsWaiting.ts';
+
+export interface RisingDemand {
+  /** Records waiting before the pause, below the sawtooth, and arriving during it: what the pause explains. */
+  readonly before: bigint;
+  readonly arrived: bigint;
+  readonly explained: bigint;
+  /** Records waiting over the last SAWTOOTH_MS, below the sawtooth: more than `explained`. */
+  readonly low: bigint;
+  /** Partitions whose committed offset moved since the pause. */
+  readonly worked: number;
+}
+
+/** A partition's index in a sample's columns, its committed offset (if any), end offset and records waiting. */
+function offsetsOf(sample: Sample, key: string, m: WaitingRules) {
+  const columns = columnsOf(sample);
+  const i = columns.layout.indexOf(key);
+  if (i === undefined) return undefined;
+  const committed = columns.committedAt(i);
+  return {
+    committed: committed === NO_COMMIT ? undefined : committed,
+    end: columns.endAt(i),
+    waiting: recordsWaitingAt(columns, i, m),
+  };
+}
+
+/** The least records waiting on `key` over the polls from `from` (inclusive) to `to` (inclusive). */
+function leastWaiting(
+  history: readonly Sample[],
+  from: number,
+  to: number,
+  key: string,
+  m: WaitingRules,
+): bigint | undefined {
+  let least: bigint | undefined;
+  for (let i = from; i <= to; i++) {
+    const waiting = offsetsOf(history[i]!, key, m)?.waiting;
+    if (waiting !== undefined && (least === undefined || waiting < least)) least = waiting;
+  }
+  return least;
+}
+
+/** The index of the first poll at or after `at`, at or after `from`. */
+function firstAt(history: readonly Sample[], from: number, at: number): number {
+  let i = from;
+  while (i < history.length && history[i]!.at < at) i++;
+  return i;
+}
+
+/**
+ * Whether the records waiting on `keys` kept rising after the group's last
+ * pause: `before` is the index of the poll before it, `last` of the last
+ * poll that saw it. Undefined if they did not, or if it is too early to
+ * tell (no poll of the last SAWTOOTH_MS comes after the pause).
+ */
+export function risingThroughHold(
+  history: readonly Sample[],
+  pause: { readonly before: number; readonly last: number },
+  keys: readonly string[],
+  m: WaitingRules,
+  now: number,
+): RisingDemand | undefined {
+  const latest = history.length - 1;
+  const resumed = pause.last + 1;
+  const windowStart = now - SAWTOOTH_MS;
+  if (resumed > latest || history[resumed]!.at >= windowStart) return undefined;
+  const window = firstAt(history, resumed, windowStart);
+  const lead = firstAt(history, 0, history[pause.before]!.at - SAWTOOTH_MS);
+  let before = 0n;
+  let arrived = 0n;
+  let low = 0n;
+  let worked = 0;
+  for (const key of keys) {
+    const then = offsetsOf(history[pause.last]!, key, m);
+    const start = offsetsOf(history[pause.before]!, key, m);
+    const after = offsetsOf(history[resumed]!, key, m);
+    const current = offsetsOf(history[latest]!, key, m);
+    if (then?.committed === undefined || current?.committed === undefined || current.committed <= then.committed)
+      continue;
+    const waitingBefore = leastWaiting(history, lead, pause.before, key, m);
+    const waitingNow = leastWaiting(history, window, latest, key, m);
+    if (waitingBefore === undefined || waitingNow === undefined) continue;
+    worked++;
+    before += waitingBefore;
+    if (start?.end !== undefined && after?.end !== undefined && after.end > start.end) arrived += after.end - start.end;
+    low += waitingNow;
+  }
+  const explained = before + arrived;
+  if (worked === 0 || low <= explained) return undefined;
+  return { before, arrived, explained, low, worked };
+}

@@ -22,8 +22,11 @@ export interface Contender {
   readonly reasoning: string;
   /** Trigger metadata besides bootstrapServers and consumerGroup. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** `baseline`: what the targets compare with; `candidate`: judged against it; `reference`: shown for context. */
-  readonly role: 'baseline' | 'candidate' | 'reference';
+  /**
+   * `baseline`: what the targets compare with; `candidate`: judged against it; `reference`: shown for context;
+   * `oracle`: not a scaler setting but the best possible (oracle.ts), what replica-seconds are measured against.
+   */
+  readonly role: 'baseline' | 'candidate' | 'reference' | 'oracle';
 }
 
 export const CONTENDERS: readonly Contender[] = [
@@ -57,5 +60,12 @@ export const CONTENDERS: readonly Contender[] = [
       lagThreshold: String(REPLICA_RECORDS_PER_SECOND * 60),
     },
     role: 'candidate',
+  },
+  {
+    name: 'oracle',
+    reasoning:
+      'not a scaler: the replicas the true load needs, from the model (oracle.ts), answered to KEDA and the HPA as a metric, so it pays the same polling, pod start, rebalances and restores. It reads the trace 75 s ahead (a scale-out processes about a minute after it is asked for, and the HPA looks again 15 s later); sizes for the busiest pod a balanced assignment can give (the ceil(12 / n) busiest tasks of each sub-topology at 150 work units/s a replica, 0.2 a source record, 1 a re-keyed one); lets a backlog of up to 85 s of arrivals stay (what a scale-in itself adds: 45 s session timeout, 10 s rebalance, 30 s restore; with capacity at least the arrivals the oldest age does not grow) and works off the rest within 60 s (the objective less the minute a scale-out takes); and holds the replicas there are while the oldest record is older than 35 s (the objective less what a scale-in adds)',
+    metadata: {},
+    role: 'oracle',
   },
 ];

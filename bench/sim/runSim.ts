@@ -11,7 +11,8 @@
  * its own phase, as they are not in step in a cluster. Results must not
  * hang on where those phases fall, so every trace runs under each of PHASES.
  * The HPA gets the metric and target as the gRPC handlers send them
- * (safeQuantity: never negative, NaN or infinite).
+ * (safeQuantity: never negative, NaN or infinite). The oracle (oracle.ts)
+ * answers the same calls from the model's truth instead of the scaler's.
  */
 import type { Decision } from '../../src/model/decision.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -22,6 +23,7 @@ import { PollerRegistry } from '../../src/poller/pollerRegistry.ts';
 import { ScalerService } from '../../src/scaler/scalerService.ts';
 import { KedaHpa, type KedaHpaParams, type ScaleEvent } from '../../tools/keda/kedaHpa.ts';
 import type { Contender } from './contenders.ts';
+import { oracle } from './oracle.ts';
 import { DEFAULT_APP, SimStreamsApp, type AppParams } from './streamsModel.ts';
 import type { Trace } from './traces.ts';
 
@@ -90,6 +92,9 @@ export interface SimOptions {
   readonly onDecision?: (tSeconds: number, decision: Decision) => void;
 }
 
+/** What KEDA and the HPA take from an answer. */
+type Answer = Pick<Decision, 'active' | 'metricValue' | 'target'>;
+
 const START = Date.UTC(2026, 0, 5, 0, 0, 0);
 const SECOND = 1_000;
 const BOOTSTRAP = 'sim-kafka:9092';
@@ -112,12 +117,15 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
   };
 
   const phases = options.phases ?? PHASES[0]!;
+  const isOracle = contender.role === 'oracle';
   app.start(trace.initialReplicas, clock.now, phases.commitMs);
   keda.assume(trace.initialReplicas, clock.now);
-  // The first RPC creates the poller; poll once so it never waits on the wall clock.
-  const trigger = scaler.trigger(ref);
-  registry.acquire(trigger.pollerKey, trigger.target, trigger.pollerNeeds);
-  await registry.pollAll();
+  if (!isOracle) {
+    // The first RPC creates the poller; poll once so it never waits on the wall clock.
+    const trigger = scaler.trigger(ref);
+    registry.acquire(trigger.pollerKey, trigger.target, trigger.pollerNeeds);
+    await registry.pollAll();
+  }
 
   const seconds = Math.ceil(trace.durationMs / SECOND);
   const latencyBySecond = new Float64Array(seconds);
@@ -128,7 +136,12 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
   let firstRecordAt: number | undefined;
   let errors = 0;
 
-  const ask = async (): Promise<Decision | undefined> => {
+  const ask = async (): Promise<Answer | undefined> => {
+    if (isOracle) {
+      const group = { ...app.backlog(), oldestSeconds: app.truth(clock.now).latencySeconds, replicas: keda.replicas };
+      const answer = oracle(trace, appParams, clock.now - START, group, keda.params.maxReplicas);
+      return { active: answer.active, metricValue: answer.replicas, target: 1 };
+    }
     try {
       const { decision } = await scaler.evaluate(ref);
       options.onDecision?.((clock.now - START) / 1000, decision);
@@ -155,7 +168,7 @@ export async function runSim(trace: Trace, contender: Contender, options: SimOpt
         }
         app.step(clock.now, MODEL_STEP_MS);
       }
-      if (t % config.pollIntervalMs === 0) await registry.pollAll();
+      if (!isOracle && t % config.pollIntervalMs === 0) await registry.pollAll();
       if ((t - phases.kedaMs) % keda.params.pollingIntervalMs === 0) {
         const answer = await ask();
         if (answer) keda.kedaPoll(clock.now, answer.active);

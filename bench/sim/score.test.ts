@@ -48,6 +48,7 @@ describe('simulator scoring', () => {
         secondsOverObjective: 2,
         replicaSeconds: 6,
         scalingActions: 2,
+        scalingActionsPerHour: 1440,
         secondsToFirstReplica: 1,
         returnedToZero: true,
         peakLatencySeconds: 200,
@@ -69,53 +70,46 @@ describe('simulator scoring', () => {
     secondsOverObjective: 10,
     replicaSeconds: 1000,
     scalingActions: 5,
+    scalingActionsPerHour: 5,
     secondsToFirstReplica: undefined,
     returnedToZero: undefined,
     peakLatencySeconds: 0,
     peakReplicas: 0,
     errors: 0,
   };
+  const oracle: Score = { ...base, contender: 'oracle', secondsOverObjective: 0, replicaSeconds: 500 };
   const cases: Array<{
     name: string;
     candidate: Partial<Score>;
-    bursty: boolean;
     expect: Partial<ReturnType<typeof checkTargets>>;
   }> = [
     {
       name: 'all met',
-      candidate: { secondsOverObjective: 10, replicaSeconds: 800, scalingActions: 3 },
-      bursty: true,
-      expect: { objective: true, replicaRatio: 0.8, replicaTarget: true, actionRatio: 0.6, actions: true },
+      candidate: { secondsOverObjective: 10, replicaSeconds: 600 },
+      expect: { objective: true, oracleRatio: 1.2, oracleTarget: true, baselineRatio: 0.6 },
     },
     {
       name: 'all missed',
-      candidate: { secondsOverObjective: 11, replicaSeconds: 801, scalingActions: 4 },
-      bursty: true,
-      expect: { objective: false, replicaTarget: false, actions: false },
-    },
-    {
-      name: 'the replica target applies to bursty traces only',
-      candidate: { replicaSeconds: 2000 },
-      bursty: false,
-      expect: { replicaRatio: 2, replicaTarget: undefined },
+      candidate: { secondsOverObjective: 11, replicaSeconds: 601 },
+      expect: { objective: false, oracleTarget: false },
     },
   ];
   for (const c of cases) {
     it(`targets: ${c.name}`, () => {
-      const check = checkTargets({ ...base, ...c.candidate, contender: 'cand' }, base, c.bursty);
+      const check = checkTargets({ ...base, ...c.candidate, contender: 'cand' }, base, oracle);
       for (const [key, value] of Object.entries(c.expect)) assert.equal(check[key as keyof typeof check], value, key);
     });
   }
 
-  it('a baseline without actions: 0 / 0 is 0, anything more is infinitely many', () => {
-    const still = { ...base, scalingActions: 0 };
-    assert.equal(checkTargets({ ...base, scalingActions: 0 }, still, false).actionRatio, 0);
-    assert.equal(checkTargets({ ...base, scalingActions: 1 }, still, false).actionRatio, Infinity);
+  it('an oracle without replicas: 0 / 0 is 0, anything more is infinitely many', () => {
+    const none = { ...oracle, replicaSeconds: 0 };
+    assert.equal(checkTargets({ ...base, replicaSeconds: 0 }, base, none).oracleRatio, 0);
+    assert.equal(checkTargets({ ...base, replicaSeconds: 1 }, base, none).oracleRatio, Infinity);
   });
 
-  it('the report has a table per trace and a targets table, for the console and in Markdown', () => {
+  it('the report has a table per trace, a targets table and the best strategy, for the console and in Markdown', () => {
     const steady = TRACES.find((t) => t.name === 'steady')!;
-    const results: Result[] = ['offset-keda', 'offset-tuned', 'time', 'rate'].map((contender, i) => ({
+    const results: Result[] = ['offset-keda', 'offset-tuned', 'time', 'rate', 'oracle'].map((contender, i) => ({
       score: { ...base, trace: 'steady', contender, replicaSeconds: 1000 - i * 100 },
       phase: 0,
       events: [],
@@ -123,12 +117,13 @@ describe('simulator scoring', () => {
     }));
     const { console: text, markdown } = report([steady], results, 120);
     assert.match(text, /^steady: 300 records\/s/m);
-    assert.match(text, /^rate +10 +700 +5 /m);
-    assert.match(markdown, /^\| rate \| 10 \| 700 \| 5 \| — \| — \| 0 \| 0 \|$/m);
-    assert.match(markdown, /^\| steady \| time \| met 1\/1 \| 0\.80× — \| 1\.00× missed 0\/1 \|$/m);
+    assert.match(text, /^rate +10 +700 +1\.17× +5 /m);
+    assert.match(markdown, /^\| rate \| 10 \| 700 \| 1\.17× \| 5 \| — \| — \| 0 \| 0 \|$/m);
+    assert.match(markdown, /^\| steady \| time \| met 1\/1 \| 1\.33× \| 0\.80× \| 5\.0 \|$/m);
+    assert.match(markdown, /^\| steady \| rate \| 1\.17× met 1\/1 \|$/m, 'rate: the fewest replica-seconds');
   });
 
-  it('over several phase sets: medians with their range, and targets met under most phase sets', () => {
+  it('over several phase sets: medians with their range, targets met under most phase sets, no best without the objective', () => {
     const burst = TRACES.find((t) => t.name === 'burst5x')!;
     const run = (contender: string, phase: number, over: number, replicaSeconds: number, actions: number): Result => ({
       score: {
@@ -138,6 +133,7 @@ describe('simulator scoring', () => {
         secondsOverObjective: over,
         replicaSeconds,
         scalingActions: actions,
+        scalingActionsPerHour: actions,
       },
       phase,
       events: [],
@@ -146,16 +142,23 @@ describe('simulator scoring', () => {
     const results: Result[] = [0, 1, 2].flatMap((phase) => [
       run('offset-keda', phase, 0, 1000, 2),
       run('rate', phase, [0, 30, 0][phase]!, [700, 900, 750][phase]!, [1, 1, 2][phase]!),
+      run('oracle', phase, 0, 600, 2),
     ]);
     const { markdown } = report([burst], results, 120);
-    assert.match(markdown, /^\| rate \| 0 \(0–30\) \| 750 \(700–900\) \| 1 \(1–2\) \|/m);
-    assert.match(markdown, /^\| offset-keda \| 0 \| 1000 \| 2 \|/m);
+    assert.match(markdown, /^\| rate \| 0 \(0–30\) \| 750 \(700–900\) \| 1\.25× \(1\.17×–1\.50×\) \| 1 \(1–2\) \|/m);
+    assert.match(markdown, /^\| offset-keda \| 0 \| 1000 \| 1\.67× \| 2 \|/m);
     assert.match(
       markdown,
-      /^\| burst5x \| rate \| met 2\/3 \| 0\.75× \(0\.70×–0\.90×\) met 2\/3 \| 0\.50× \(0\.50×–1\.00×\) met 2\/3 \|$/m,
+      /^\| burst5x \| rate \| met 2\/3 \| 1\.25× \(1\.17×–1\.50×\) \| 0\.75× \(0\.70×–0\.90×\) \| 1\.0 \(1\.0–2\.0\) \|$/m,
     );
-    const missed = report([burst], [...results, run('rate', 3, 40, 900, 2), run('offset-keda', 3, 0, 1000, 2)], 120);
+    assert.match(markdown, /^\| burst5x \| rate \| 1\.25× \(1\.17×–1\.50×\) missed 1\/3 \|$/m);
+    const missed = report(
+      [burst],
+      [...results, run('rate', 3, 40, 900, 2), run('offset-keda', 3, 0, 1000, 2), run('oracle', 3, 0, 600, 2)],
+      120,
+    );
     assert.match(missed.markdown, /^\| burst5x \| rate \| missed 2\/4 \(\+15 s\) \|/m);
+    assert.match(missed.markdown, /^\| burst5x \| — \| missed: no strategy meets the objective target \|$/m);
   });
 
   it('spread: the median (the mean of the middle two for an even count) and the range', () => {

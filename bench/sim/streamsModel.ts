@@ -217,6 +217,13 @@ export class SimStreamsApp {
     return { waiting, latencySeconds: (now - oldest) / 1000 };
   }
 
+  /** Records waiting per partition of each topic (ground truth, for the oracle). */
+  backlog(): { source: number[]; repartition: number[] } {
+    const of = (topic: string): number[] =>
+      Array.from({ length: this.params.partitions }, (_, p) => this.#backlog(this.#byPartition.get(`${topic}-${p}`)!));
+    return { source: of(this.sourceTopic), repartition: of(this.repartitionTopic) };
+  }
+
   #newTask(topic: string, partition: number, stateful: boolean): Task {
     return {
       id: `${topic}-${partition}`,

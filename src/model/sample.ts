@@ -31,7 +31,7 @@ export interface GroupInfo {
    * (streams groups), with the tasks its members were assigned.
    */
   readonly reported?: readonly ReportedSubTopology[];
-  /** The member each assigned partition belongs to, by partitionKey, when the group tells it. */
+  /** The member each assigned partition belongs to, by partitionKey, when the group tells it; only the newest poll of a history keeps it. */
   readonly owners?: ReadonlyMap<string, string>;
   /** Why the application's tasks could not be read from the group, when they could not. */
   readonly reportProblem?: string;

@@ -84,3 +84,18 @@ describe('compact history: a polled sample shares what did not change with the p
     assert.deepEqual(polled.partitions, rows);
   });
 });
+
+describe('a polled sample in the history keeps no partition owners', () => {
+  it('drops them on compact, and samples that shared a group share the group without them', () => {
+    const owned: GroupInfo = { ...GROUP, owners: new Map([['t\u00000', 'm0']]) };
+    const first = new PolledSample(sample(1, [row(0, 5n)], owned));
+    const second = new PolledSample(sample(2, [row(0, 5n)], { ...owned, owners: new Map(owned.owners) }), first);
+    assert.equal(second.group, first.group, 'the same group, owners included, is shared');
+    assert.equal(first.group.owners?.get('t\u00000'), 'm0');
+    first.compact();
+    second.compact();
+    assert.equal(first.group.owners, undefined);
+    assert.equal(first.group, second.group);
+    assert.deepEqual(first.group, GROUP);
+  });
+});

@@ -11,7 +11,7 @@ import type { GroupInfo, PartitionOffsets, Sample } from '../model/sample.ts';
 export class PolledSample implements Sample {
   readonly seq: number;
   readonly at: number;
-  readonly group: GroupInfo;
+  #group: GroupInfo;
   readonly columns: PartitionColumns;
   #rows: readonly PartitionOffsets[] | undefined;
 
@@ -23,19 +23,42 @@ export class PolledSample implements Sample {
   constructor(sample: Sample, previous?: Sample, chunks?: ColumnChunks) {
     this.seq = sample.seq;
     this.at = sample.at;
-    this.group = previous && sameGroup(previous.group, sample.group) ? previous.group : sample.group;
+    this.#group = previous && sameGroup(previous.group, sample.group) ? previous.group : sample.group;
     this.columns = PartitionColumns.of(sample.partitions, previous?.columns, chunks, sample.at);
     this.#rows = sample.partitions;
+  }
+
+  get group(): GroupInfo {
+    return this.#group;
   }
 
   get partitions(): readonly PartitionOffsets[] {
     return this.#rows ?? this.columns.rows();
   }
 
-  /** Lets go of the rows: the sample is history now. */
+  /**
+   * Lets go of the rows, and of the owner of every partition (only the
+   * newest poll's are read): the sample is history now.
+   */
   compact(): void {
     this.#rows = undefined;
+    this.#group = withoutOwners(this.#group);
   }
+}
+
+/** Groups without their owners map, one per group object, so history samples that shared a group still do. */
+const STRIPPED = new WeakMap<GroupInfo, GroupInfo>();
+
+function withoutOwners(group: GroupInfo): GroupInfo {
+  if (!group.owners) return group;
+  let stripped = STRIPPED.get(group);
+  if (!stripped) {
+    const rest: { -readonly [K in keyof GroupInfo]?: GroupInfo[K] } = { ...group };
+    delete rest.owners;
+    stripped = rest as GroupInfo;
+    STRIPPED.set(group, stripped);
+  }
+  return stripped;
 }
 
 function sameGroup(a: GroupInfo, b: GroupInfo): boolean {

@@ -148,16 +148,34 @@ describe('rates', () => {
     );
   });
 
-  it('instances: Kafka Streams processes from client ids, or members / streamThreads if that is more', () => {
-    assert.equal(instancesOf({ state: 'Stable', members: 4, instances: 2, memberIds: [] }, 2), 2);
-    assert.equal(
-      instancesOf({ state: 'Stable', members: 6, instances: 1, memberIds: [] }, 2),
-      3,
-      'a constant client.id hides pods',
-    );
-    assert.equal(instancesOf({ state: 'Stable', members: 4, instances: undefined, memberIds: [] }, 1), 4);
-    assert.equal(instancesOf({ state: 'Empty', members: 0, instances: undefined, memberIds: [] }, 1), undefined);
-  });
+  const instances: Array<{
+    name: string;
+    group: Parameters<typeof instancesOf>[0];
+    threads: number;
+    want: number | undefined;
+  }> = [
+    {
+      name: 'the processes the group shows, however many threads each runs',
+      group: { state: 'Stable', members: 6, instances: 3, memberIds: [] },
+      threads: 1,
+      want: 3,
+    },
+    {
+      name: 'members / streamThreads where the group shows no processes',
+      group: { state: 'Stable', members: 4, instances: undefined, memberIds: [] },
+      threads: 2,
+      want: 2,
+    },
+    {
+      name: 'none without members',
+      group: { state: 'Empty', members: 0, instances: undefined, memberIds: [] },
+      threads: 1,
+      want: undefined,
+    },
+  ];
+  for (const c of instances) {
+    it(`instances: ${c.name}`, () => assert.equal(instancesOf(c.group, c.threads), c.want));
+  }
 
   it('backlog counts real records only: no transaction-marker gaps, no `latest` placeholder for uncommitted partitions', () => {
     const s = sample(0, [

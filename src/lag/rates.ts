@@ -172,13 +172,15 @@ export function arrivalRate(
 }
 
 /**
- * Application instances: the larger of the distinct Kafka Streams processes
- * seen in the client ids and members / streamThreads (a constant client.id
- * would make every pod look like one process).
+ * Application instances: the Kafka Streams processes the group shows (a
+ * streams group's process ids, or the classic members' client ids, see
+ * GroupInfo.instances), else members / streamThreads. Counting members
+ * where the processes are known would count every stream thread as a
+ * replica, and learn a per-thread throughput as a replica's.
  */
 export function instancesOf(group: GroupInfo, streamThreads: number): number | undefined {
   if (group.members === 0) return undefined;
-  return Math.max(group.instances ?? 0, group.members / streamThreads);
+  return group.instances ?? group.members / streamThreads;
 }
 
 /** Where a look back of `windowMs` from a sample starts: the sample, and whether the history was too short (its first sample). */

@@ -14,9 +14,11 @@ export interface GroupInfo {
   readonly state: string;
   readonly members: number;
   /**
-   * Application instances: distinct Kafka Streams processes when the members'
-   * client ids show them (`<app>-<process-uuid>-StreamThread-<n>-consumer`),
-   * else undefined.
+   * Application instances: a streams group's distinct process ids, or the
+   * Kafka Streams processes the members' client ids show
+   * (`<client.id>-StreamThread-<n>-consumer`: the most members with one
+   * thread number, right also when every pod has the same `client.id`);
+   * undefined for other groups.
    */
   readonly instances: number | undefined;
   /** Sorted member ids; a change means a new group generation (classic DescribeGroups carries no generation id). */

@@ -132,6 +132,15 @@ describe('reading one sample: group, transaction markers and record timestamps',
       toGroupInfo({ state: 'Stable', members: [{ memberId: 'x', clientId: 'plain-consumer' }] }).instances,
       undefined,
     );
+    // Three pods of two threads that all set the same client.id: three processes, not one.
+    const constant = toGroupInfo({
+      state: 'Stable',
+      members: ['a', 'b', 'c', 'd', 'e', 'f'].map((memberId, i) => ({
+        memberId,
+        clientId: `orders-StreamThread-${(i % 2) + 1}-consumer`,
+      })),
+    });
+    assert.equal(constant.instances, 3);
   });
 
   it('peeks at small gaps and sees that only a transaction marker is left', async () => {

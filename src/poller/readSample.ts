@@ -433,7 +433,23 @@ function applyPeeks(
   return results;
 }
 
-const STREAMS_CLIENT = /^(.+)-StreamThread-\d+-consumer$/;
+const STREAMS_CLIENT = /^(.+)-StreamThread-(\d+)-consumer$/;
+
+/**
+ * Kafka Streams processes from their threads' client ids: every process has
+ * a thread 1 (and 2, ...), so the most members with one thread number is the
+ * process count, whether each process has its own client id (the default,
+ * `<application.id>-<process uuid>`) or all share a constant `client.id`.
+ */
+function streamsProcesses(clientIds: readonly string[]): number | undefined {
+  const byThread = new Map<string, number>();
+  for (const id of clientIds) {
+    const match = STREAMS_CLIENT.exec(id);
+    if (!match) return undefined;
+    byThread.set(match[2]!, (byThread.get(match[2]!) ?? 0) + 1);
+  }
+  return byThread.size === 0 ? undefined : Math.max(...byThread.values());
+}
 
 /**
  * Group state, members, and Kafka Streams instances (process ids where the
@@ -444,9 +460,7 @@ const STREAMS_CLIENT = /^(.+)-StreamThread-\d+-consumer$/;
 export function toGroupInfo(description: GroupDescription): GroupInfo {
   const { members } = description;
   const processes = members.map((m) => m.processId);
-  const clients = members.map((m) => STREAMS_CLIENT.exec(m.clientId)?.[1]);
   const byProcess = processes.length > 0 && processes.every((p) => p !== undefined);
-  const byClient = clients.length > 0 && clients.every((c) => c !== undefined);
 
   const owners = new Map<string, string>();
   const topics = new Map<string, Set<string>>();
@@ -469,7 +483,7 @@ export function toGroupInfo(description: GroupDescription): GroupInfo {
   return {
     state: description.state,
     members: members.length,
-    instances: byProcess ? new Set(processes).size : byClient ? new Set(clients).size : undefined,
+    instances: byProcess ? new Set(processes).size : streamsProcesses(members.map((m) => m.clientId)),
     memberIds: members.map((m) => m.memberId).sort(),
     ...(description.protocol === undefined ? {} : { protocol: description.protocol }),
     ...(description.reconciling ? { reconciling: true } : {}),

@@ -267,4 +267,36 @@ describe('the topology as the running application reports it @compat', function 
       await consumer.disconnect();
     }
   });
+
+  it('rate: the throughput it learns is within ±20 % of the drain measured from committed offsets (2 stream threads)', async () => {
+    // The filter sub-topology sleeps 10 ms a record on each of the instance's 2 stream threads.
+    const options = await pipeline();
+    await run({ ...options, slow: 'filter', delayMs: 10, threads: 2 }, 1);
+    const third = options.third;
+    // The backlog is all there before the scaler first looks: a backlog, not a minute's arrivals.
+    await producer.send({
+      topic: third,
+      messages: Array.from({ length: 9_000 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    });
+    const committed = async (): Promise<number> => {
+      const [offsets] = await admin.fetchOffsets({ groupId: options.appId, topics: [third] });
+      return offsets!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    };
+    const meta = { lagStrategy: 'rate', rateWindow: '10s', catchUpSeconds: '30' };
+    await decide(options.appId, meta);
+    const from = { at: Date.now(), offset: await committed() };
+    const learned = await eventually(
+      () => decide(options.appId, meta),
+      (d) => d.topology.subTopologies.find((s) => s.id === '2')?.replicaThroughput !== undefined,
+      { timeoutMs: 60_000, everyMs: 1_000, what: 'a throughput learned for the filter sub-topology' },
+    );
+    const to = { at: Date.now(), offset: await committed() };
+    const drain = (to.offset - from.offset) / ((to.at - from.at) / 1000);
+    const perReplica = learned.topology.subTopologies.find((s) => s.id === '2')!.replicaThroughput!;
+    process.stdout.write(
+      `      learned ${perReplica.toFixed(1)}/s per replica; drain ${drain.toFixed(1)}/s over ${((to.at - from.at) / 1000).toFixed(0)}s with 1 instance (ratio ${(perReplica / drain).toFixed(2)})\n`,
+    );
+    assert.ok(drain > 20, `the filter drained ${drain}/s`);
+    assert.ok(Math.abs(perReplica / drain - 1) <= 0.2, `learned ${perReplica}/s against a drain of ${drain}/s`);
+  });
 });

@@ -394,9 +394,13 @@ export class SimStreamsApp {
     const state = members.length === 0 ? 'Empty' : now < this.#pausedUntil ? 'PreparingRebalance' : 'Stable';
     this.#kafka.setGroup(this.params.appId, {
       state,
+      // As a classic Kafka Streams group shows it: each member's partitions, with the sub-topology of their task.
       members: members.map((pod) => ({
         memberId: `member-${pod.id}`,
         clientId: `${this.params.appId}-pod${pod.id}-StreamThread-1-consumer`,
+        partitions: this.#tasks
+          .filter((task) => task.owner === pod.id)
+          .map((task) => ({ topic: task.topic, partition: task.partition, subTopology: task.stateful ? '1' : '0' })),
       })),
     });
   }

@@ -72,6 +72,7 @@ describe('the explain command, against a real broker', function () {
     ]);
     assert.deepEqual(doc['topology'], {
       source: 'derived',
+      notes: [],
       usefulMax: 3,
       streamThreads: 1,
       subTopologies: [{ id: 'sources', inputs: [topic], tasks: 3, lag: '8' }],

@@ -15,6 +15,7 @@ import { launchMultiPipelineApp } from '../../tools/kafka/multiPipelineApp.ts';
 import { launchPlainConsumer, type PlainConsumer } from '../../tools/kafka/plainConsumerApp.ts';
 import type { StreamsInstance } from '../../tools/kafka/streamsApp.ts';
 import { processAlive } from '../../tools/managedProcess.ts';
+import { createPipeline } from '../support/multiPipeline.ts';
 import { testBootstrap, testKafkaClient, testKafkaVersion, uniqueName } from '../support/kafka.ts';
 
 /** Every task of MultiPipelineApp with inputs of 4, 4 and 3 partitions. */
@@ -61,30 +62,7 @@ describe('the harness test apps (MultiPipelineApp, PlainConsumerApp)', function 
   }
 
   /** Creates the topics of one MultiPipelineApp and returns its options. */
-  async function pipeline(properties: Record<string, string> = {}) {
-    const appId = uniqueName('mp');
-    const name = uniqueName('mp-topic');
-    const topics = {
-      left: `${name}-left`,
-      right: `${name}-right`,
-      third: `${name}-third`,
-      joined: `${name}-joined`,
-      counts: `${name}-counts`,
-      filtered: `${name}-filtered`,
-    };
-    await admin.createTopics({
-      topics: [
-        { topic: topics.left, numPartitions: 4 },
-        { topic: topics.right, numPartitions: 4 },
-        { topic: topics.third, numPartitions: 3 },
-        { topic: topics.joined, numPartitions: 1 },
-        { topic: topics.counts, numPartitions: 1 },
-        { topic: topics.filtered, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
-    return { bootstrap: testBootstrap(), appId, ...topics, properties };
-  }
+  const pipeline = (properties: Record<string, string> = {}) => createPipeline(admin, properties);
 
   /** Launches `count` instances at once and waits until every one is RUNNING; returns them and the time it took. */
   async function runInstances(options: Awaited<ReturnType<typeof pipeline>>, count: number) {

@@ -18,6 +18,7 @@ import { launchPlainConsumer } from '../../tools/kafka/plainConsumerApp.ts';
 import type { StreamsInstance } from '../../tools/kafka/streamsApp.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ExplainCommand } from '../support/explainCommand.ts';
+import { createPipeline } from '../support/multiPipeline.ts';
 import { testBootstrap, testKafkaClient, testKafkaVersion, uniqueName } from '../support/kafka.ts';
 
 const streamsGroups = (): boolean => Number(testKafkaVersion().split('.')[0]) >= 4;
@@ -47,28 +48,7 @@ describe('the topology as the running application reports it @compat', function 
     await Promise.all([admin?.disconnect(), producer?.disconnect(), scaler?.stop()]);
   });
 
-  async function pipeline(properties: Record<string, string> = {}): Promise<MultiPipelineAppOptions> {
-    const appId = uniqueName('mp');
-    const name = uniqueName('mpt');
-    const topics = {
-      left: `${name}-left`,
-      right: `${name}-right`,
-      third: `${name}-third`,
-      joined: `${name}-joined`,
-      counts: `${name}-counts`,
-      filtered: `${name}-filtered`,
-    };
-    await admin.createTopics({
-      topics: [
-        { topic: topics.left, numPartitions: 4 },
-        { topic: topics.right, numPartitions: 4 },
-        { topic: topics.third, numPartitions: 3 },
-        ...[topics.joined, topics.counts, topics.filtered].map((topic) => ({ topic, numPartitions: 1 })),
-      ],
-      waitForLeaders: true,
-    });
-    return { bootstrap: testBootstrap(), appId, ...topics, properties };
-  }
+  const pipeline = (properties: Record<string, string> = {}) => createPipeline(admin, properties);
 
   async function run(options: MultiPipelineAppOptions, count: number): Promise<StreamsInstance[]> {
     const instances = await Promise.all(

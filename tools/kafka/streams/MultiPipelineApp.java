@@ -21,7 +21,6 @@
 // each RUNNING, "TASKS <active task ids of this instance, comma-separated>", to stdout.
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -45,12 +44,7 @@ public final class MultiPipelineApp {
   private MultiPipelineApp() {}
 
   public static void main(String[] args) throws InterruptedException {
-    Map<String, String> opts = new HashMap<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--") || eq < 0) throw new IllegalArgumentException("expected --name=value, got " + arg);
-      opts.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> opts = AppArgs.parse(args);
     String slow = opts.getOrDefault("slow", "");
     if (!slow.isEmpty() && !slow.equals("join") && !slow.equals("count") && !slow.equals("filter")) {
       throw new IllegalArgumentException("--slow must be join, count or filter, not " + slow);
@@ -62,9 +56,9 @@ public final class MultiPipelineApp {
     Duration joinWindow = Duration.ofMillis(Long.parseLong(opts.getOrDefault("join-window-ms", "60000")));
 
     Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, required(opts, "app-id"));
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, required(opts, "bootstrap"));
-    props.put(StreamsConfig.STATE_DIR_CONFIG, required(opts, "state-dir"));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, AppArgs.required(opts, "app-id"));
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, AppArgs.required(opts, "bootstrap"));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, AppArgs.required(opts, "state-dir"));
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(opts.getOrDefault("threads", "1")));
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(opts.getOrDefault("commit-ms", "1000")));
     props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
@@ -73,19 +67,17 @@ public final class MultiPipelineApp {
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10000);
     props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
-    for (Map.Entry<String, String> opt : opts.entrySet()) {
-      if (opt.getKey().startsWith("prop.")) props.put(opt.getKey().substring("prop.".length()), opt.getValue());
-    }
+    AppArgs.putProperties(opts, props);
 
     StreamsBuilder builder = new StreamsBuilder();
     Consumed<String, String> strings = Consumed.with(Serdes.String(), Serdes.String());
-    KStream<String, String> left = builder.stream(required(opts, "left"), strings);
-    KStream<String, String> right = builder.stream(required(opts, "right"), strings);
+    KStream<String, String> left = builder.stream(AppArgs.required(opts, "left"), strings);
+    KStream<String, String> right = builder.stream(AppArgs.required(opts, "right"), strings);
     KStream<String, String> joined = left
         .join(right, (l, r) -> l + "+" + r, JoinWindows.ofTimeDifferenceWithNoGrace(joinWindow),
             StreamJoined.with(Serdes.String(), Serdes.String(), Serdes.String()).withStoreName("left-right"))
-        .peek((key, value) -> pause(joinDelay));
-    joined.to(required(opts, "joined"), Produced.with(Serdes.String(), Serdes.String()));
+        .peek((key, value) -> AppArgs.pause(joinDelay));
+    joined.to(AppArgs.required(opts, "joined"), Produced.with(Serdes.String(), Serdes.String()));
     joined
         .groupBy((key, value) -> value.isEmpty() ? "" : value.substring(0, 1),
             Grouped.with("by-first", Serdes.String(), Serdes.String()))
@@ -93,12 +85,12 @@ public final class MultiPipelineApp {
             .withKeySerde(Serdes.String())
             .withValueSerde(Serdes.Long()))
         .toStream()
-        .peek((key, count) -> pause(countDelay))
-        .to(required(opts, "counts"), Produced.with(Serdes.String(), Serdes.Long()));
-    builder.stream(required(opts, "third"), strings)
+        .peek((key, count) -> AppArgs.pause(countDelay))
+        .to(AppArgs.required(opts, "counts"), Produced.with(Serdes.String(), Serdes.Long()));
+    builder.stream(AppArgs.required(opts, "third"), strings)
         .filter((key, value) -> value != null && !value.isEmpty())
-        .peek((key, value) -> pause(filterDelay))
-        .to(required(opts, "filtered"), Produced.with(Serdes.String(), Serdes.String()));
+        .peek((key, value) -> AppArgs.pause(filterDelay))
+        .to(AppArgs.required(opts, "filtered"), Produced.with(Serdes.String(), Serdes.String()));
     Topology topology = builder.build();
     System.out.println(topology.describe());
 
@@ -123,20 +115,5 @@ public final class MultiPipelineApp {
         .map(task -> task.taskId().toString())
         .sorted()
         .collect(Collectors.joining(","));
-  }
-
-  private static String required(Map<String, String> opts, String name) {
-    String value = opts.get(name);
-    if (value == null || value.isEmpty()) throw new IllegalArgumentException("missing --" + name);
-    return value;
-  }
-
-  private static void pause(long ms) {
-    if (ms <= 0) return;
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -14,7 +14,6 @@
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -34,12 +33,7 @@ public final class PlainConsumerApp {
   private PlainConsumerApp() {}
 
   public static void main(String[] args) throws InterruptedException {
-    Map<String, String> opts = new HashMap<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--") || eq < 0) throw new IllegalArgumentException("expected --name=value, got " + arg);
-      opts.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
+    Map<String, String> opts = AppArgs.parse(args);
     String commit = opts.getOrDefault("commit", "auto");
     if (!commit.equals("auto") && !commit.equals("sync")) {
       throw new IllegalArgumentException("--commit must be auto or sync, not " + commit);
@@ -47,17 +41,15 @@ public final class PlainConsumerApp {
     long delayMs = Long.parseLong(opts.getOrDefault("delay-ms", "0"));
 
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, required(opts, "bootstrap"));
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, required(opts, "group"));
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, AppArgs.required(opts, "bootstrap"));
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, AppArgs.required(opts, "group"));
     props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, opts.getOrDefault("protocol", "consumer"));
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, commit.equals("auto"));
     props.put(ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, Integer.parseInt(opts.getOrDefault("commit-ms", "1000")));
-    for (Map.Entry<String, String> opt : opts.entrySet()) {
-      if (opt.getKey().startsWith("prop.")) props.put(opt.getKey().substring("prop.".length()), opt.getValue());
-    }
+    AppArgs.putProperties(opts, props);
 
     KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
     Set<TopicPartition> assigned = new TreeSet<>((a, b) -> a.toString().compareTo(b.toString()));
@@ -99,10 +91,10 @@ public final class PlainConsumerApp {
       }
     }));
     try {
-      consumer.subscribe(Arrays.asList(required(opts, "topics").split(",")), listener);
+      consumer.subscribe(Arrays.asList(AppArgs.required(opts, "topics").split(",")), listener);
       while (true) {
         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
-        for (ConsumerRecord<String, String> record : records) pause(delayMs);
+        for (ConsumerRecord<String, String> record : records) AppArgs.pause(delayMs);
         if (commit.equals("sync") && !records.isEmpty()) consumer.commitSync();
       }
     } catch (WakeupException e) {
@@ -110,21 +102,6 @@ public final class PlainConsumerApp {
     } finally {
       consumer.close(Duration.ofSeconds(10));
       closed.countDown();
-    }
-  }
-
-  private static String required(Map<String, String> opts, String name) {
-    String value = opts.get(name);
-    if (value == null || value.isEmpty()) throw new IllegalArgumentException("missing --" + name);
-    return value;
-  }
-
-  private static void pause(long ms) {
-    if (ms <= 0) return;
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -13,7 +13,6 @@
 //   [--prop.<any Streams or client config>=value ...]
 // Prints "STATE <state>" on every state change, to stdout.
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -32,21 +31,16 @@ public final class StreamsLagApp {
   private StreamsLagApp() {}
 
   public static void main(String[] args) throws InterruptedException {
-    Map<String, String> opts = new HashMap<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--") || eq < 0) throw new IllegalArgumentException("expected --name=value, got " + arg);
-      opts.put(arg.substring(2, eq), arg.substring(eq + 1));
-    }
-    String input = required(opts, "input");
-    String output = required(opts, "output");
+    Map<String, String> opts = AppArgs.parse(args);
+    String input = AppArgs.required(opts, "input");
+    String output = AppArgs.required(opts, "output");
     long delayMs = Long.parseLong(opts.getOrDefault("delay-ms", "0"));
     String stallOn = opts.getOrDefault("stall-on", "");
 
     Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, required(opts, "app-id"));
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, required(opts, "bootstrap"));
-    props.put(StreamsConfig.STATE_DIR_CONFIG, required(opts, "state-dir"));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, AppArgs.required(opts, "app-id"));
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, AppArgs.required(opts, "bootstrap"));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, AppArgs.required(opts, "state-dir"));
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(opts.getOrDefault("threads", "1")));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, opts.getOrDefault("guarantee", "at_least_once"));
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(opts.getOrDefault("commit-ms", "1000")));
@@ -55,9 +49,7 @@ public final class StreamsLagApp {
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10000);
     props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
-    for (Map.Entry<String, String> opt : opts.entrySet()) {
-      if (opt.getKey().startsWith("prop.")) props.put(opt.getKey().substring("prop.".length()), opt.getValue());
-    }
+    AppArgs.putProperties(opts, props);
 
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
@@ -66,7 +58,7 @@ public final class StreamsLagApp {
             .withKeySerde(Serdes.String())
             .withValueSerde(Serdes.Long()))
         .toStream()
-        .peek((word, count) -> pause(!stallOn.isEmpty() && stallOn.equals(word) ? 600_000 : delayMs))
+        .peek((word, count) -> AppArgs.pause(!stallOn.isEmpty() && stallOn.equals(word) ? 600_000 : delayMs))
         .to(output, Produced.with(Serdes.String(), Serdes.Long()));
     Topology topology = builder.build();
     System.out.println(topology.describe());
@@ -83,20 +75,5 @@ public final class StreamsLagApp {
     }));
     streams.start();
     stopped.await();
-  }
-
-  private static String required(Map<String, String> opts, String name) {
-    String value = opts.get(name);
-    if (value == null || value.isEmpty()) throw new IllegalArgumentException("missing --" + name);
-    return value;
-  }
-
-  private static void pause(long ms) {
-    if (ms <= 0) return;
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

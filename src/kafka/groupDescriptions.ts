@@ -101,22 +101,39 @@ export function streamsGroupDescription(group: DescribedStreamsGroup): GroupDesc
     inputs: [...new Set([...s.sourceTopics, ...s.repartitionSourceTopics])].sort(),
   }));
   const inputsOf = new Map((topology ?? []).map((s) => [s.id, s.inputs]));
+  // A task reads one partition of each input of its sub-topology: the answer's size does not bound the product.
+  let spread = 0;
+  for (const m of group.members)
+    for (const t of m.activeTasks) spread += (inputsOf.get(t.subTopology)?.length ?? 0) * t.partitions.length;
+  const tooMany = spread > MAX_STREAMS_PARTITIONS;
   const members = group.members.map((m): GroupMember => {
+    const base = { memberId: m.memberId, clientId: m.clientId, processId: m.processId };
+    if (tooMany) return base;
     const partitions: MemberPartition[] = m.activeTasks.flatMap((t) =>
       (inputsOf.get(t.subTopology) ?? []).flatMap((topic) =>
         t.partitions.map((partition) => ({ topic, partition, subTopology: t.subTopology })),
       ),
     );
-    return { memberId: m.memberId, clientId: m.clientId, processId: m.processId, partitions };
+    return { ...base, partitions };
   });
+  const assignmentProblem = tooMany
+    ? `the streams group's active tasks spread over ${spread} partitions, more than ${MAX_STREAMS_PARTITIONS} partitions: not read`
+    : topology === undefined && group.members.length > 0
+      ? 'the streams group has no topology registered yet'
+      : undefined;
   return {
     state: group.state,
     members,
     protocol: 'streams',
     ...(topology === undefined ? {} : { topology }),
     reconciling: reconciling(group),
-    ...(topology === undefined && group.members.length > 0
-      ? { assignmentProblem: 'the streams group has no topology registered yet' }
-      : {}),
+    ...(assignmentProblem === undefined ? {} : { assignmentProblem }),
   };
 }
+
+/**
+ * The most partitions a streams group's members are read to work on: well
+ * above the partitions of any one application (a cluster's are counted in
+ * the hundreds of thousands), well below what exhausts the scaler's memory.
+ */
+export const MAX_STREAMS_PARTITIONS = 1_000_000;

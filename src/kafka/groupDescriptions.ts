@@ -137,3 +137,30 @@ export function streamsGroupDescription(group: DescribedStreamsGroup): GroupDesc
  * the hundreds of thousands), well below what exhausts the scaler's memory.
  */
 export const MAX_STREAMS_PARTITIONS = 1_000_000;
+
+/** What one describe request (ConsumerGroupDescribe or StreamsGroupDescribe) said of one group. */
+export type KindAnswer<E> =
+  | { readonly ok: true; readonly value: GroupDescription }
+  /** Kafka's own error for the group, or the request's (unsent, unanswered, unreadable). */
+  | { readonly ok: false; readonly error: E }
+  /** GROUP_ID_NOT_FOUND (a group of another type, or none), or a broker without the request. */
+  | 'neither';
+
+/** Which kind a group asked of one or both describes turned out to be. */
+export type KindVerdict<E> =
+  { readonly found: 'consumer' | 'streams'; readonly value: GroupDescription } | { readonly error: E } | 'neither';
+
+/**
+ * The verdict on a group from the describes it was asked of: the kind that
+ * described it wins (the other kind's answer, an error included, says only
+ * that it is not that kind); else an error, when any describe could not say
+ * (the group may be either: never "neither" then); else neither.
+ */
+export function kindVerdict<E>(
+  answers: ReadonlyArray<readonly ['consumer' | 'streams', KindAnswer<E> | undefined]>,
+): KindVerdict<E> {
+  for (const [kind, a] of answers)
+    if (a !== undefined && a !== 'neither' && a.ok) return { found: kind, value: a.value };
+  for (const [, a] of answers) if (a !== undefined && a !== 'neither' && !a.ok) return { error: a.error };
+  return 'neither';
+}

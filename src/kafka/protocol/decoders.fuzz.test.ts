@@ -28,7 +28,7 @@ function random(seed: number): () => number {
   };
 }
 
-const ITERATIONS = 400;
+const ITERATIONS = 1_000;
 /** Far above what a decode of a few hundred bytes takes; a loop over a declared count of 2^31 takes far longer. */
 const QUICK_MS = 250;
 

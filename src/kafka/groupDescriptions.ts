@@ -101,22 +101,66 @@ export function streamsGroupDescription(group: DescribedStreamsGroup): GroupDesc
     inputs: [...new Set([...s.sourceTopics, ...s.repartitionSourceTopics])].sort(),
   }));
   const inputsOf = new Map((topology ?? []).map((s) => [s.id, s.inputs]));
+  // A task reads one partition of each input of its sub-topology: the answer's size does not bound the product.
+  let spread = 0;
+  for (const m of group.members)
+    for (const t of m.activeTasks) spread += (inputsOf.get(t.subTopology)?.length ?? 0) * t.partitions.length;
+  const tooMany = spread > MAX_STREAMS_PARTITIONS;
   const members = group.members.map((m): GroupMember => {
+    const base = { memberId: m.memberId, clientId: m.clientId, processId: m.processId };
+    if (tooMany) return base;
     const partitions: MemberPartition[] = m.activeTasks.flatMap((t) =>
       (inputsOf.get(t.subTopology) ?? []).flatMap((topic) =>
         t.partitions.map((partition) => ({ topic, partition, subTopology: t.subTopology })),
       ),
     );
-    return { memberId: m.memberId, clientId: m.clientId, processId: m.processId, partitions };
+    return { ...base, partitions };
   });
+  const assignmentProblem = tooMany
+    ? `the streams group's active tasks spread over ${spread} partitions, more than ${MAX_STREAMS_PARTITIONS} partitions: not read`
+    : topology === undefined && group.members.length > 0
+      ? 'the streams group has no topology registered yet'
+      : undefined;
   return {
     state: group.state,
     members,
     protocol: 'streams',
     ...(topology === undefined ? {} : { topology }),
     reconciling: reconciling(group),
-    ...(topology === undefined && group.members.length > 0
-      ? { assignmentProblem: 'the streams group has no topology registered yet' }
-      : {}),
+    ...(assignmentProblem === undefined ? {} : { assignmentProblem }),
   };
+}
+
+/**
+ * The most partitions a streams group's members are read to work on: well
+ * above the partitions of any one application (a cluster's are counted in
+ * the hundreds of thousands), well below what exhausts the scaler's memory.
+ */
+export const MAX_STREAMS_PARTITIONS = 1_000_000;
+
+/** What one describe request (ConsumerGroupDescribe or StreamsGroupDescribe) said of one group. */
+export type KindAnswer<E> =
+  | { readonly ok: true; readonly value: GroupDescription }
+  /** Kafka's own error for the group, or the request's (unsent, unanswered, unreadable). */
+  | { readonly ok: false; readonly error: E }
+  /** GROUP_ID_NOT_FOUND (a group of another type, or none), or a broker without the request. */
+  | 'neither';
+
+/** Which kind a group asked of one or both describes turned out to be. */
+export type KindVerdict<E> =
+  { readonly found: 'consumer' | 'streams'; readonly value: GroupDescription } | { readonly error: E } | 'neither';
+
+/**
+ * The verdict on a group from the describes it was asked of: the kind that
+ * described it wins (the other kind's answer, an error included, says only
+ * that it is not that kind); else an error, when any describe could not say
+ * (the group may be either: never "neither" then); else neither.
+ */
+export function kindVerdict<E>(
+  answers: ReadonlyArray<readonly ['consumer' | 'streams', KindAnswer<E> | undefined]>,
+): KindVerdict<E> {
+  for (const [kind, a] of answers)
+    if (a !== undefined && a !== 'neither' && a.ok) return { found: kind, value: a.value };
+  for (const [, a] of answers) if (a !== undefined && a !== 'neither' && !a.ok) return { error: a.error };
+  return 'neither';
 }

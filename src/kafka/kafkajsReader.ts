@@ -53,7 +53,13 @@ import {
   GROUP_ID_NOT_FOUND,
   STREAMS_GROUP_DESCRIBE_API_KEY,
 } from './protocol/groupDescribe.ts';
-import { classicDescription, consumerGroupDescription, streamsGroupDescription } from './groupDescriptions.ts';
+import {
+  classicDescription,
+  consumerGroupDescription,
+  type KindAnswer,
+  kindVerdict,
+  streamsGroupDescription,
+} from './groupDescriptions.ts';
 import {
   assertBroker,
   type BrokerAddress,
@@ -497,63 +503,90 @@ export class KafkajsReader implements KafkaReader {
   describeGroups(groupIds: readonly string[]): Promise<Map<string, Outcome<GroupDescription>>> {
     return this.#guardOutcomes(async () => {
       const results = new Map<string, Outcome<GroupDescription>>();
+      const started = Date.now();
+      // Only groups probed in the last minute are remembered: a group no longer asked about is let go.
+      for (const [id, again] of this.#probed) if (again <= started) this.#probed.delete(id);
       const byCoordinator = await this.#byCoordinator([...new Set(groupIds)], results);
       await Promise.all(
         [...byCoordinator].map(async ([nodeId, ids]) => {
           // Groups known to be KIP-848 or streams groups skip DescribeGroups, which shows them as Dead.
           const classic = ids.filter((id) => !this.#groupProtocols.has(id));
-          const now = Date.now();
-          const probe: string[] = [];
-          try {
-            const broker = await this.#node(nodeId);
-            const response = classic.length > 0 ? await broker.describeGroups({ groupIds: classic }) : { groups: [] };
-            for (const id of classic) {
-              const group = response.groups.find((g) => g.groupId === id);
-              const value = group ? classicDescription(group) : { state: '', members: [] };
-              results.set(id, { ok: true, value });
-              if (value.state === 'Dead' && value.members.length === 0 && (this.#probed.get(id) ?? 0) <= now)
-                probe.push(id);
-            }
-          } catch {
-            // kafkajs fails the whole answer when one group has an error: ask each alone, with the usual retry.
-            for (const id of classic) {
-              try {
-                results.set(id, { ok: true, value: await this.#describeGroup(id) });
-              } catch (err) {
-                results.set(id, { ok: false, error: classifyKafkajsError(err, this.cluster) });
-              }
-            }
-          }
           const known = ids.filter((id) => this.#groupProtocols.has(id));
-          if (known.length > 0 || probe.length > 0) {
-            await this.#describeNewGroups(nodeId, known, probe, results);
-            for (const id of probe) if (!this.#groupProtocols.has(id)) this.#probed.set(id, now + PROBE_AGAIN_MS);
-          }
+          const now = Date.now();
+          await this.#describeClassic(nodeId, classic, results);
+          const probe = classic.filter((id) => {
+            const outcome = results.get(id);
+            return (
+              outcome?.ok === true &&
+              outcome.value.state === 'Dead' &&
+              outcome.value.members.length === 0 &&
+              (this.#probed.get(id) ?? 0) <= now
+            );
+          });
+          if (known.length === 0 && probe.length === 0) return;
+          const { neither, failed } = await this.#describeNewGroups(nodeId, known, probe, results);
+          // A probe that could not be answered is asked again next time, not taken for "neither" for a minute.
+          for (const id of probe)
+            if (!this.#groupProtocols.has(id) && !failed.has(id)) this.#probed.set(id, now + PROBE_AGAIN_MS);
+          // Seen as one kind before and neither now: gone, or back to classic (a downgraded KIP-848 group).
+          if (neither.length > 0) await this.#describeClassic(nodeId, neither, results);
         }),
       );
       return results;
     });
   }
 
+  /** DescribeGroups for `ids` on one coordinator, into `results`. */
+  async #describeClassic(
+    nodeId: number,
+    ids: readonly string[],
+    results: Map<string, Outcome<GroupDescription>>,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      const broker = await this.#node(nodeId);
+      const response = await broker.describeGroups({ groupIds: [...ids] });
+      for (const id of ids) {
+        const group = response.groups.find((g) => g.groupId === id);
+        results.set(id, { ok: true, value: group ? classicDescription(group) : { state: '', members: [] } });
+      }
+    } catch {
+      // kafkajs fails the whole answer when one group has an error: ask each alone, with the usual retry.
+      for (const id of ids) {
+        try {
+          results.set(id, { ok: true, value: await this.#describeGroup(id) });
+        } catch (err) {
+          results.set(id, { ok: false, error: classifyKafkajsError(err, this.cluster) });
+        }
+      }
+    }
+  }
+
   /**
    * KIP-848 consumer groups and KIP-1071 streams groups on one coordinator:
    * `known` were seen as one before, `probe` answered DescribeGroups as Dead
-   * with no members and may be either. A group that is neither (any more)
-   * keeps its classic answer, or becomes Dead; a broker without the request
-   * (UNSUPPORTED_VERSION, Kafka before 3.7 or 4.2) is not asked.
+   * with no members and may be either. A probe found to be neither keeps its
+   * classic answer; one that could not be told (an error) gets the error;
+   * a known group found to be neither is returned in `neither`. A broker
+   * without the request (Kafka before 3.7 or 4.2) is not asked.
    */
   async #describeNewGroups(
     nodeId: number,
     known: readonly string[],
     probe: readonly string[],
     results: Map<string, Outcome<GroupDescription>>,
-  ): Promise<void> {
+  ): Promise<{ readonly neither: string[]; readonly failed: ReadonlySet<string> }> {
+    const failed = new Set<string>();
     let broker: InternalBroker;
     try {
       broker = await this.#node(nodeId);
     } catch (err) {
-      for (const id of known) results.set(id, { ok: false, error: classifyKafkajsError(err, this.cluster) });
-      return;
+      const error = classifyKafkajsError(err, this.cluster);
+      for (const id of [...known, ...probe]) {
+        results.set(id, { ok: false, error });
+        failed.add(id);
+      }
+      return { neither: [], failed };
     }
     const ask = (protocol: 'consumer' | 'streams'): string[] => [
       ...known.filter((id) => this.#groupProtocols.get(id) === protocol),
@@ -564,27 +597,27 @@ export class KafkajsReader implements KafkaReader {
         protocol: 'consumer' as const,
         apiKey: CONSUMER_GROUP_DESCRIBE_API_KEY,
         apiName: 'ConsumerGroupDescribe',
-        decode: (body: Buffer) => decodeConsumerGroupDescribe(body).map((g) => ({ g, d: consumerGroupDescription(g) })),
+        decode: (body: Buffer) =>
+          decodeConsumerGroupDescribe(body).map((g) => ({ g, d: () => consumerGroupDescription(g) })),
       },
       {
         protocol: 'streams' as const,
         apiKey: STREAMS_GROUP_DESCRIBE_API_KEY,
         apiName: 'StreamsGroupDescribe',
-        decode: (body: Buffer) => decodeStreamsGroupDescribe(body).map((g) => ({ g, d: streamsGroupDescription(g) })),
+        decode: (body: Buffer) =>
+          decodeStreamsGroupDescribe(body).map((g) => ({ g, d: () => streamsGroupDescription(g) })),
       },
     ];
-    const notFound = new Set<string>();
-    await Promise.all(
-      kinds.map(async (kind) => {
+    const answers = await Promise.all(
+      kinds.map(async (kind): Promise<Map<string, KindAnswer<KafkaPortError>>> => {
         const ids = ask(kind.protocol);
-        if (ids.length === 0) return;
-        if (!supports(broker as unknown as RawBroker, kind.apiKey, GROUP_DESCRIBE_VERSION)) {
-          for (const id of ids) notFound.add(`${kind.protocol}\u0000${id}`);
-          return;
-        }
-        const fail = (error: KafkaPortError): void => {
-          for (const id of ids) if (!probe.includes(id)) results.set(id, { ok: false, error });
+        const said = new Map<string, KindAnswer<KafkaPortError>>();
+        const all = (answer: KindAnswer<KafkaPortError>): Map<string, KindAnswer<KafkaPortError>> => {
+          for (const id of ids) said.set(id, answer);
+          return said;
         };
+        if (ids.length === 0) return said;
+        if (!supports(broker as unknown as RawBroker, kind.apiKey, GROUP_DESCRIBE_VERSION)) return all('neither');
         let body: Buffer;
         try {
           body = await sendRaw(broker as unknown as RawBroker, {
@@ -595,47 +628,50 @@ export class KafkajsReader implements KafkaReader {
           });
         } catch (err) {
           if (isRoutingError(err)) for (const id of ids) this.#coordinators.delete(id);
-          fail(classifyKafkajsError(err, this.cluster));
-          return;
+          return all({ ok: false, error: classifyKafkajsError(err, this.cluster) });
         }
-        let answers;
+        let decoded;
         try {
-          answers = kind.decode(body);
+          decoded = kind.decode(body);
         } catch (err) {
-          fail(
-            new KafkaPortError(
+          return all({
+            ok: false,
+            error: new KafkaPortError(
               'unavailable',
               `kafka cluster ${this.cluster}: a ${kind.apiName} answer could not be read (${(err as Error).message})`,
               { cause: err },
             ),
-          );
-          return;
+          });
         }
-        const byId = new Map(answers.map((a) => [a.g.groupId, a]));
+        const byId = new Map(decoded.map((a) => [a.g.groupId, a]));
         for (const id of ids) {
           const answer = byId.get(id);
           const code = answer?.g.errorCode ?? GROUP_ID_NOT_FOUND;
-          if (code === 0) {
-            this.#groupProtocols.set(id, kind.protocol);
-            this.#probed.delete(id);
-            results.set(id, { ok: true, value: answer!.d });
-          } else if (code === GROUP_ID_NOT_FOUND || code === UNSUPPORTED_VERSION) {
-            notFound.add(`${kind.protocol}\u0000${id}`);
-          } else {
+          if (code === 0) said.set(id, { ok: true, value: answer!.d() });
+          else if (code === GROUP_ID_NOT_FOUND || code === UNSUPPORTED_VERSION) said.set(id, 'neither');
+          else {
             if (code === NOT_COORDINATOR || code === COORDINATOR_NOT_AVAILABLE) this.#coordinators.delete(id);
-            results.set(id, { ok: false, error: classifyKafkajsError(createErrorFromCode(code), this.cluster) });
+            said.set(id, { ok: false, error: classifyKafkajsError(createErrorFromCode(code), this.cluster) });
           }
         }
+        return said;
       }),
     );
-    // A group seen as one kind before and found as neither now: gone, or back to classic; DescribeGroups next time.
-    for (const id of known) {
-      const protocol = this.#groupProtocols.get(id)!;
-      if (notFound.has(`${protocol}\u0000${id}`) && results.get(id)?.ok !== false) {
-        this.#groupProtocols.delete(id);
-        results.set(id, { ok: true, value: { state: 'Dead', members: [] } });
+    const neither: string[] = [];
+    for (const id of [...known, ...probe]) {
+      const verdict = kindVerdict(kinds.map((kind, i) => [kind.protocol, answers[i]!.get(id)] as const));
+      if (verdict === 'neither') {
+        if (this.#groupProtocols.delete(id)) neither.push(id);
+      } else if ('error' in verdict) {
+        results.set(id, { ok: false, error: verdict.error });
+        failed.add(id);
+      } else {
+        this.#groupProtocols.set(id, verdict.found);
+        this.#probed.delete(id);
+        results.set(id, { ok: true, value: verdict.value });
       }
     }
+    return { neither, failed };
   }
 
   /** Groups by their coordinator's node id; a group whose coordinator cannot be found gets its error in `failed`. */
@@ -762,6 +798,8 @@ export class KafkajsReader implements KafkaReader {
     this.#kafkaCluster = undefined;
     this.#brokers.clear();
     this.#coordinators.clear();
+    this.#groupProtocols.clear();
+    this.#probed.clear();
     const seed = this.#seedBroker;
     this.#seedBroker = undefined;
     await this.#disconnect(client, seed ? [...brokers, seed] : brokers);

@@ -243,4 +243,11 @@ describe('group descriptions from the describe answers', () => {
       assert.equal(group.owners?.get('t\u00000'), 'm');
     });
   }
+  it('counts the processes of a group of 300,000 members whose client ids show as many thread numbers', () => {
+    const members = Array.from({ length: 300_000 }, (_, i) => ({
+      memberId: `m${i}`,
+      clientId: `app-${i % 2}-StreamThread-${i >> 1}-consumer`,
+    }));
+    assert.equal(toGroupInfo({ state: 'Stable', members }).instances, 2);
+  });
 });

@@ -162,8 +162,15 @@ export async function readCycle(reader: KafkaReader, items: readonly CycleItem[]
     const described = await reader.describeGroups([...new Set(standing().map((i) => items[i]!.target.groupId))]);
     for (const i of standing()) {
       const outcome = described.get(items[i]!.target.groupId)!;
-      if (outcome.ok) groupOf[i] = toGroupInfo(outcome.value);
-      else failed[i] = outcome.error;
+      if (!outcome.ok) failed[i] = outcome.error;
+      else {
+        // What one group's members wrote fails that group's pollers alone.
+        try {
+          groupOf[i] = toGroupInfo(outcome.value);
+        } catch (err) {
+          failed[i] = asScalerError(err);
+        }
+      }
     }
 
     // Topic-less pollers: the topics their group committed to (kedacore/keda#8104), and the input topics a Kafka
@@ -448,7 +455,10 @@ function streamsProcesses(clientIds: readonly string[]): number | undefined {
     if (!match) return undefined;
     byThread.set(match[2]!, (byThread.get(match[2]!) ?? 0) + 1);
   }
-  return byThread.size === 0 ? undefined : Math.max(...byThread.values());
+  // A loop, not Math.max(...): a group of a few hundred thousand members would overflow the stack.
+  let most: number | undefined;
+  for (const count of byThread.values()) if (most === undefined || count > most) most = count;
+  return most;
 }
 
 /**

@@ -207,4 +207,15 @@ describe('Kafka Streams topology', () => {
       ]);
     });
   });
+  it('a reported sub-topology of 300,000 input topics is counted, not a stack overflow', () => {
+    const inputs = Array.from({ length: 300_000 }, (_, i) => `t${i}`);
+    const topology = buildTopology({
+      appId: 'app',
+      partitionCounts: new Map([['t7', 3]]),
+      given: undefined,
+      streamThreads: 1,
+      reported: { subTopologies: [{ id: '0', inputs, assignedTasks: 2 }], protocol: 'classic', ageMs: 0 },
+    });
+    assert.equal(topology.subTopologies[0]!.tasks, 3);
+  });
 });

@@ -116,7 +116,8 @@ export function buildTopology(input: {
   const subTopologies = specs.map((spec) => ({
     id: spec.id,
     inputs: spec.inputs,
-    tasks: Math.max(spec.assignedTasks ?? 0, ...spec.inputs.map((t) => partitionCounts.get(t) ?? 0)),
+    // A fold, not Math.max(...): a reported sub-topology's inputs are as many as its members wrote.
+    tasks: spec.inputs.reduce((most, t) => Math.max(most, partitionCounts.get(t) ?? 0), spec.assignedTasks ?? 0),
   }));
   const totalTasks = subTopologies.reduce((sum, s) => sum + s.tasks, 0);
   return {

@@ -82,9 +82,14 @@ export function decodeStreamsAssignmentInfo(userData: Buffer): StreamsAssignment
 }
 
 function readUtf16(r: Reader, chars: number): string {
-  const codes: number[] = [];
-  for (let i = 0; i < chars; i++) codes.push(r.int16() & 0xffff);
-  return String.fromCharCode(...codes);
+  // In slices: one call with every character as an argument overflows the stack for a long name.
+  let name = '';
+  for (let done = 0; done < chars;) {
+    const codes: number[] = [];
+    for (const end = Math.min(chars, done + 4096); done < end; done++) codes.push(r.int16() & 0xffff);
+    name += String.fromCharCode(...codes);
+  }
+  return name;
 }
 
 /** Each partition of a Kafka Streams member with the task it belongs to; a problem when they do not pair up. */

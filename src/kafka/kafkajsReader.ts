@@ -506,32 +506,35 @@ export class KafkajsReader implements KafkaReader {
       const started = Date.now();
       // Only groups probed in the last minute are remembered: a group no longer asked about is let go.
       for (const [id, again] of this.#probed) if (again <= started) this.#probed.delete(id);
-      const byCoordinator = await this.#byCoordinator([...new Set(groupIds)], results);
-      await Promise.all(
-        [...byCoordinator].map(async ([nodeId, ids]) => {
-          // Groups known to be KIP-848 or streams groups skip DescribeGroups, which shows them as Dead.
-          const classic = ids.filter((id) => !this.#groupProtocols.has(id));
-          const known = ids.filter((id) => this.#groupProtocols.has(id));
-          const now = Date.now();
-          await this.#describeClassic(nodeId, classic, results);
-          const probe = classic.filter((id) => {
-            const outcome = results.get(id);
-            return (
-              outcome?.ok === true &&
-              outcome.value.state === 'Dead' &&
-              outcome.value.members.length === 0 &&
-              (this.#probed.get(id) ?? 0) <= now
-            );
-          });
-          if (known.length === 0 && probe.length === 0) return;
-          const { neither, failed } = await this.#describeNewGroups(nodeId, known, probe, results);
-          // A probe that could not be answered is asked again next time, not taken for "neither" for a minute.
-          for (const id of probe)
-            if (!this.#groupProtocols.has(id) && !failed.has(id)) this.#probed.set(id, now + PROBE_AGAIN_MS);
-          // Seen as one kind before and neither now: gone, or back to classic (a downgraded KIP-848 group).
-          if (neither.length > 0) await this.#describeClassic(nodeId, neither, results);
-        }),
-      );
+      const describeOn = async ([nodeId, ids]: [number, string[]]): Promise<void> => {
+        // Groups known to be KIP-848 or streams groups skip DescribeGroups, which shows them as Dead.
+        const classic = ids.filter((id) => !this.#groupProtocols.has(id));
+        const known = ids.filter((id) => this.#groupProtocols.has(id));
+        const now = Date.now();
+        await this.#describeClassic(nodeId, classic, results);
+        const probe = classic.filter((id) => {
+          const outcome = results.get(id);
+          return (
+            outcome?.ok === true &&
+            outcome.value.state === 'Dead' &&
+            outcome.value.members.length === 0 &&
+            (this.#probed.get(id) ?? 0) <= now
+          );
+        });
+        if (known.length === 0 && probe.length === 0) return;
+        const { neither, failed } = await this.#describeNewGroups(nodeId, known, probe, results);
+        // A probe that could not be answered is asked again next time, not taken for "neither" for a minute.
+        for (const id of probe)
+          if (!this.#groupProtocols.has(id) && !failed.has(id)) this.#probed.set(id, now + PROBE_AGAIN_MS);
+        // Seen as one kind before and neither now: gone, or back to classic (a downgraded KIP-848 group).
+        if (neither.length > 0) await this.#describeClassic(nodeId, neither, results);
+      };
+      const ids = [...new Set(groupIds)];
+      await Promise.all([...(await this.#byCoordinator(ids, results))].map(describeOn));
+      // A group whose coordinator moved (its lookup forgotten on NOT_COORDINATOR) is asked once more at the new one,
+      // as the classic path's retry does.
+      const moved = ids.filter((id) => results.get(id)?.ok === false && !this.#coordinators.has(id));
+      if (moved.length > 0) await Promise.all([...(await this.#byCoordinator(moved, results))].map(describeOn));
       return results;
     });
   }

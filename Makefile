@@ -8,7 +8,7 @@ NODE := node --disable-warning=TimeoutNegativeWarning
 INSTALLED := node_modules/.installed
 
 .PHONY: help install chromium build proto typecheck lint format format-check test test-unit test-integration \
-        start demo explain bench bench-history bench-first-decision bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean \
+        start demo explain json-schemas bench bench-history bench-first-decision bench-fuzz bench-soak bench-scale bench-cycle bench-rpc ghz keda-kafka-bench sim sim-docs k8s-schemas kafka clean \
         e2e demo-keda cluster
 
 help: ## list the targets
@@ -103,6 +103,10 @@ sim: $(INSTALLED) ## replay every load trace against every strategy; table, JSON
 sim-docs: $(INSTALLED) ## the same into docs/sim/ (the results the README shows); commit them
 	$(NODE) bench/sim/cli.ts --out docs/sim
 	prettier --write --log-level warn docs/sim
+
+json-schemas: $(INSTALLED) ## write docs/cluster-profiles.schema.json (SCALER_CLUSTERS_FILE's JSON Schema) from src/clusterProfiles.ts
+	$(NODE) --input-type=module -e "import { writeFileSync } from 'node:fs'; import { profilesJsonSchema } from './src/clusterProfiles.ts'; writeFileSync('docs/cluster-profiles.schema.json', JSON.stringify(profilesJsonSchema(), null, 2) + '\\n');"
+	prettier --write --log-level warn docs/cluster-profiles.schema.json
 
 k8s-schemas: $(INSTALLED) ## refresh the Kubernetes, KEDA and cert-manager schemas deploy/ is validated against
 	$(NODE) tools/k8s/vendorSchemas.ts

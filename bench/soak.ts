@@ -676,8 +676,8 @@ async function main(): Promise<number> {
         !['SCALER_HOST', 'SCALER_GRPC_PORT', 'SCALER_HTTP_PORT'].includes(e[0]),
     ),
   );
-  const historyText = settings['SCALER_HISTORY'] ?? VARIABLES.find((v) => v.name === 'SCALER_HISTORY')!.fallback;
-  const historyMs = parseDurationMs(historyText);
+  const historyText = settings['SCALER_HISTORY'];
+  const historyMs = historyText === undefined ? VARIABLES.SCALER_HISTORY.fallback : parseDurationMs(historyText);
   if (historyMs === undefined) throw new Error(`SCALER_HISTORY "${historyText}" is not a duration`);
   const described = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
   say(

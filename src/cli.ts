@@ -7,6 +7,7 @@
  * second one exits at once (130).
  */
 import { explainCommand, EXIT_OK, EXIT_USAGE } from './explain/explainCommand.ts';
+import { variablesHelp } from './config.ts';
 import { dropTimeoutNegativeWarning } from './kafka/timeoutWarning.ts';
 
 const USAGE = `usage: kstreams-scaler <command> [options]
@@ -15,6 +16,12 @@ commands:
   explain   read a consumer group as the scaler does and show its decision, and why
 
 kstreams-scaler <command> --help shows a command's options.
+`;
+
+const HELP = `${USAGE}
+The server (node dist/main.js) and explain read these environment variables:
+
+${variablesHelp()}
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -38,7 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   }
   if (command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(HELP);
     return EXIT_OK;
   }
   process.stderr.write(command === undefined ? USAGE : `kstreams-scaler: unknown command "${command}"\n${USAGE}`);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ClusterProfile, findProfile, parseClusterProfiles } from './clusterProfiles.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { type ClusterProfile, findProfile, parseClusterProfiles, profilesJsonSchema } from './clusterProfiles.ts';
 
 const FILES = new Set(['/tls/ca.crt', '/tls/client.crt', '/tls/client.key', '/sasl/password', '/token']);
 const parse = (json: unknown, env: NodeJS.ProcessEnv = { KAFKA_PASSWORD: 's3cret' }) =>
@@ -61,7 +64,7 @@ describe('cluster profiles', () => {
         },
       },
       problems: [
-        'clusters.json: cluster is not a known setting; known: clusters',
+        'clusters.json: cluster is not a known setting; known: $schema, clusters',
         'clusters.json: clusters.a.bootstrapServer is not a known setting; known: bootstrapServers, tls, sasl',
         'clusters.json: clusters.a.tls.ca is not a known setting; known: caFile, certFile, keyFile, keyPasswordFile, keyPasswordEnv, serverName, insecureSkipVerify',
         'clusters.json: clusters.a.sasl.user is not a known setting; known: mechanism, username, usernameFile, usernameEnv, passwordFile, passwordEnv, tokenFile, tokenEnv',
@@ -79,8 +82,8 @@ describe('cluster profiles', () => {
       },
       problems: [
         'clusters.json: clusters.Prod must be named in lower case letters, digits and dashes (at most 63)',
-        'clusters.json: clusters.Prod.bootstrapServers "k0" must be host:port',
-        'clusters.json: clusters.b.bootstrapServers must name at least one host:port',
+        'clusters.json: clusters.Prod.bootstrapServers value "k0" must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
+        'clusters.json: clusters.b.bootstrapServers value "" must name at least one host:port',
         'clusters.json: clusters.d.bootstrapServers "X:1" is also in clusters.c',
       ],
     },
@@ -95,9 +98,9 @@ describe('cluster profiles', () => {
         },
       },
       problems: [
-        'clusters.json: clusters.a.tls.caFile "/nope" does not exist or cannot be read',
-        'clusters.json: clusters.a.tls needs certFile and keyFile together',
+        'clusters.json: clusters.a.tls.caFile value "/nope" does not exist or cannot be read',
         'clusters.json: clusters.a.tls.insecureSkipVerify must be true or false',
+        'clusters.json: clusters.a.tls needs certFile and keyFile together',
       ],
     },
     {
@@ -119,9 +122,10 @@ describe('cluster profiles', () => {
         },
       },
       problems: [
+        'clusters.json: clusters.b.sasl.passwordEnv value "UNSET" is not set in the scaler\'s environment',
         'clusters.json: clusters.a.sasl needs passwordFile or passwordEnv',
         'clusters.json: clusters.b.sasl sets username more than once; set one of username, usernameFile, usernameEnv',
-        'clusters.json: clusters.b.sasl.passwordEnv names UNSET, which is not set',
+        'clusters.json: clusters.b.sasl needs passwordFile or passwordEnv',
       ],
     },
     {
@@ -149,6 +153,50 @@ describe('cluster profiles', () => {
     const { problems } = parseClusterProfiles('{clusters:', 'clusters.json', {}, () => true);
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^clusters\.json: not valid JSON/);
+  });
+
+  describe('the published JSON Schema (docs/cluster-profiles.schema.json)', () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const published: unknown = JSON.parse(readFileSync(path.join(root, 'docs/cluster-profiles.schema.json'), 'utf8'));
+    it('is the one the parser is built from (make json-schemas writes it)', () => {
+      assert.deepEqual(published, profilesJsonSchema());
+    });
+    const validate = new Ajv2020({ strict: true, allErrors: true }).compile(profilesJsonSchema());
+    const documents: Array<[string, unknown, boolean]> = [
+      [
+        'the shipped deploy/base/clusters.json',
+        JSON.parse(readFileSync(path.join(root, 'deploy/base/clusters.json'), 'utf8')),
+        true,
+      ],
+      [
+        'every setting',
+        {
+          clusters: {
+            a: {
+              bootstrapServers: ['x:1'],
+              tls: { caFile: '/c', insecureSkipVerify: true },
+              sasl: { mechanism: 'plain', username: 'u', passwordEnv: 'P' },
+            },
+          },
+        },
+        true,
+      ],
+      ['a misspelled setting', { clusters: { a: { bootstrapServer: 'x:1' } } }, false],
+      ['an unknown mechanism', { clusters: { a: { bootstrapServers: 'x:1', sasl: { mechanism: 'gssapi' } } } }, false],
+      [
+        'a string for a boolean',
+        { clusters: { a: { bootstrapServers: 'x:1', tls: { insecureSkipVerify: 'yes' } } } },
+        false,
+      ],
+      ['a cluster name in capitals', { clusters: { Prod: { bootstrapServers: 'x:1' } } }, false],
+    ];
+    for (const [name, document, valid] of documents) {
+      it(`${valid ? 'accepts' : 'rejects'} ${name}, as the parser does`, () => {
+        assert.equal(validate(document), valid, JSON.stringify(validate.errors));
+        const problems = parseClusterProfiles(JSON.stringify(document), 'c.json', { P: 'x' }, () => true).problems;
+        assert.equal(problems.length === 0, valid, problems.join('; '));
+      });
+    }
   });
 
   describe('which profile a trigger uses', () => {

@@ -20,7 +20,10 @@
  *       }
  *     }
  *   }
+ *
+ * docs/cluster-profiles.schema.json is the file's JSON Schema, for editors.
  */
+import { field, type Field, jsonSchema, type JsonValue, parseJson, type ProblemAt, record, shape } from './schema.ts';
 
 /** Where a secret comes from: a file (re-read for every new connection) or an environment variable. */
 export type SecretSource = { readonly file: string } | { readonly env: string };
@@ -69,24 +72,100 @@ const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** Where the settings' files and variables are looked up (their contents are not read here). */
+interface Lookup {
+  readonly env: NodeJS.ProcessEnv;
+  readonly fileExists: (path: string) => boolean;
+}
 
-/** Known keys of each object, for the unknown-key check. */
-const KEYS = {
-  root: ['clusters'],
-  cluster: ['bootstrapServers', 'tls', 'sasl'],
-  tls: ['caFile', 'certFile', 'keyFile', 'keyPasswordFile', 'keyPasswordEnv', 'serverName', 'insecureSkipVerify'],
-  sasl: [
-    'mechanism',
-    'username',
-    'usernameFile',
-    'usernameEnv',
-    'passwordFile',
-    'passwordEnv',
-    'tokenFile',
-    'tokenEnv',
-  ],
-} as const;
+/**
+ * The profiles file, declared once: parsing, its problems and the published
+ * JSON Schema (`profilesJsonSchema`) all come from these rows.
+ */
+function profilesShape({ env, fileExists }: Lookup) {
+  const file = (doc: string): Field<string> =>
+    field.custom<string>({ doc, fallback: '' }, (path) =>
+      fileExists(path) ? { value: path } : { problem: 'does not exist or cannot be read' },
+    );
+  const variable = (doc: string): Field<string> =>
+    field.custom<string>({ doc, fallback: '' }, (name) =>
+      !ENV_NAME.test(name)
+        ? { problem: 'is not an environment variable name' }
+        : (env[name] ?? '') === ''
+          ? { problem: "is not set in the scaler's environment" }
+          : { value: name },
+    );
+  const text = (doc: string): Field<string> => field.string({ doc, fallback: '' });
+  return shape(
+    'Kafka clusters this scaler may connect to, and how (SCALER_CLUSTERS_FILE)',
+    {
+      $schema: field.string({ doc: 'the JSON Schema this file follows, for editors; not read', fallback: '' }),
+      clusters: record(
+        'the clusters by name; a ScaledObject picks one with `cluster: <name>` or by its bootstrap servers',
+        NAME,
+        'in lower case letters, digits and dashes (at most 63)',
+        shape(
+          'one Kafka cluster',
+          {
+            bootstrapServers: field.list({
+              doc: 'the brokers, "host:port,host:port" or a list of them; each belongs to one profile',
+              fallback: [],
+              required: true,
+              empty: 'must name at least one host:port',
+              item: (server) => {
+                const match = HOST_PORT.exec(server);
+                return match && Number(match[2]) >= 1 && Number(match[2]) <= 65535
+                  ? undefined
+                  : 'must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"';
+              },
+            }),
+            tls: shape('TLS to the brokers', {
+              caFile: file("PEM CA bundle to trust instead of the system's"),
+              certFile: file('PEM client certificate, for mutual TLS (with keyFile)'),
+              keyFile: file('PEM client key, for mutual TLS (with certFile)'),
+              keyPasswordFile: file("file holding the client key's password"),
+              keyPasswordEnv: variable("environment variable holding the client key's password"),
+              serverName: text("the name to verify the brokers' certificates against, when it differs from the host"),
+              insecureSkipVerify: field.bool({ doc: "skip verifying the brokers' certificates", fallback: false }),
+            }),
+            sasl: shape('SASL authentication', {
+              mechanism: field.enum({
+                doc: 'the SASL mechanism',
+                fallback: 'plain',
+                required: true,
+                values: () => SASL_MECHANISMS,
+                foldCase: true,
+              }),
+              username: text('plain and scram: the user name, inline'),
+              usernameFile: file('plain and scram: a file holding the user name'),
+              usernameEnv: variable('plain and scram: an environment variable holding the user name'),
+              passwordFile: file('plain and scram: a file holding the password (read for every new connection)'),
+              passwordEnv: variable('plain and scram: an environment variable holding the password'),
+              tokenFile: file('oauthbearer: a token file, read for every authentication (a projected token rotates)'),
+              tokenEnv: variable('oauthbearer: an environment variable holding the token'),
+            }),
+          },
+          true,
+        ),
+        true,
+      ),
+    },
+    true,
+  );
+}
+
+/** The JSON Schema of the profiles file, for editors (published as docs/cluster-profiles.schema.json). */
+export function profilesJsonSchema(): Record<string, unknown> {
+  const schema = jsonSchema(profilesShape({ env: {}, fileExists: () => true }));
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'kstreams-scaler cluster profiles',
+    ...schema,
+  };
+}
+
+type Parsed = NonNullable<JsonValue<ReturnType<typeof profilesShape>>>;
+type ParsedCluster = Parsed['clusters'] extends ReadonlyMap<string, infer C> | undefined ? C : never;
 
 /**
  * Parses the profiles file's text. Every problem is reported, each naming
@@ -100,199 +179,85 @@ export function parseClusterProfiles(
   env: NodeJS.ProcessEnv,
   fileExists: (path: string) => boolean,
 ): ParsedProfiles {
-  let json: Json;
+  let json: unknown;
   try {
-    json = JSON.parse(text) as Json;
+    json = JSON.parse(text);
   } catch (err) {
     return { profiles: [], problems: [`${source}: not valid JSON (${(err as Error).message})`] };
   }
   const problems: string[] = [];
-  const at = (path: string, problem: string): void => void problems.push(`${source}: ${path} ${problem}`);
-  const root = object(json, 'the top level', at);
-  if (!root) return { profiles: [], problems };
-  unknownKeys(root, KEYS.root, '', at);
-  const clusters = object(root['clusters'] ?? null, 'clusters', at);
-  if (!clusters) return { profiles: [], problems };
-
+  const at: ProblemAt = (path, problem) => void problems.push([`${source}:`, path, problem].filter(Boolean).join(' '));
+  const parsed = parseJson(profilesShape({ env, fileExists }), json, '', at);
   const profiles: ClusterProfile[] = [];
   const owners = new Map<string, string>();
-  for (const [name, raw] of Object.entries(clusters)) {
+  for (const [name, cluster] of parsed?.clusters ?? []) {
     const path = `clusters.${name}`;
-    if (!NAME.test(name)) at(path, 'must be named in lower case letters, digits and dashes (at most 63)');
-    const cluster = object(raw, path, at);
-    if (!cluster) continue;
-    unknownKeys(cluster, KEYS.cluster, path, at);
-    const servers = bootstrapServers(cluster['bootstrapServers'], `${path}.bootstrapServers`, at);
+    const servers = cluster.bootstrapServers ?? [];
     for (const server of servers) {
-      const owner = owners.get(server.toLowerCase());
-      if (owner !== undefined && owner !== name)
+      const owner = owners.get(normalizeServer(server));
+      if (owner !== undefined && owner !== name) {
         at(`${path}.bootstrapServers`, `"${server}" is also in clusters.${owner}`);
-      owners.set(server.toLowerCase(), name);
+      }
+      owners.set(normalizeServer(server), name);
     }
-    const tls =
-      cluster['tls'] === undefined ? undefined : tlsSettings(cluster['tls'], `${path}.tls`, at, env, fileExists);
-    const sasl =
-      cluster['sasl'] === undefined ? undefined : saslSettings(cluster['sasl'], `${path}.sasl`, at, env, fileExists);
-    profiles.push({
-      name,
-      bootstrapServers: servers,
-      ...(tls === undefined ? {} : { tls }),
-      ...(sasl === undefined ? {} : { sasl }),
-    });
+    const tls = cluster.tls && tlsSettings(cluster.tls, `${path}.tls`, at);
+    const sasl = cluster.sasl && saslSettings(cluster.sasl, `${path}.sasl`, at);
+    profiles.push({ name, bootstrapServers: servers, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) });
   }
   return { profiles, problems };
 }
 
-type At = (path: string, problem: string) => void;
-
-function object(value: Json | undefined, path: string, at: At): { [key: string]: Json } | undefined {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value;
-  at(path, value === undefined || value === null ? 'is missing' : 'must be an object');
-  return undefined;
-}
-
-function unknownKeys(value: { [key: string]: Json }, known: readonly string[], path: string, at: At): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) at(path ? `${path}.${key}` : key, `is not a known setting; known: ${known.join(', ')}`);
-  }
-}
-
-function string(value: Json | undefined, path: string, at: At): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  at(path, 'must be a non-empty string');
-  return undefined;
-}
-
-function bootstrapServers(value: Json | undefined, path: string, at: At): string[] {
-  const items =
-    typeof value === 'string'
-      ? value.split(',')
-      : Array.isArray(value) && value.every((v) => typeof v === 'string')
-        ? value
-        : undefined;
-  if (items === undefined) {
-    at(path, value === undefined ? 'is missing' : 'must be a "host:port,host:port" string or a list of them');
-    return [];
-  }
-  const servers = items.map((s) => s.trim()).filter((s) => s !== '');
-  if (servers.length === 0) at(path, 'must name at least one host:port');
-  for (const server of servers) {
-    const match = HOST_PORT.exec(server);
-    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) at(path, `"${server}" must be host:port`);
-  }
-  return servers;
-}
-
-function file(
-  value: Json | undefined,
-  path: string,
-  at: At,
-  fileExists: (path: string) => boolean,
-): string | undefined {
-  const name = string(value, path, at);
-  if (name !== undefined && !fileExists(name)) at(path, `"${name}" does not exist or cannot be read`);
-  return name;
-}
-
-/** `<base>File` or `<base>Env`, exactly one of them when `required`. */
+/** `<base>File` or `<base>Env`, at most one of them; one of them when `required`. */
 function secret(
-  value: { [key: string]: Json },
+  fromFile: string | undefined,
+  fromEnv: string | undefined,
   base: string,
   path: string,
-  at: At,
-  env: NodeJS.ProcessEnv,
-  fileExists: (path: string) => boolean,
+  at: ProblemAt,
   required: boolean,
 ): SecretSource | undefined {
-  const fromFile = file(value[`${base}File`], `${path}.${base}File`, at, fileExists);
-  const fromEnv = string(value[`${base}Env`], `${path}.${base}Env`, at);
-  if (fromFile !== undefined && fromEnv !== undefined) {
-    at(path, `sets both ${base}File and ${base}Env; set one`);
-    return undefined;
-  }
-  if (fromEnv !== undefined) {
-    if (!ENV_NAME.test(fromEnv)) at(`${path}.${base}Env`, `"${fromEnv}" is not an environment variable name`);
-    else if (env[fromEnv] === undefined || env[fromEnv] === '')
-      at(`${path}.${base}Env`, `names ${fromEnv}, which is not set`);
-    return { env: fromEnv };
-  }
-  if (fromFile !== undefined) return { file: fromFile };
+  if (fromFile && fromEnv) return void at(path, `sets both ${base}File and ${base}Env; set one`);
+  if (fromEnv) return { env: fromEnv };
+  if (fromFile) return { file: fromFile };
   if (required) at(path, `needs ${base}File or ${base}Env`);
   return undefined;
 }
 
-function tlsSettings(
-  raw: Json,
-  path: string,
-  at: At,
-  env: NodeJS.ProcessEnv,
-  fileExists: (path: string) => boolean,
-): TlsSettings | undefined {
-  const tls = object(raw, path, at);
-  if (!tls) return undefined;
-  unknownKeys(tls, KEYS.tls, path, at);
-  const caFile = file(tls['caFile'], `${path}.caFile`, at, fileExists);
-  const certFile = file(tls['certFile'], `${path}.certFile`, at, fileExists);
-  const keyFile = file(tls['keyFile'], `${path}.keyFile`, at, fileExists);
-  if ((certFile === undefined) !== (keyFile === undefined)) at(path, 'needs certFile and keyFile together');
-  const keyPassword = secret(tls, 'keyPassword', path, at, env, fileExists, false);
-  const serverName = string(tls['serverName'], `${path}.serverName`, at);
-  const insecure = tls['insecureSkipVerify'];
-  if (insecure !== undefined && typeof insecure !== 'boolean')
-    at(`${path}.insecureSkipVerify`, 'must be true or false');
+function tlsSettings(tls: NonNullable<ParsedCluster['tls']>, path: string, at: ProblemAt): TlsSettings {
+  if (!tls.certFile !== !tls.keyFile) at(path, 'needs certFile and keyFile together');
+  const keyPassword = secret(tls.keyPasswordFile, tls.keyPasswordEnv, 'keyPassword', path, at, false);
   return {
-    ...(caFile === undefined ? {} : { caFile }),
-    ...(certFile === undefined ? {} : { certFile }),
-    ...(keyFile === undefined ? {} : { keyFile }),
-    ...(keyPassword === undefined ? {} : { keyPassword }),
-    ...(serverName === undefined ? {} : { serverName }),
-    insecureSkipVerify: insecure === true,
+    ...(tls.caFile ? { caFile: tls.caFile } : {}),
+    ...(tls.certFile ? { certFile: tls.certFile } : {}),
+    ...(tls.keyFile ? { keyFile: tls.keyFile } : {}),
+    ...(keyPassword ? { keyPassword } : {}),
+    ...(tls.serverName ? { serverName: tls.serverName.trim() } : {}),
+    insecureSkipVerify: tls.insecureSkipVerify === true,
   };
 }
 
-function saslSettings(
-  raw: Json,
-  path: string,
-  at: At,
-  env: NodeJS.ProcessEnv,
-  fileExists: (path: string) => boolean,
-): SaslSettings | undefined {
-  const sasl = object(raw, path, at);
-  if (!sasl) return undefined;
-  unknownKeys(sasl, KEYS.sasl, path, at);
-  const mechanism = string(sasl['mechanism'], `${path}.mechanism`, at)?.toLowerCase();
-  if (mechanism === undefined) {
-    if (sasl['mechanism'] === undefined) at(`${path}.mechanism`, `is missing; one of [${SASL_MECHANISMS.join(' ')}]`);
-    return undefined;
-  }
-  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-    at(`${path}.mechanism`, `value "${mechanism}" must be one of [${SASL_MECHANISMS.join(' ')}]`);
-    return undefined;
-  }
-  const m = mechanism as SaslMechanism;
-  if (m === 'oauthbearer') {
-    for (const key of ['username', 'usernameFile', 'usernameEnv', 'passwordFile', 'passwordEnv']) {
-      if (sasl[key] !== undefined)
-        at(`${path}.${key}`, 'does not apply to oauthbearer (it uses tokenFile or tokenEnv)');
+function saslSettings(sasl: NonNullable<ParsedCluster['sasl']>, path: string, at: ProblemAt): SaslSettings | undefined {
+  const mechanism = sasl.mechanism;
+  if (mechanism === undefined) return undefined;
+  const given = (keys: ReadonlyArray<keyof typeof sasl>): string[] => keys.filter((key) => sasl[key] !== undefined);
+  if (mechanism === 'oauthbearer') {
+    for (const key of given(['username', 'usernameFile', 'usernameEnv', 'passwordFile', 'passwordEnv'])) {
+      at(`${path}.${key}`, 'does not apply to oauthbearer (it uses tokenFile or tokenEnv)');
     }
-    const token = secret(sasl, 'token', path, at, env, fileExists, true);
-    return { mechanism: m, ...(token === undefined ? {} : { token }) };
+    const token = secret(sasl.tokenFile, sasl.tokenEnv, 'token', path, at, true);
+    return { mechanism, ...(token ? { token } : {}) };
   }
-  for (const key of ['tokenFile', 'tokenEnv']) {
-    if (sasl[key] !== undefined) at(`${path}.${key}`, `does not apply to ${m} (it uses a username and password)`);
+  for (const key of given(['tokenFile', 'tokenEnv'])) {
+    at(`${path}.${key}`, `does not apply to ${mechanism} (it uses a username and password)`);
   }
-  const inline = string(sasl['username'], `${path}.username`, at);
-  const fromSecret = secret(sasl, 'username', path, at, env, fileExists, inline === undefined);
-  if (inline !== undefined && fromSecret !== undefined)
+  const inline = sasl.username?.trim();
+  const fromSecret = secret(sasl.usernameFile, sasl.usernameEnv, 'username', path, at, inline === undefined);
+  if (inline !== undefined && fromSecret !== undefined) {
     at(path, 'sets username more than once; set one of username, usernameFile, usernameEnv');
-  const password = secret(sasl, 'password', path, at, env, fileExists, true);
+  }
+  const password = secret(sasl.passwordFile, sasl.passwordEnv, 'password', path, at, true);
   const username: ValueSource | undefined = inline !== undefined ? { value: inline } : fromSecret;
-  return {
-    mechanism: m,
-    ...(username === undefined ? {} : { username }),
-    ...(password === undefined ? {} : { password }),
-  };
+  return { mechanism, ...(username ? { username } : {}), ...(password ? { password } : {}) };
 }
 
 /** The normalised form of a host:port, for matching a ScaledObject's servers with a profile's. */

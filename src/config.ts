@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { type ClusterProfile, parseClusterProfiles } from './clusterProfiles.ts';
-import { durationProblem, parseDurationMs } from './duration.ts';
+import { type Field, field, parseFields, type Schema, shownDefault } from './schema.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -62,92 +62,122 @@ export const NODE_FILES: ConfigFiles = {
   read: (path) => readFileSync(path, 'utf8'),
 };
 
-/** Defaults that fit the shipped Deployment's memory limit (see the README's sizing section). */
+/** Defaults that fit the shipped Deployment's memory limit (see the sizing docs). */
 export const DEFAULT_MAX_POLLERS = 250;
 export const DEFAULT_MAX_TRIGGERS = 1_000;
 /** A StreamIsActive and a StreamMetricSpec for every trigger (KEDA opens both for external-push). */
 export const DEFAULT_MAX_STREAMS = 2 * DEFAULT_MAX_TRIGGERS;
 export const DEFAULT_MAX_CLUSTERS = 50;
 
-interface Variable {
-  readonly name: string;
-  readonly kind: 'port' | 'duration' | 'host' | 'logLevel' | 'file' | 'count';
-  readonly fallback: string;
-  readonly doc: string;
+const port = (doc: string, fallback: number): Field<number> => field.int({ doc, fallback, min: 0, max: 65_535 });
+const count = (doc: string, fallback: number): Field<number> => field.int({ doc, fallback, min: 1, max: 9_999_999 });
+const duration = (doc: string, fallbackMs: number): Field<number> => field.duration({ doc, fallback: fallbackMs });
+/** A file path; '' when unset. */
+const file = (doc: string, files: ConfigFiles): Field<string> =>
+  field.custom<string>({ doc, fallback: '' }, (path) =>
+    files.exists(path) ? { value: path } : { problem: 'is not a file that exists and can be read' },
+  );
+
+/**
+ * Every variable the scaler reads, with its default and meaning: validation,
+ * `kstreams-scaler --help` and the configuration docs' table all come from
+ * this one list. `files` checks that the files named exist.
+ */
+export function variableSchema(files: ConfigFiles) {
+  return {
+    SCALER_HOST: field.custom<string>(
+      { doc: 'address the gRPC and HTTP servers bind to', fallback: '0.0.0.0' },
+      (host) =>
+        /^[A-Za-z0-9.:[\]-]+$/.test(host) ? { value: host } : { problem: 'must be a host name or IP address' },
+    ),
+    SCALER_GRPC_PORT: port('gRPC port (ExternalScaler, health, reflection)', 9090),
+    SCALER_HTTP_PORT: port(
+      'HTTP port (status page `/`, `/healthz`, `/readyz`, `/metrics`, `/api/triggers`, `/api/history`)',
+      8080,
+    ),
+    SCALER_POLL_INTERVAL: duration('how often each poller reads offsets', 2_000),
+    SCALER_MAX_STALENESS: duration('older data gives `UNAVAILABLE` instead of a value', 30_000),
+    SCALER_KAFKA_TIMEOUT: duration("upper bound for one poll's Kafka requests", 10_000),
+    SCALER_POLLER_IDLE_TIMEOUT: duration('a poller nobody asked for in this long is stopped', 600_000),
+    SCALER_HISTORY: duration('poll history kept per poller (bounds history-based settings)', 900_000),
+    SCALER_FIRST_POLL_WAIT: duration(
+      'how long the first request for a new trigger waits for data and its first decision',
+      2_000,
+    ),
+    SCALER_MAX_POLLERS: count(
+      'consumer groups (with their topics, on one cluster) polled at once, at most; a new one beyond it answers `RESOURCE_EXHAUSTED` until an idle one is stopped (see Sizing)',
+      DEFAULT_MAX_POLLERS,
+    ),
+    SCALER_MAX_TRIGGERS: count(
+      'triggers (a ScaledObject with its metadata) tracked at once, at most, each with its decisions and what its strategy learned; a new one beyond it answers `RESOURCE_EXHAUSTED` until one nobody asks about for `SCALER_POLLER_IDLE_TIMEOUT` is dropped',
+      DEFAULT_MAX_TRIGGERS,
+    ),
+    SCALER_MAX_STREAMS: count(
+      'open `StreamIsActive` and `StreamMetricSpec` calls at once, at most (KEDA holds one of each per `external-push` trigger); a new one beyond it answers `RESOURCE_EXHAUSTED` until one closes',
+      DEFAULT_MAX_STREAMS,
+    ),
+    SCALER_MAX_CLUSTERS: count(
+      'Kafka clusters read at once, at most; a new one beyond it answers `RESOURCE_EXHAUSTED`',
+      DEFAULT_MAX_CLUSTERS,
+    ),
+    SCALER_SHUTDOWN_TIMEOUT: duration('SIGTERM to exit, at most', 10_000),
+    SCALER_LOG_LEVEL: field.enum({
+      doc: 'how much is logged (`debug` adds one line per decision, with its explanation)',
+      fallback: 'info',
+      values: () => LOG_LEVELS,
+    }),
+    SCALER_CLUSTERS_FILE: file(
+      'JSON file of Kafka cluster profiles (servers, TLS, SASL); once set, the only clusters contacted',
+      files,
+    ),
+    SCALER_TLS_CERT_FILE: file(
+      'PEM certificate (chain) of the gRPC server; with `SCALER_TLS_KEY_FILE`, the server speaks TLS',
+      files,
+    ),
+    SCALER_TLS_KEY_FILE: file('PEM private key of the gRPC server', files),
+    SCALER_TLS_CLIENT_CA_FILE: file(
+      'PEM CA bundle: gRPC clients must present a certificate it signed (mutual TLS)',
+      files,
+    ),
+  } as const satisfies Schema;
 }
 
-/** Every variable the scaler reads, with its default; the README table mirrors this list. */
-export const VARIABLES: readonly Variable[] = [
-  { name: 'SCALER_HOST', kind: 'host', fallback: '0.0.0.0', doc: 'address the gRPC and HTTP servers bind to' },
-  { name: 'SCALER_GRPC_PORT', kind: 'port', fallback: '9090', doc: 'gRPC port (ExternalScaler, health, reflection)' },
-  { name: 'SCALER_HTTP_PORT', kind: 'port', fallback: '8080', doc: 'HTTP port (/healthz, /readyz, /api/triggers)' },
-  { name: 'SCALER_POLL_INTERVAL', kind: 'duration', fallback: '2s', doc: 'how often offsets are read per poller' },
-  {
-    name: 'SCALER_MAX_STALENESS',
-    kind: 'duration',
-    fallback: '30s',
-    doc: 'older data gives UNAVAILABLE instead of a value',
-  },
-  { name: 'SCALER_KAFKA_TIMEOUT', kind: 'duration', fallback: '10s', doc: "upper bound for one poll's Kafka requests" },
-  {
-    name: 'SCALER_POLLER_IDLE_TIMEOUT',
-    kind: 'duration',
-    fallback: '10m',
-    doc: 'a poller nobody asked for in this long is stopped',
-  },
-  { name: 'SCALER_HISTORY', kind: 'duration', fallback: '15m', doc: 'poll history kept per poller' },
-  {
-    name: 'SCALER_FIRST_POLL_WAIT',
-    kind: 'duration',
-    fallback: '2s',
-    doc: 'how long a new trigger waits for data and its first decision',
-  },
-  {
-    name: 'SCALER_MAX_POLLERS',
-    kind: 'count',
-    fallback: String(DEFAULT_MAX_POLLERS),
-    doc: 'consumer groups (with their topics, on one cluster) polled at once, at most; a new one beyond it is RESOURCE_EXHAUSTED',
-  },
-  {
-    name: 'SCALER_MAX_TRIGGERS',
-    kind: 'count',
-    fallback: String(DEFAULT_MAX_TRIGGERS),
-    doc: 'triggers (ScaledObject and metadata) tracked at once, at most, each with its decisions and learned state; a new one beyond it is RESOURCE_EXHAUSTED',
-  },
-  {
-    name: 'SCALER_MAX_STREAMS',
-    kind: 'count',
-    fallback: String(DEFAULT_MAX_STREAMS),
-    doc: 'open StreamIsActive and StreamMetricSpec calls (external-push triggers), at most; a new one beyond it is RESOURCE_EXHAUSTED',
-  },
-  {
-    name: 'SCALER_MAX_CLUSTERS',
-    kind: 'count',
-    fallback: String(DEFAULT_MAX_CLUSTERS),
-    doc: 'Kafka clusters read at once, at most; a new one beyond it is RESOURCE_EXHAUSTED',
-  },
-  { name: 'SCALER_SHUTDOWN_TIMEOUT', kind: 'duration', fallback: '10s', doc: 'SIGTERM to exit, at most' },
-  {
-    name: 'SCALER_LOG_LEVEL',
-    kind: 'logLevel',
-    fallback: 'info',
-    doc: 'fatal, error, warn, info, debug, trace or silent',
-  },
-  {
-    name: 'SCALER_CLUSTERS_FILE',
-    kind: 'file',
-    fallback: '',
-    doc: 'JSON file of Kafka cluster profiles (addresses, TLS, SASL); once set, the only clusters contacted',
-  },
-  { name: 'SCALER_TLS_CERT_FILE', kind: 'file', fallback: '', doc: 'PEM certificate (chain) of the gRPC server' },
-  { name: 'SCALER_TLS_KEY_FILE', kind: 'file', fallback: '', doc: 'PEM private key of the gRPC server' },
-  {
-    name: 'SCALER_TLS_CLIENT_CA_FILE',
-    kind: 'file',
-    fallback: '',
-    doc: 'PEM CA bundle; gRPC clients must present a certificate it signed (mutual TLS)',
-  },
-];
+/** The variables as documentation reads them (their files are not checked). */
+export const VARIABLES = variableSchema({ exists: () => true, read: () => '' });
+
+/** The configuration docs' table of variables, one row each, from VARIABLES. */
+export function variablesTable(): string {
+  const rows = Object.entries(VARIABLES).map(([name, spec]) => {
+    const shown = shownDefault(spec);
+    return [`\`${name}\``, shown === undefined ? 'none' : `\`${shown}\``, `${spec.doc}${allowed(spec)}`];
+  });
+  return markdownTable(['Variable', 'Default', 'Meaning'], rows);
+}
+
+/** "; one of `a`, `b`" for an enum. */
+function allowed(spec: Field<unknown>): string {
+  const values = spec.values?.();
+  return values === undefined ? '' : `; one of ${values.map((v) => `\`${v}\``).join(', ')}`;
+}
+
+/** The variables for `--help`: name, default and meaning, one per line. */
+export function variablesHelp(): string {
+  const width = Math.max(...Object.keys(VARIABLES).map((name) => name.length)) + 2;
+  return Object.entries(VARIABLES)
+    .map(([name, spec]) => {
+      const shown = shownDefault(spec);
+      const doc = `${spec.doc}${allowed(spec)}`.replaceAll('`', '');
+      return `  ${name.padEnd(width)}${doc}${shown === undefined ? '' : ` (default ${shown})`}`;
+    })
+    .join('\n');
+}
+
+/** A markdown table as prettier formats it: columns padded to their widest cell. */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -161,41 +191,31 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from `env`; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFiles = NODE_FILES): Config {
-  const problems: string[] = [];
-  const values = new Map<string, string | number>();
-  for (const variable of VARIABLES) {
-    const raw = env[variable.name];
-    const text = raw === undefined || raw.trim() === '' ? variable.fallback : raw.trim();
-    const parsed = parseVariable(variable, text, files);
-    if (typeof parsed === 'object') problems.push(parsed.problem);
-    else values.set(variable.name, parsed);
-  }
-  const known = new Set(VARIABLES.map((v) => v.name));
-  for (const name of Object.keys(env).sort()) {
-    if (name.startsWith('SCALER_') && !known.has(name)) {
-      problems.push(`unknown variable ${name}; known: ${[...known].join(', ')}`);
-    }
-  }
-  const ms = (name: string): number => values.get(name) as number;
+  const schema = variableSchema(files);
+  const known = Object.keys(schema);
+  const parsed = parseFields(schema, env, {
+    label: (name) => name,
+    missing: (name) => `${name} is required`,
+    claims: (name) => name.startsWith('SCALER_'),
+  });
+  const v = parsed.values;
+  const problems = [
+    ...parsed.problems,
+    ...parsed.unknownKeys.map((name) => `unknown variable ${name}; known: ${known.join(', ')}`),
+  ];
   if (problems.length === 0) {
-    if (ms('SCALER_POLL_INTERVAL') < 100) problems.push('SCALER_POLL_INTERVAL must be at least 100ms');
-    if (ms('SCALER_MAX_STALENESS') <= ms('SCALER_POLL_INTERVAL')) {
+    if (v.SCALER_POLL_INTERVAL < 100) problems.push('SCALER_POLL_INTERVAL must be at least 100ms');
+    if (v.SCALER_MAX_STALENESS <= v.SCALER_POLL_INTERVAL) {
       problems.push('SCALER_MAX_STALENESS must be longer than SCALER_POLL_INTERVAL');
     }
-    if (ms('SCALER_KAFKA_TIMEOUT') >= ms('SCALER_MAX_STALENESS')) {
+    if (v.SCALER_KAFKA_TIMEOUT >= v.SCALER_MAX_STALENESS) {
       problems.push('SCALER_KAFKA_TIMEOUT must be shorter than SCALER_MAX_STALENESS');
     }
-    if (values.get('SCALER_GRPC_PORT') !== 0 && values.get('SCALER_GRPC_PORT') === values.get('SCALER_HTTP_PORT')) {
+    if (v.SCALER_GRPC_PORT !== 0 && v.SCALER_GRPC_PORT === v.SCALER_HTTP_PORT) {
       problems.push('SCALER_GRPC_PORT and SCALER_HTTP_PORT must differ');
     }
   }
-  const file = (name: string): string | undefined => (values.get(name) as string | undefined) || undefined;
-  const [cert, key, clientCa] = [
-    file('SCALER_TLS_CERT_FILE'),
-    file('SCALER_TLS_KEY_FILE'),
-    file('SCALER_TLS_CLIENT_CA_FILE'),
-  ];
-  const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
+  const set = (name: keyof typeof schema): boolean => (env[name]?.trim() ?? '') !== '';
   if (set('SCALER_TLS_CERT_FILE') !== set('SCALER_TLS_KEY_FILE')) {
     problems.push('SCALER_TLS_CERT_FILE and SCALER_TLS_KEY_FILE must be set together');
   }
@@ -205,70 +225,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
     );
   }
   let clusters: readonly ClusterProfile[] = [];
-  const clustersFile = file('SCALER_CLUSTERS_FILE');
-  if (clustersFile !== undefined && files.exists(clustersFile)) {
-    const parsed = parseClusterProfiles(
+  const clustersFile = v.SCALER_CLUSTERS_FILE;
+  if (clustersFile !== '' && files.exists(clustersFile)) {
+    const profiles = parseClusterProfiles(
       files.read(clustersFile),
       `SCALER_CLUSTERS_FILE ${clustersFile}`,
       env,
       files.exists,
     );
-    problems.push(...parsed.problems);
-    clusters = parsed.profiles;
+    problems.push(...profiles.problems);
+    clusters = profiles.profiles;
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const [cert, key, clientCa] = [v.SCALER_TLS_CERT_FILE, v.SCALER_TLS_KEY_FILE, v.SCALER_TLS_CLIENT_CA_FILE];
   return Object.freeze({
-    host: values.get('SCALER_HOST') as string,
-    grpcPort: values.get('SCALER_GRPC_PORT') as number,
-    httpPort: values.get('SCALER_HTTP_PORT') as number,
-    pollIntervalMs: ms('SCALER_POLL_INTERVAL'),
-    maxStalenessMs: ms('SCALER_MAX_STALENESS'),
-    kafkaTimeoutMs: ms('SCALER_KAFKA_TIMEOUT'),
-    pollerIdleTimeoutMs: ms('SCALER_POLLER_IDLE_TIMEOUT'),
-    historyMs: ms('SCALER_HISTORY'),
-    firstPollWaitMs: ms('SCALER_FIRST_POLL_WAIT'),
-    maxPollers: values.get('SCALER_MAX_POLLERS') as number,
-    maxTriggers: values.get('SCALER_MAX_TRIGGERS') as number,
-    maxStreams: values.get('SCALER_MAX_STREAMS') as number,
-    maxClusters: values.get('SCALER_MAX_CLUSTERS') as number,
-    shutdownTimeoutMs: ms('SCALER_SHUTDOWN_TIMEOUT'),
-    logLevel: values.get('SCALER_LOG_LEVEL') as LogLevel,
+    host: v.SCALER_HOST,
+    grpcPort: v.SCALER_GRPC_PORT,
+    httpPort: v.SCALER_HTTP_PORT,
+    pollIntervalMs: v.SCALER_POLL_INTERVAL,
+    maxStalenessMs: v.SCALER_MAX_STALENESS,
+    kafkaTimeoutMs: v.SCALER_KAFKA_TIMEOUT,
+    pollerIdleTimeoutMs: v.SCALER_POLLER_IDLE_TIMEOUT,
+    historyMs: v.SCALER_HISTORY,
+    firstPollWaitMs: v.SCALER_FIRST_POLL_WAIT,
+    maxPollers: v.SCALER_MAX_POLLERS,
+    maxTriggers: v.SCALER_MAX_TRIGGERS,
+    maxStreams: v.SCALER_MAX_STREAMS,
+    maxClusters: v.SCALER_MAX_CLUSTERS,
+    shutdownTimeoutMs: v.SCALER_SHUTDOWN_TIMEOUT,
+    logLevel: v.SCALER_LOG_LEVEL,
     clusters,
-    ...(cert !== undefined && key !== undefined
-      ? { grpcTls: { certFile: cert, keyFile: key, ...(clientCa === undefined ? {} : { clientCaFile: clientCa }) } }
+    ...(cert !== '' && key !== ''
+      ? { grpcTls: { certFile: cert, keyFile: key, ...(clientCa === '' ? {} : { clientCaFile: clientCa }) } }
       : {}),
   });
-}
-
-function parseVariable(variable: Variable, text: string, files: ConfigFiles): string | number | { problem: string } {
-  switch (variable.kind) {
-    case 'file':
-      return text === '' || files.exists(text)
-        ? text
-        : { problem: `${variable.name} value "${text}" is not a file that exists and can be read` };
-    case 'port': {
-      const port = /^\d+$/.test(text) ? Number(text) : NaN;
-      return Number.isInteger(port) && port >= 0 && port <= 65535
-        ? port
-        : { problem: `${variable.name} value "${text}" must be a port number from 0 to 65535` };
-    }
-    case 'count': {
-      const count = /^[1-9]\d{0,6}$/.test(text) ? Number(text) : NaN;
-      return Number.isInteger(count)
-        ? count
-        : { problem: `${variable.name} value "${text}" must be a whole number from 1 to 9999999` };
-    }
-    case 'duration': {
-      const ms = parseDurationMs(text);
-      return ms === undefined ? { problem: durationProblem(variable.name, text) } : ms;
-    }
-    case 'host':
-      return /^[A-Za-z0-9.:[\]-]+$/.test(text)
-        ? text
-        : { problem: `${variable.name} value "${text}" must be a host name or IP address` };
-    case 'logLevel':
-      return (LOG_LEVELS as readonly string[]).includes(text)
-        ? text
-        : { problem: `${variable.name} value "${text}" must be one of [${LOG_LEVELS.join(' ')}]` };
-  }
 }

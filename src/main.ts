@@ -5,10 +5,25 @@
  * SCALER_SHUTDOWN_TIMEOUT.
  */
 import { startApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, variablesHelp } from './config.ts';
 import { createLogger } from './logger.ts';
 
-async function main(): Promise<void> {
+const HELP = `usage: node dist/main.js (the kstreams-scaler server; \`kstreams-scaler --help\` for the command line)
+
+It takes no arguments: it is configured by these environment variables, read strictly at start (a bad or
+unknown SCALER_ variable is named and the process exits 1 before anything listens). Durations are written
+like 500ms, 30s, 5m, 1m30s, or as milliseconds.
+
+${variablesHelp()}
+`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.length > 0) {
+    const help = argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0]!);
+    (help ? process.stdout : process.stderr).write(help ? HELP : `unexpected arguments: ${argv.join(' ')}\n${HELP}`);
+    process.exitCode = help ? 0 : 2;
+    return;
+  }
   let config;
   try {
     config = loadConfig();
@@ -56,7 +71,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main().catch((err: unknown) => {
+main(process.argv.slice(2)).catch((err: unknown) => {
   createLogger('error').fatal({ err }, 'kstreams-scaler failed to start');
   process.exit(1);
 });

@@ -11,7 +11,7 @@
 import { type LogLevel, LOG_LEVELS } from '../config.ts';
 import { durationProblem, formatDuration, parseDurationMs } from '../duration.ts';
 import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
-import type { Field } from '../model/metadata/schema.ts';
+import type { Field } from '../schema.ts';
 import { TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
 
 export interface ExplainArgs {

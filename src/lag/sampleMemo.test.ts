@@ -44,7 +44,9 @@ function polls(): Sample[] {
   return out;
 }
 
-describe('a memo carried across polls gives the decisions a fresh computation gives', () => {
+describe('a memo carried across polls gives the decisions a fresh computation gives', function () {
+  // Hundreds of decisions computed twice: seconds of CPU, many more on a busy machine. Not a timing test.
+  this.timeout(120_000);
   const history = polls();
   const WINDOW = 300;
   for (const name of STRATEGY_NAMES) {

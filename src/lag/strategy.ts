@@ -19,7 +19,7 @@
  */
 import type { Decision } from '../model/decision.ts';
 import type { Sample } from '../model/sample.ts';
-import type { Schema } from '../model/metadata/schema.ts';
+import type { Schema } from '../schema.ts';
 import type { StrategyName } from '../model/metadata/strategyNames.ts';
 import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import type { SampleMemo } from './sampleMemo.ts';

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
 import { NO_COMMIT, type Sample } from '../model/sample.ts';
-import { composeSchema, field, type Schema } from '../model/metadata/schema.ts';
+import { composeSchema, field, type Schema } from '../schema.ts';
 import { STRATEGY_PARAMS } from '../model/metadata/strategies/strategyParams.ts';
 import { STRATEGY_NAMES, type StrategyName } from '../model/metadata/strategyNames.ts';
 import { COMMON_PARAMS, parseTriggerMetadata, TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';

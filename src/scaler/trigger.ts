@@ -11,7 +11,7 @@ import type { LagStrategy } from '../lag/strategy.ts';
 import { type ClusterTarget, clusterTargetKey } from '../kafka/clusterTarget.ts';
 import type { PollerKey, PollerNeeds } from '../poller/poller.ts';
 import { shown } from '../duration.ts';
-import { sizeProblems } from '../model/metadata/schema.ts';
+import { sizeProblems } from '../schema.ts';
 import {
   historyWindows,
   KEDA_KEYS,

@@ -173,7 +173,9 @@ const decoders: ReadonlyArray<readonly [string, () => Buffer, (b: Buffer) => unk
   ['streamsGroupDescription', streamsGroupAnswer, (b) => decodeStreamsGroupDescribe(b).map(streamsGroupDescription)],
 ];
 
-describe('decoders fuzzed with garbled bytes', () => {
+describe('decoders fuzzed with garbled bytes', function () {
+  // Thousands of buffers per decoder: seconds of CPU, many more on a busy machine. Not a timing test.
+  this.timeout(120_000);
   for (const [name, seed, decode] of decoders) {
     it(`${name}: the seed decodes`, () => {
       assert.doesNotThrow(() => decode(seed()));

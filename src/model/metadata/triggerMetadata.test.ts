@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PartitionRanges } from './partitionList.ts';
-import { MAX_KEYS, MAX_VALUE_LENGTH } from './schema.ts';
+import { MAX_KEYS, MAX_VALUE_LENGTH } from '../../schema.ts';
 import { parseTriggerMetadata } from './triggerMetadata.ts';
 
 const BASE = { bootstrapServers: 'kafka:9092', consumerGroup: 'g' };

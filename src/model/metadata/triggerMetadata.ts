@@ -5,7 +5,7 @@
  * strategies/ make one schema; cross-field rules in `crossFieldProblems`.
  */
 import { parsePartitionList, type PartitionRanges } from './partitionList.ts';
-import { composeSchema, field, type Parsed, parseMetadata, type Schema, sizeProblems } from './schema.ts';
+import { composeSchema, field, type Parsed, parseMetadata, type Schema, sizeProblems } from '../../schema.ts';
 import { type AllStrategyParams, STRATEGY_PARAMS } from './strategies/strategyParams.ts';
 import { STRATEGY_NAMES } from './strategyNames.ts';
 import { parseTopology, type SubTopologySpec } from './topologySpec.ts';

@@ -5,6 +5,6 @@
  * scaler, read by the analysis every strategy shares, so they are common
  * (triggerMetadata.ts).
  */
-import type { Schema } from '../schema.ts';
+import type { Schema } from '../../../schema.ts';
 
 export const OFFSET_PARAMS = {} as const satisfies Schema;

@@ -1,5 +1,5 @@
 /** The parameters only the `rate` strategy reads (lag/rateStrategy.ts and the helpers it alone calls). */
-import { field, JSON_NUMBER, type Schema } from '../schema.ts';
+import { field, JSON_NUMBER, type Schema } from '../../../schema.ts';
 
 export const RATE_PARAMS = {
   replicaThroughput: field.custom<number | undefined>(

@@ -7,7 +7,7 @@
  * its own (`params`). They live in the model layer so that parsing metadata
  * needs nothing from src/lag.
  */
-import type { Schema } from '../schema.ts';
+import type { Schema } from '../../../schema.ts';
 import type { StrategyName } from '../strategyNames.ts';
 import { OFFSET_PARAMS } from './offsetParams.ts';
 import { RATE_PARAMS } from './rateParams.ts';

@@ -1,5 +1,5 @@
 /** The parameters only the `time` strategy reads (lag/timeStrategy.ts). */
-import { field, type Schema } from '../schema.ts';
+import { field, type Schema } from '../../../schema.ts';
 
 export const TIME_PARAMS = {
   timeLagThreshold: field.number({

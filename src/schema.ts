@@ -1,0 +1,538 @@
+/**
+ * The one declarative validation engine of the scaler, in the manner of
+ * KEDA's typed config: each setting is one row (type, default, allowed
+ * values, a description), and parsing collects every problem instead of
+ * stopping at the first. It serves every way the scaler is configured:
+ *
+ * - trigger metadata (`parseMetadata`, with KEDA's `<name>FromEnv` variants),
+ *   whose messages follow KEDA's grammar, e.g. `missing required parameter
+ *   "x"` and `parameter "x" value "y" must be one of [a b]`;
+ * - the SCALER_ environment variables (`parseFields`, config.ts);
+ * - JSON files such as the cluster profiles (`parseJson` over `shape` and
+ *   `record` nodes, each problem naming its path; `jsonSchema` publishes the
+ *   same rows for editors);
+ * - the flags of `kstreams-scaler explain`, generated from the trigger rows.
+ *
+ * A field reads one string; only the subject of its messages changes with
+ * where the string came from (`parameter "x"`, `SCALER_X`, `clusters.a.b`,
+ * `option --x`).
+ */
+import { durationProblem, formatDuration, parseDurationMs, shown } from './duration.ts';
+
+/** Characters in one metadata value, at most (a field may allow fewer). */
+export const MAX_VALUE_LENGTH = 4_096;
+/** Characters in one metadata key, at most. */
+export const MAX_KEY_LENGTH = 256;
+/** Keys in one metadata map, at most. */
+export const MAX_KEYS = 128;
+/** Characters in one metadata map, keys and values together, at most. */
+export const MAX_METADATA_LENGTH = 64 * 1024;
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+/** What a message names: the setting's own name, and how messages call it. */
+export interface Key {
+  /** The name as written, e.g. `lagThreshold`, `SCALER_HOST`, `--watch`. */
+  readonly name: string;
+  /** The subject of a message, e.g. `parameter "lagThreshold"`, `SCALER_HOST`, `clusters.a.tls.caFile`. */
+  readonly label: string;
+}
+
+export type FieldKind = 'string' | 'list' | 'bool' | 'int' | 'number' | 'enum' | 'duration' | 'custom';
+
+export interface Field<T> {
+  readonly node: 'field';
+  readonly kind: FieldKind;
+  /** Human description for docs and the README table. */
+  readonly doc: string;
+  readonly required: boolean;
+  readonly fallback: T;
+  /** Also read `<name>FromEnv`, whose value KEDA resolves from the workload's env (it wins when set). */
+  readonly fromEnv: boolean;
+  /** Characters allowed in the value, at most. */
+  readonly maxLength: number;
+  /** Values allowed, for enums: listed by help and JSON Schema. */
+  readonly values?: () => readonly string[];
+  /** Bounds of numeric kinds, for JSON Schema. */
+  readonly minimum?: number;
+  readonly maximum?: number;
+  parse(raw: string, key: Key): Outcome<T>;
+}
+
+export type Schema = Readonly<Record<string, Field<unknown>>>;
+export type Parsed<S extends Schema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+export interface ParseResult<S extends Schema> {
+  readonly values: Parsed<S>;
+  readonly problems: readonly string[];
+  /** Keys present in the metadata that no field reads (and that are not in `ignored`). */
+  readonly unknownKeys: readonly string[];
+}
+
+const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+const bad = <T>(problem: string): Outcome<T> => ({ ok: false, problem });
+
+interface Common<T> {
+  readonly doc: string;
+  readonly required?: boolean;
+  readonly fallback: T;
+  readonly fromEnv?: boolean;
+  readonly maxLength?: number;
+}
+
+function make<T>(
+  kind: FieldKind,
+  common: Common<T>,
+  parse: (raw: string, key: Key) => Outcome<T>,
+  extra: Pick<Field<T>, 'values' | 'minimum' | 'maximum'> = {},
+): Field<T> {
+  return {
+    node: 'field',
+    kind,
+    ...extra,
+    doc: common.doc,
+    required: common.required ?? false,
+    fallback: common.fallback,
+    fromEnv: common.fromEnv ?? false,
+    maxLength: Math.min(common.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH),
+    parse,
+  };
+}
+
+/** A JSON number: KEDA's typed config decodes numbers with encoding/json. */
+export const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** Go's strconv.ParseBool spellings, which KEDA accepts. */
+const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+
+export const field = {
+  string(common: Common<string>): Field<string> {
+    return make('string', common, (raw) => ok(raw));
+  },
+
+  /**
+   * A comma-separated list; blanks around items are trimmed, empty items
+   * dropped. A value with no item at all (",") is a problem, not an absent value.
+   */
+  list(
+    common: Common<readonly string[]> & {
+      readonly item?: (item: string) => string | undefined;
+      /** The phrase for a value without items, e.g. "must name at least one topic". */
+      readonly empty: string;
+    },
+  ): Field<readonly string[]> {
+    return make('list', common, (raw, { label }) => {
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      if (items.length === 0) return bad(`${label} value "${shown(raw)}" ${common.empty}`);
+      for (const item of items) {
+        const problem = common.item?.(item);
+        if (problem) return bad(`${label} value "${shown(raw)}" ${problem}`);
+      }
+      return ok(items);
+    });
+  },
+
+  bool(common: Common<boolean>): Field<boolean> {
+    return make('bool', common, (raw, { label }) => {
+      if (TRUE.has(raw)) return ok(true);
+      if (FALSE.has(raw)) return ok(false);
+      return bad(`${label} value "${shown(raw)}" must be a boolean (true or false)`);
+    });
+  },
+
+  /**
+   * A whole number with an optional lower bound, written as JSON writes it
+   * (KEDA decodes integers as JSON): no "+", no leading zeros.
+   */
+  int(common: Common<number> & { readonly min?: number; readonly max?: number }): Field<number> {
+    const { min, max } = common;
+    const range =
+      min !== undefined && max !== undefined
+        ? `a whole number from ${min} to ${max}`
+        : min === 1
+          ? 'greater than 0'
+          : `at least ${min}`;
+    return make(
+      'int',
+      common,
+      (raw, { label }) => {
+        if (!/^-?(0|[1-9]\d*)$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+          return bad(`${label} value "${shown(raw)}" must be ${max === undefined ? 'an integer' : range}`);
+        }
+        const value = Number(raw);
+        if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+          return bad(`${label} value "${shown(raw)}" must be ${range}`);
+        }
+        return ok(value);
+      },
+      { ...(min === undefined ? {} : { minimum: min }), ...(max === undefined ? {} : { maximum: max }) },
+    );
+  },
+
+  /** A decimal number above `greaterThan` (or at least `min`), written as a JSON number, as KEDA reads them. */
+  number(
+    common: Common<number> & { readonly greaterThan?: number; readonly min?: number; readonly max?: number },
+  ): Field<number> {
+    return make('number', common, (raw, { label }) => {
+      const value = JSON_NUMBER.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(value)) return bad(`${label} value "${shown(raw)}" must be a number`);
+      if (common.greaterThan !== undefined && !(value > common.greaterThan)) {
+        return bad(`${label} value "${shown(raw)}" must be greater than ${common.greaterThan}`);
+      }
+      if (common.min !== undefined && value < common.min) {
+        return bad(`${label} value "${shown(raw)}" must be at least ${common.min}`);
+      }
+      if (common.max !== undefined && value > common.max) {
+        return bad(`${label} value "${shown(raw)}" must be at most ${common.max}`);
+      }
+      return ok(value);
+    });
+  },
+
+  /** One of `values`; with `foldCase`, in any case (the value is the listed one). */
+  enum<const V extends string>(
+    common: Common<V> & { readonly values: () => readonly V[]; readonly foldCase?: boolean },
+  ): Field<V> {
+    return make(
+      'enum',
+      common,
+      (raw, { label }) => {
+        const allowed = common.values();
+        const value = allowed.find((v) => v === raw || (common.foldCase === true && v === raw.toLowerCase()));
+        return value !== undefined
+          ? ok(value)
+          : bad(`${label} value "${shown(raw)}" must be one of [${allowed.join(' ')}]`);
+      },
+      { values: common.values },
+    );
+  },
+
+  /** Milliseconds, written as "30s", "5m", "1m30s" or a number of milliseconds. */
+  duration(common: Common<number> & { readonly minMs?: number }): Field<number> {
+    return make('duration', common, (raw, { name, label }) => {
+      const ms = parseDurationMs(raw);
+      if (ms === undefined) return bad(durationProblem(name, raw));
+      if (common.minMs !== undefined && ms < common.minMs) {
+        return bad(`${label} value "${shown(raw)}" must be at least ${formatDuration(common.minMs)}`);
+      }
+      return ok(ms);
+    });
+  },
+
+  /** Anything else: `parse` returns the value or a problem phrase ("must be ..."). */
+  custom<T>(common: Common<T>, parse: (raw: string) => { value: T } | { problem: string }): Field<T> {
+    return make('custom', common, (raw, { label }) => {
+      const result = parse(raw);
+      return 'problem' in result ? bad(`${label} value "${shown(raw)}" ${result.problem}`) : ok(result.value);
+    });
+  },
+};
+
+/**
+ * One schema of `parts`, in their order (so also the order of its problems).
+ * A name belongs to one part only: a second declaration would silently
+ * replace the first, so it throws, naming both owners (at module load: a
+ * programming error every test meets).
+ */
+export function composeSchema(parts: ReadonlyArray<readonly [owner: string, schema: Schema]>): Schema {
+  const composed: Record<string, Field<unknown>> = {};
+  const ownerOf = new Map<string, string>();
+  for (const [owner, schema] of parts) {
+    for (const [name, spec] of Object.entries(schema)) {
+      const first = ownerOf.get(name);
+      if (first !== undefined) throw new Error(`parameter "${name}" is declared by both ${first} and ${owner}`);
+      ownerOf.set(name, owner);
+      composed[name] = spec;
+    }
+  }
+  return composed;
+}
+
+/**
+ * Problems with the map itself, whatever the schema: too many keys, or a key
+ * or value too long to be anything but a mistake or an attack. Checked before
+ * anything else, so an oversized map costs no parsing.
+ */
+export function sizeProblems(metadata: Readonly<Record<string, string>>): string[] {
+  const keys = Object.keys(metadata);
+  const problems: string[] = [];
+  if (keys.length > MAX_KEYS) problems.push(`metadata has ${keys.length} keys; at most ${MAX_KEYS} are allowed`);
+  let total = 0;
+  for (const key of keys) total += key.length + (metadata[key]?.length ?? 0);
+  if (total > MAX_METADATA_LENGTH) {
+    problems.push(`metadata is ${total} characters long in all; at most ${MAX_METADATA_LENGTH} are allowed`);
+  }
+  for (const key of keys.slice(0, MAX_KEYS + 1)) {
+    if (key.length > MAX_KEY_LENGTH) {
+      problems.push(
+        `metadata key "${shown(key)}" is ${key.length} characters long; at most ${MAX_KEY_LENGTH} are allowed`,
+      );
+      continue;
+    }
+    const value = metadata[key] ?? '';
+    if (value.length > MAX_VALUE_LENGTH) {
+      problems.push(
+        `parameter "${key}" value is ${value.length} characters long; at most ${MAX_VALUE_LENGTH} are allowed`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** How `parseFields` names things in its messages, and which keys it reads. */
+export interface FieldSource {
+  /** The subject of a message about `name`, e.g. `parameter "x"` or `SCALER_X`. */
+  readonly label: (name: string) => string;
+  /** The message for a required field that is absent. */
+  readonly missing: (name: string) => string;
+  /** Also read `<name>FromEnv` for fields that allow it (trigger metadata). */
+  readonly fromEnv?: boolean;
+  /** Keys that are not ours to parse, nor unknown. */
+  readonly ignored?: ReadonlySet<string>;
+  /** Keys that would be ours if a field read them; other keys are not reported as unknown. Default: all. */
+  readonly claims?: (key: string) => boolean;
+}
+
+/**
+ * Parses the strings of `input` against `schema`. A value that is empty or
+ * only blanks counts as absent and leaves the field's fallback. For a field
+ * with a `<name>FromEnv` variant (when `source.fromEnv`) the field's own
+ * `<name>` comes first and the resolved environment value second, as KEDA's
+ * typed config orders them (triggerMetadata, then resolvedEnv).
+ */
+export function parseFields<S extends Schema>(
+  schema: S,
+  input: Readonly<Record<string, string | undefined>>,
+  source: FieldSource,
+): ParseResult<S> {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const read = new Set<string>();
+  for (const [name, spec] of Object.entries(schema)) {
+    read.add(name);
+    const envName = `${name}FromEnv`;
+    const withEnv = spec.fromEnv && source.fromEnv === true;
+    if (withEnv) read.add(envName);
+    const own = input[name]?.trim();
+    const fromEnv = withEnv ? input[envName]?.trim() : undefined;
+    const [key, raw] = own ? [name, own] : [envName, fromEnv];
+    values[name] = spec.fallback;
+    if (!raw) {
+      if (spec.required) problems.push(source.missing(name));
+      continue;
+    }
+    const label = source.label(key);
+    if (raw.length > spec.maxLength) {
+      problems.push(`${label} value is ${raw.length} characters long; at most ${spec.maxLength} are allowed`);
+      continue;
+    }
+    const outcome = spec.parse(raw, { name: key, label });
+    if (outcome.ok) values[name] = outcome.value;
+    else problems.push(outcome.problem);
+  }
+  const unknownKeys = Object.keys(input)
+    .filter((key) => !read.has(key) && !source.ignored?.has(key) && (source.claims?.(key) ?? true))
+    .sort();
+  return { values: values as Parsed<S>, problems, unknownKeys };
+}
+
+/**
+ * Parses trigger metadata against `schema`, in KEDA's words. Keys in
+ * `ignored` (KEDA's own, such as scalerAddress) are neither parsed nor
+ * reported as unknown. Callers check `sizeProblems` first.
+ */
+export function parseMetadata<S extends Schema>(
+  schema: S,
+  metadata: Readonly<Record<string, string>>,
+  ignored: ReadonlySet<string>,
+): ParseResult<S> {
+  return parseFields(schema, metadata, {
+    label: (name) => `parameter "${name}"`,
+    missing: (name) => `missing required parameter "${name}"`,
+    fromEnv: true,
+    ignored,
+  });
+}
+
+/** A setting's default as help and tables show it, if it has one worth showing. */
+export function shownDefault(spec: Field<unknown>): string | undefined {
+  const value = spec.fallback;
+  if (spec.kind === 'duration' && typeof value === 'number') return formatDuration(value);
+  if (Array.isArray(value)) return value.length > 0 ? value.join(',') : undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+// JSON documents: objects of fields, nested objects and maps of named objects.
+
+/** An object with known keys; any other key is a problem. */
+export interface ShapeNode<S extends Shape = Shape> {
+  readonly node: 'shape';
+  readonly doc: string;
+  readonly required: boolean;
+  readonly fields: S;
+}
+
+/** An object whose keys are names the user picks (e.g. clusters by name), each value of one shape. */
+export interface RecordNode<N extends JsonNode = JsonNode> {
+  readonly node: 'record';
+  readonly doc: string;
+  readonly required: boolean;
+  /** Keys must match it; `keyRule` says so in words. */
+  readonly keyPattern: RegExp;
+  readonly keyRule: string;
+  readonly value: N;
+}
+
+export type JsonNode = Field<unknown> | ShapeNode | RecordNode;
+export type Shape = Readonly<Record<string, JsonNode>>;
+
+/** What a node reads from JSON; undefined when absent (or wrong). */
+export type JsonValue<N> =
+  N extends Field<infer T>
+    ? T
+    : N extends ShapeNode<infer S>
+      ? { readonly [K in keyof S]: JsonValue<S[K]> | undefined }
+      : N extends RecordNode<infer V>
+        ? ReadonlyMap<string, JsonValue<V>>
+        : never;
+
+export function shape<S extends Shape>(doc: string, fields: S, required = false): ShapeNode<S> {
+  return { node: 'shape', doc, required, fields };
+}
+
+export function record<N extends JsonNode>(
+  doc: string,
+  keyPattern: RegExp,
+  keyRule: string,
+  value: N,
+  required = false,
+): RecordNode<N> {
+  return { node: 'record', doc, required, keyPattern, keyRule, value };
+}
+
+/** Reports a problem about the value at `path` (e.g. `clusters.a.tls`), in words that follow the path. */
+export type ProblemAt = (path: string, phrase: string) => void;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The string a field parses from a JSON value: a string as it is, a
+ * boolean for a bool field, a number for a numeric one, an array of strings
+ * for a list (joined with commas). Anything else is a problem.
+ */
+function jsonText(spec: Field<unknown>, value: unknown): string | { problem: string } {
+  if (spec.kind === 'bool') return typeof value === 'boolean' ? String(value) : { problem: 'must be true or false' };
+  if (typeof value === 'string') return value;
+  if ((spec.kind === 'int' || spec.kind === 'number') && typeof value === 'number') return String(value);
+  if (spec.kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return value.join(',');
+  }
+  return { problem: spec.kind === 'list' ? 'must be a string or a list of strings' : 'must be a string' };
+}
+
+/**
+ * Reads `value` (parsed JSON) as `node` says, reporting every problem with
+ * its path: unknown keys (with the known ones), missing required settings,
+ * values of the wrong type or out of range. What is wrong reads as absent.
+ */
+export function parseJson<N extends JsonNode>(
+  node: N,
+  value: unknown,
+  path: string,
+  at: ProblemAt,
+): JsonValue<N> | undefined {
+  const where = path === '' ? 'the top level' : path;
+  if (value === undefined || value === null) {
+    if (node.required) at(where, 'is missing');
+    return undefined;
+  }
+  if (node.node === 'field') {
+    const text = jsonText(node, value);
+    if (typeof text !== 'string') return void at(where, text.problem);
+    const raw = text.trim();
+    if (raw === '' && node.kind !== 'list') return void at(where, 'must not be empty');
+    if (raw.length > node.maxLength) {
+      return void at(where, `value is ${raw.length} characters long; at most ${node.maxLength} are allowed`);
+    }
+    const outcome = node.parse(raw, { name: path, label: path });
+    if (!outcome.ok) return void at('', outcome.problem);
+    return outcome.value as JsonValue<N>;
+  }
+  if (!isObject(value)) return void at(where, 'must be an object');
+  const child = (key: string): string => (path === '' ? key : `${path}.${key}`);
+  if (node.node === 'record') {
+    const entries = new Map<string, unknown>();
+    for (const [key, item] of Object.entries(value)) {
+      if (!node.keyPattern.test(key)) at(child(key), `must be named ${node.keyRule}`);
+      const parsed = parseJson(node.value, item, child(key), at);
+      if (parsed !== undefined) entries.set(key, parsed);
+      else if (!node.value.required && (item === undefined || item === null)) at(child(key), 'is missing');
+    }
+    return entries as JsonValue<N>;
+  }
+  const known = Object.keys(node.fields);
+  const parsed: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(node.fields, key)) at(child(key), `is not a known setting; known: ${known.join(', ')}`);
+  }
+  for (const [key, spec] of Object.entries(node.fields)) {
+    parsed[key] = parseJson(spec, value[key], child(key), at);
+  }
+  return parsed as JsonValue<N>;
+}
+
+/** The JSON Schema (draft 2020-12) of a node, for editors. */
+export function jsonSchema(node: JsonNode): Record<string, unknown> {
+  if (node.node === 'shape') {
+    const required = Object.entries(node.fields)
+      .filter(([, spec]) => spec.required)
+      .map(([key]) => key);
+    return {
+      type: 'object',
+      description: node.doc,
+      properties: Object.fromEntries(Object.entries(node.fields).map(([key, spec]) => [key, jsonSchema(spec)])),
+      ...(required.length > 0 ? { required } : {}),
+      additionalProperties: false,
+    };
+  }
+  if (node.node === 'record') {
+    return {
+      type: 'object',
+      description: node.doc,
+      propertyNames: { pattern: node.keyPattern.source },
+      additionalProperties: jsonSchema(node.value),
+    };
+  }
+  const description = { description: node.doc };
+  switch (node.kind) {
+    case 'bool':
+      return { type: 'boolean', ...description };
+    case 'list':
+      return {
+        ...description,
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+        ],
+      };
+    case 'enum':
+      return { type: 'string', enum: [...(node.values?.() ?? [])], ...description };
+    case 'int':
+    case 'number':
+      return {
+        type: node.kind === 'int' ? 'integer' : 'number',
+        ...(node.minimum === undefined ? {} : { minimum: node.minimum }),
+        ...(node.maximum === undefined ? {} : { maximum: node.maximum }),
+        ...description,
+      };
+    default:
+      return { type: 'string', minLength: 1, maxLength: node.maxLength, ...description };
+  }
+}

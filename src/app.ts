@@ -6,7 +6,7 @@
 import type { Config } from './config.ts';
 import { externalScalerHandlers, OpenStreams } from './grpc/externalScalerService.ts';
 import { startGrpcServer } from './grpc/grpcServer.ts';
-import { HealthState } from './grpc/healthService.ts';
+import { HealthState } from './grpc/healthState.ts';
 import { serverTls } from './grpc/serverTls.ts';
 import { startHttpServer } from './http/httpServer.ts';
 import { clusterReader } from './kafka/clusterReader.ts';

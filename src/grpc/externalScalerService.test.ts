@@ -4,17 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { type ServiceError, status } from '@grpc/grpc-js';
-import { listServicesByReflection, type ScalerClient, scalerClient } from '../../tools/keda/scalerClient.ts';
+import {
+  type HealthCheckResponse,
+  listServicesByReflection,
+  type ScalerClient,
+  scalerClient,
+} from '../../tools/keda/scalerClient.ts';
 import type { Config } from '../config.ts';
 import type { GetMetricSpecResponse, IsActiveResponse, ScaledObjectRef } from '../generated/externalscaler.ts';
-import { type HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../generated/grpc/health/v1/health.ts';
 import { MemoryKafka } from '../kafka/memoryKafka.ts';
 import { createLogger } from '../logger.ts';
 import { PollerRegistry } from '../poller/pollerRegistry.ts';
 import { ScalerService } from '../scaler/scalerService.ts';
 import { externalScalerHandlers, OpenStreams, safeQuantity } from './externalScalerService.ts';
 import { type RunningGrpcServer, startGrpcServer } from './grpcServer.ts';
-import { HealthState } from './healthService.ts';
+import { HealthState } from './healthState.ts';
 
 const CONFIG: Pick<
   Config,
@@ -269,36 +273,79 @@ describe('gRPC ExternalScaler service', () => {
   });
 
   it('health: "", liveness and readiness serve; draining keeps liveness only; unknown is NOT_FOUND', async () => {
-    const check = (service: string) => env.client.healthCheck(service);
-    for (const service of ['', 'liveness', 'readiness']) {
-      assert.equal((await check(service)).status, HealthCheckResponse_ServingStatus.SERVING, service);
-    }
-    await assert.rejects(check('fake'), { code: status.NOT_FOUND, details: 'unknown service "fake"' });
+    const check = async (service: string) => (await env.client.healthCheck(service)).status;
+    /** Every service's status over gRPC, each checked against what the HTTP probes read. */
+    const statuses = async () => {
+      const answers: Record<string, string> = {};
+      for (const service of ['', 'liveness', 'readiness']) {
+        answers[service] = await check(service);
+        assert.equal(env.health.isServing(service), answers[service] === 'SERVING', `HTTP and gRPC on "${service}"`);
+      }
+      return answers;
+    };
+    assert.deepEqual(await statuses(), { '': 'SERVING', liveness: 'SERVING', readiness: 'SERVING' });
+    await assert.rejects(check('fake'), { code: status.NOT_FOUND, details: 'Health status unknown for service fake' });
     env.health.drain();
-    assert.equal((await check('readiness')).status, HealthCheckResponse_ServingStatus.NOT_SERVING);
-    assert.equal((await check('')).status, HealthCheckResponse_ServingStatus.NOT_SERVING);
-    assert.equal((await check('liveness')).status, HealthCheckResponse_ServingStatus.SERVING);
+    assert.deepEqual(await statuses(), { '': 'NOT_SERVING', liveness: 'SERVING', readiness: 'NOT_SERVING' });
+    await assert.rejects(check('fake'), { code: status.NOT_FOUND });
+    assert.equal(env.health.isServing('fake'), false);
   });
 
-  it('health Watch sends the status, then changes', async () => {
-    const call = env.client.health.watch({ service: 'readiness' });
-    call.on('error', () => {}); // cancelled by the test below
-    const statuses: number[] = [];
+  /** Opens a Watch on `service`: what it has received, a wait for the next message, and how it ended. */
+  function watch(service: string) {
+    const call = env.client.health.watch({ service });
+    const statuses: string[] = [];
     const waiters: Array<() => void> = [];
     call.on('data', (m: HealthCheckResponse) => {
       statuses.push(m.status);
       waiters.shift()?.();
     });
+    call.on('error', () => {}); // a cancel by the test; the status below says how it ended
+    const ended = new Promise<{ code: number }>((resolve) => call.on('status', resolve));
     const next = () => new Promise<void>((resolve) => waiters.push(resolve));
-    await next();
-    const changed = next();
+    return { call, statuses, next, ended };
+  }
+
+  it('health Watch sends the status, then changes only', async () => {
+    const readiness = watch('readiness');
+    await readiness.next();
+    const changed = readiness.next();
     env.health.drain();
     await changed;
-    assert.deepEqual(statuses, [
-      HealthCheckResponse_ServingStatus.SERVING,
-      HealthCheckResponse_ServingStatus.NOT_SERVING,
-    ]);
-    call.cancel();
+    env.health.drain(); // no change: nothing is sent
+    // A message on another stream of the connection, sent after anything the second drain could have sent.
+    const liveness = watch('liveness');
+    await liveness.next();
+    assert.deepEqual(liveness.statuses, ['SERVING']);
+    assert.deepEqual(readiness.statuses, ['SERVING', 'NOT_SERVING']);
+    readiness.call.cancel();
+    liveness.call.cancel();
+    assert.equal((await readiness.ended).code, status.CANCELLED);
+  });
+
+  it('health Watch of an unknown service says SERVICE_UNKNOWN and stays open', async () => {
+    const unknown = watch('fake');
+    await unknown.next();
+    assert.deepEqual(unknown.statuses, ['SERVICE_UNKNOWN']);
+    unknown.call.cancel();
+    assert.equal((await unknown.ended).code, status.CANCELLED);
+  });
+
+  it('health Watch streams hear NOT_SERVING at shutdown, then end with OK instead of holding the server', async () => {
+    const readiness = watch('readiness');
+    const whole = watch('');
+    const liveness = watch('liveness');
+    await Promise.all([readiness.next(), whole.next(), liveness.next()]);
+    // A Watch still open at this deadline would be cut off by the forced shutdown, not end with OK.
+    await env.server.shutdown(5_000);
+    for (const [w, statuses] of [
+      [readiness, ['SERVING', 'NOT_SERVING']],
+      [whole, ['SERVING', 'NOT_SERVING']],
+      [liveness, ['SERVING']],
+    ] as const) {
+      assert.equal((await w.ended).code, status.OK);
+      assert.deepEqual(w.statuses, statuses);
+    }
   });
 
   it('server reflection lists the services, as grpcurl sees them', async () => {

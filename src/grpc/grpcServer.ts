@@ -1,22 +1,26 @@
 /**
- * The gRPC server: KEDA's ExternalScaler, grpc.health.v1 and server
- * reflection (so `grpcurl` works without the proto files), plus the shutdown
- * order KEDA copes with best: stop accepting calls, end StreamIsActive
- * streams with OK, let unary calls finish, then force what is left.
+ * The gRPC server: KEDA's ExternalScaler, grpc.health.v1 (grpc-health-check's
+ * implementation) and server reflection (so `grpcurl` works without the proto
+ * files), plus the shutdown order KEDA copes with best: stop accepting calls,
+ * end StreamIsActive streams with OK, let unary calls finish, then force what
+ * is left.
  */
 import path from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { ExternalScalerService, type ExternalScalerServer } from '../generated/externalscaler.ts';
-import { HealthService } from '../generated/grpc/health/v1/health.ts';
 import type { Logger } from '../logger.ts';
-import type { HealthState } from './healthService.ts';
+import type { HealthState } from './healthState.ts';
 import type { OpenStreams } from './externalScalerService.ts';
 
 /** proto/ sits next to src/ and dist/ alike. */
 const PROTO_DIR = path.resolve(import.meta.dirname, '..', '..', 'proto');
-const PROTO_FILES = ['externalscaler.proto', 'grpc/health/v1/health.proto'];
+/** grpc-health-check's proto, named as in the package's own proto/ folder. */
+const HEALTH_PROTO = 'health/v1/health.proto';
+const HEALTH_PROTO_DIR = path.resolve(path.dirname(healthProtoPath), '..', '..');
+const PROTO_FILES = ['externalscaler.proto', HEALTH_PROTO];
 
 export interface GrpcServerOptions {
   readonly host: string;
@@ -46,8 +50,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.max_receive_message_length': 256 * 1024,
   });
   server.addService(ExternalScalerService, options.externalScaler);
-  server.addService(HealthService, options.health.handlers());
-  new ReflectionService(loadSync(PROTO_FILES, { includeDirs: [PROTO_DIR], keepCase: true })).addToServer(server);
+  options.health.addToServer(server);
+  new ReflectionService(
+    loadSync(PROTO_FILES, { includeDirs: [PROTO_DIR, HEALTH_PROTO_DIR], keepCase: true }),
+  ).addToServer(server);
 
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {

@@ -9,7 +9,7 @@ import { type Authority, certDir, certificateAuthority, type Pem } from '../../t
 import { captureLogger, startTestApp, type TestApp } from '../../test/support/app.ts';
 import { eventually } from '../../tools/eventually.ts';
 import { scalerClient } from '../../tools/keda/scalerClient.ts';
-import { HealthState } from './healthService.ts';
+import { HealthState } from './healthState.ts';
 import { OpenStreams } from './externalScalerService.ts';
 import { startGrpcServer } from './grpcServer.ts';
 import { serverTls } from './serverTls.ts';
@@ -28,8 +28,7 @@ const tlsClient = (ca: Authority | string, client?: Pem): ChannelCredentials =>
 async function health(port: number, creds: ChannelCredentials): Promise<string> {
   const client = scalerClient(port, creds, CHANNEL);
   try {
-    const answer = await client.healthCheck('');
-    return String(answer.status);
+    return (await client.healthCheck('')).status;
   } catch (err) {
     return `${status[(err as ServiceError).code]}: ${(err as ServiceError).details}`;
   } finally {
@@ -71,7 +70,7 @@ describe('gRPC server TLS', function () {
     after(() => app.stop());
 
     const cases: Array<[string, () => ChannelCredentials, RegExp]> = [
-      ['a client that trusts the CA gets in', () => tlsClient(ca), /^1$/],
+      ['a client that trusts the CA gets in', () => tlsClient(ca), /^SERVING$/],
       ['a plaintext client does not', () => credentials.createInsecure(), /^UNAVAILABLE: /],
       [
         'a client that trusts another CA does not',
@@ -103,7 +102,7 @@ describe('gRPC server TLS', function () {
     after(() => app.stop());
 
     const cases: Array<[string, () => ChannelCredentials, RegExp]> = [
-      ['a client with a certificate from the CA gets in', () => tlsClient(ca, client), /^1$/],
+      ['a client with a certificate from the CA gets in', () => tlsClient(ca, client), /^SERVING$/],
       ['a client without a certificate does not', () => tlsClient(ca), /^UNAVAILABLE: .*certificate required/],
       ['a client with a certificate from another CA does not', () => tlsClient(ca, stranger), /^UNAVAILABLE: /],
       ['a plaintext client does not', () => credentials.createInsecure(), /^UNAVAILABLE: /],
@@ -147,18 +146,18 @@ describe('gRPC server TLS', function () {
     });
     const before = scalerClient(grpc.port, tlsClient(ca), CHANNEL);
     try {
-      assert.equal((await before.healthCheck('')).status, 1);
+      assert.equal((await before.healthCheck('')).status, 'SERVING');
       // Rotate to a certificate from another CA, file by file then renamed into place, as a Secret update lands.
       const rotated = await otherCa.issue('kstreams-scaler', 'server');
       renameSync(rotating.write('tls.key.new', rotated.key), `${rotating.dir}/tls.key`);
       renameSync(rotating.write('tls.crt.new', rotated.cert), `${rotating.dir}/tls.crt`);
       await eventually(
         () => health(grpc.port, tlsClient(otherCa)),
-        (answer) => answer === '1',
+        (answer) => answer === 'SERVING',
         { timeoutMs: 10_000, what: 'a new connection trusting only the new CA' },
       );
       assert.match(await health(grpc.port, tlsClient(ca)), /^UNAVAILABLE: /, 'the old certificate is gone');
-      assert.equal((await before.healthCheck('')).status, 1, 'the open connection still works');
+      assert.equal((await before.healthCheck('')).status, 'SERVING', 'the open connection still works');
       assert.ok(logs.some((l) => l['msg'] === 'gRPC TLS certificate reloaded' && l['serial'] === rotated.serial));
     } finally {
       before.close();

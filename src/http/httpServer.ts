@@ -1,7 +1,7 @@
 /**
  * The HTTP side: `/healthz` (liveness) and `/readyz` (readiness) for probes
  * and load balancers that do not speak gRPC health (same meaning as the gRPC
- * health services: see grpc/healthService.ts), and `/api/triggers`: every
+ * health services: see grpc/healthState.ts), and `/api/triggers`: every
  * trigger's latest decision with its explanation, topology and stalled
  * partitions, as JSON, for operators; `/api/history`: each trigger's figures
  * over the last hour; `/metrics`: Prometheus metrics; and the status page
@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type HealthState, LIVENESS, READINESS } from '../grpc/healthService.ts';
+import { type HealthState, LIVENESS, READINESS } from '../grpc/healthState.ts';
 import type { Logger } from '../logger.ts';
 import type { HistoryPoint } from '../observe/history.ts';
 import type { TriggerStatus } from '../scaler/scalerService.ts';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { captureLogger } from '../../test/support/app.ts';
-import { HealthState } from '../grpc/healthService.ts';
+import { HealthState } from '../grpc/healthState.ts';
 import { type RunningHttpServer, startHttpServer } from './httpServer.ts';
 import { contentTypeFor, STATUS_PAGE_CSP, StaticFiles, statusPageDirs, statusPageEntries } from './staticFiles.ts';
 

@@ -6,12 +6,17 @@ import path from 'node:path';
 import {
   type ChannelCredentials,
   type ChannelOptions,
+  type Client,
   type ClientDuplexStream,
+  type ClientReadableStream,
+  type ClientUnaryCall,
   credentials,
   loadPackageDefinition,
+  makeClientConstructor,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { service as healthService, type ServingStatus } from 'grpc-health-check';
 import {
   ExternalScalerClient,
   type GetMetricSpecResponse,
@@ -19,9 +24,25 @@ import {
   type IsActiveResponse,
   type ScaledObjectRef,
 } from '../../src/generated/externalscaler.ts';
-import { HealthClient, type HealthCheckResponse } from '../../src/generated/grpc/health/v1/health.ts';
 
 type Callback<T> = (err: ServiceError | null, res: T) => void;
+
+/** A grpc.health.v1 answer; grpc-health-check's service definition decodes the status to its name. */
+export interface HealthCheckResponse {
+  status: ServingStatus | 'SERVICE_UNKNOWN';
+}
+
+/** A client of grpc.health.v1.Health, from the service definition grpc-health-check exports. */
+export interface HealthClient extends Client {
+  check(request: { service: string }, callback: Callback<HealthCheckResponse>): ClientUnaryCall;
+  watch(request: { service: string }): ClientReadableStream<HealthCheckResponse>;
+}
+
+const HealthClient = makeClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
+  address: string,
+  creds: ChannelCredentials,
+  options: ChannelOptions,
+) => HealthClient;
 
 function promise<T>(start: (cb: Callback<T>) => unknown): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -99,4 +99,27 @@ describe('.dockerignore', () => {
   for (const [file, expected] of cases) {
     it(`${expected ? 'keeps out' : 'sends'} ${file}`, () => assert.equal(ignored(file), expected));
   }
+
+  // Docker's rules where they differ from .gitignore's or from a plain glob.
+  const rules: Array<{ name: string; patterns: string; path: string; ignored: boolean }> = [
+    { name: 'a pattern is anchored at the context root', patterns: '*.md', path: 'docs/a.md', ignored: false },
+    { name: '** spans folders, none included', patterns: '**/*.md', path: 'a.md', ignored: true },
+    { name: 'a leading / is the context root', patterns: '/docs', path: 'docs/a.md', ignored: true },
+    { name: 'a leading ./ is the context root', patterns: './docs', path: 'docs/a.md', ignored: true },
+    { name: '* stays within one folder', patterns: 'docs/*', path: 'docs/sim/a.md', ignored: true },
+    { name: '? is one character, never /', patterns: 'a?b', path: 'a/b', ignored: false },
+    { name: 'a character class', patterns: 'v[0-9].txt', path: 'v7.txt', ignored: true },
+    { name: 'an escaped * is a plain *', patterns: 'a\\*b', path: 'a*b', ignored: true },
+    { name: 'case-sensitive', patterns: 'Docs', path: 'docs/a.md', ignored: false },
+    {
+      name: 'an exception re-includes a file inside an excluded folder',
+      patterns: 'docs\n!docs/keep.md',
+      path: 'docs/keep.md',
+      ignored: false,
+    },
+    { name: 'the last matching pattern decides', patterns: '!docs/keep.md\ndocs', path: 'docs/keep.md', ignored: true },
+  ];
+  for (const rule of rules) {
+    it(rule.name, () => assert.equal(dockerignore(rule.patterns)(rule.path), rule.ignored));
+  }
 });

@@ -64,10 +64,21 @@ describe('Dockerfile', () => {
     ['an ARG the FROM never declared', 'FROM ${IMAGE}', /undeclared ARG IMAGE/],
     ['a COPY flag nobody replays', 'FROM a\nCOPY --chown=1:1 a b', /--chown=1:1/],
     ['an instruction before FROM', 'RUN true', /before the first FROM/],
+    ['an ARG without braces the FROM never declared', 'FROM $IMAGE', /undeclared ARG IMAGE/],
+    ['a JSON-form COPY', 'FROM a\nCOPY ["a b", "c/"]', /only the COPY \[--from=STAGE\] SOURCE... DEST form/],
+    ['a COPY heredoc', 'FROM a\nCOPY <<EOF /x\nhello\nEOF', /only the COPY/],
+    ['a RUN heredoc', 'FROM a\nRUN <<EOF\necho hi\nEOF', /RUN with a heredoc is not understood/],
   ];
   for (const [name, text, error] of rejected) {
     it(`rejects ${name}`, () => assert.throws(() => parseDockerfile(text), error));
   }
+
+  it('substitutes global ARG defaults into FROM, with or without braces', () => {
+    const stages = parseDockerfile('ARG BASE=node:24\nARG TAG=slim\nFROM ${BASE}-$TAG AS x\nRUN echo $((1<<2))');
+    assert.deepEqual(stages, [
+      { name: 'x', image: 'node:24-slim', instructions: [{ kind: 'RUN', command: 'echo $((1<<2))' }] },
+    ]);
+  });
 
   it('joins continued lines and skips comments inside them', () => {
     const [only] = parseDockerfile('FROM a AS x\nRUN a \\\n  # note\n  && b\nLABEL k="v w" \\\n  k2=z');

@@ -64,10 +64,21 @@ describe('Dockerfile', () => {
     ['an ARG the FROM never declared', 'FROM ${IMAGE}', /undeclared ARG IMAGE/],
     ['a COPY flag nobody replays', 'FROM a\nCOPY --chown=1:1 a b', /--chown=1:1/],
     ['an instruction before FROM', 'RUN true', /before the first FROM/],
+    ['an ARG without braces the FROM never declared', 'FROM $IMAGE', /undeclared ARG IMAGE/],
+    ['a JSON-form COPY', 'FROM a\nCOPY ["a b", "c/"]', /only the COPY \[--from=STAGE\] SOURCE... DEST form/],
+    ['a COPY heredoc', 'FROM a\nCOPY <<EOF /x\nhello\nEOF', /only the COPY/],
+    ['a RUN heredoc', 'FROM a\nRUN <<EOF\necho hi\nEOF', /RUN with a heredoc is not understood/],
   ];
   for (const [name, text, error] of rejected) {
     it(`rejects ${name}`, () => assert.throws(() => parseDockerfile(text), error));
   }
+
+  it('substitutes global ARG defaults into FROM, with or without braces', () => {
+    const stages = parseDockerfile('ARG BASE=node:24\nARG TAG=slim\nFROM ${BASE}-$TAG AS x\nRUN echo $((1<<2))');
+    assert.deepEqual(stages, [
+      { name: 'x', image: 'node:24-slim', instructions: [{ kind: 'RUN', command: 'echo $((1<<2))' }] },
+    ]);
+  });
 
   it('joins continued lines and skips comments inside them', () => {
     const [only] = parseDockerfile('FROM a AS x\nRUN a \\\n  # note\n  && b\nLABEL k="v w" \\\n  k2=z');
@@ -98,5 +109,28 @@ describe('.dockerignore', () => {
   ];
   for (const [file, expected] of cases) {
     it(`${expected ? 'keeps out' : 'sends'} ${file}`, () => assert.equal(ignored(file), expected));
+  }
+
+  // Docker's rules where they differ from .gitignore's or from a plain glob.
+  const rules: Array<{ name: string; patterns: string; path: string; ignored: boolean }> = [
+    { name: 'a pattern is anchored at the context root', patterns: '*.md', path: 'docs/a.md', ignored: false },
+    { name: '** spans folders, none included', patterns: '**/*.md', path: 'a.md', ignored: true },
+    { name: 'a leading / is the context root', patterns: '/docs', path: 'docs/a.md', ignored: true },
+    { name: 'a leading ./ is the context root', patterns: './docs', path: 'docs/a.md', ignored: true },
+    { name: '* stays within one folder', patterns: 'docs/*', path: 'docs/sim/a.md', ignored: true },
+    { name: '? is one character, never /', patterns: 'a?b', path: 'a/b', ignored: false },
+    { name: 'a character class', patterns: 'v[0-9].txt', path: 'v7.txt', ignored: true },
+    { name: 'an escaped * is a plain *', patterns: 'a\\*b', path: 'a*b', ignored: true },
+    { name: 'case-sensitive', patterns: 'Docs', path: 'docs/a.md', ignored: false },
+    {
+      name: 'an exception re-includes a file inside an excluded folder',
+      patterns: 'docs\n!docs/keep.md',
+      path: 'docs/keep.md',
+      ignored: false,
+    },
+    { name: 'the last matching pattern decides', patterns: '!docs/keep.md\ndocs', path: 'docs/keep.md', ignored: true },
+  ];
+  for (const rule of rules) {
+    it(rule.name, () => assert.equal(dockerignore(rule.patterns)(rule.path), rule.ignored));
   }
 });

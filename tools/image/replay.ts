@@ -7,47 +7,23 @@
  * the caller puts on PATH instead. What this proves is that the steps, the
  * files they copy and the command the image starts with work together.
  */
+import dockerignoreRules from '@balena/dockerignore';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Stage } from './dockerfile.ts';
 
-/** A Docker-style glob: `**` spans folders, `*` and `?` stay within one, dotfiles included. */
-function globRegExp(pattern: string): RegExp {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
-      source += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
-      i += pattern[i + 2] === '/' ? 2 : 1;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/** Docker's .dockerignore rule: the last pattern that matches a path (or one of its parents) decides. */
+/**
+ * Whether the build context leaves a path out, by Docker's own .dockerignore
+ * rules (@balena/dockerignore follows Moby's matcher): patterns anchored at the
+ * context root, `*` and `?` within one folder, `**` across folders, `[a-z]`
+ * classes and `\` escapes, a pattern that matches a folder matches all below
+ * it, the last matching pattern decides. Case-sensitive, as on Linux. The
+ * package is CommonJS typed with a default export, hence `.default`.
+ */
 export function dockerignore(text: string): (relativePath: string) => boolean {
-  const rules = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => ({ exclude: !l.startsWith('!'), pattern: globRegExp(l.replace(/^!/, '').replace(/\/$/, '')) }));
-  return (relativePath) => {
-    const parts = relativePath.split('/');
-    let excluded = false;
-    for (const rule of rules) {
-      for (let n = 1; n <= parts.length; n++) {
-        if (rule.pattern.test(parts.slice(0, n).join('/'))) {
-          // A pattern that matches a parent excludes or includes everything below it.
-          excluded = rule.exclude;
-          break;
-        }
-      }
-    }
-    return excluded;
-  };
+  const rules = dockerignoreRules.default({ ignorecase: false }).add(text);
+  return (relativePath) => rules.ignores(relativePath);
 }
 
 export interface ReplayOptions {

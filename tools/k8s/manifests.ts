@@ -5,6 +5,13 @@
  * OpenAPI v3 and the KEDA and cert-manager CRDs (tools/k8s/schemas/, see
  * vendorSchemas.ts). Unknown fields are errors, as `kubectl apply
  * --validate=strict` makes them: a typo fails.
+ *
+ * Why ajv in-process rather than kubeconform -strict: -strict only rejects
+ * duplicate keys and picks a schema set already closed to unknown fields, so
+ * forbidUnknownFields below would stay; kubeconform also wants one file per
+ * kind, a binary built and run per check, and its messages only name the
+ * field inside a nested `'allOf' failed` chain. That came to more code than
+ * this, for the same objects accepted and the same typos caught.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, type ConfigFiles, loadConfig } from './config.ts';
+import { ConfigError, type ConfigFiles, loadConfig, VARIABLES, variablesHelp } from './config.ts';
 
 describe('configuration', () => {
   it('defaults', () => {
@@ -40,6 +40,23 @@ describe('configuration', () => {
         );
     });
   }
+
+  it('--help lists every variable with its default, from the one list validation reads', () => {
+    const lines = variablesHelp().split('\n');
+    assert.equal(lines.length, Object.keys(VARIABLES).length);
+    assert.match(
+      lines.find((l) => l.trim().startsWith('SCALER_POLL_INTERVAL '))!,
+      /how often each poller reads offsets \(default 2s\)$/,
+    );
+    assert.match(
+      lines.find((l) => l.trim().startsWith('SCALER_LOG_LEVEL '))!,
+      /one of fatal, error, warn, info, debug, trace, silent \(default info\)$/,
+    );
+    assert.doesNotMatch(
+      lines.find((l) => l.trim().startsWith('SCALER_CLUSTERS_FILE '))!,
+      /default/,
+    );
+  });
 
   it('is frozen', () => {
     assert.ok(Object.isFrozen(loadConfig({})));

@@ -287,6 +287,8 @@ export function sizeProblems(metadata: Readonly<Record<string, string>>): string
 export interface FieldSource {
   /** The subject of a message about `name`, e.g. `parameter "x"` or `SCALER_X`. */
   readonly label: (name: string) => string;
+  /** The name messages quote for `key` (default: the key), e.g. `--watch`. */
+  readonly name?: (key: string) => string;
   /** The message for a required field that is absent. */
   readonly missing: (name: string) => string;
   /** Also read `<name>FromEnv` for fields that allow it (trigger metadata). */
@@ -330,7 +332,7 @@ export function parseFields<S extends Schema>(
       problems.push(`${label} value is ${raw.length} characters long; at most ${spec.maxLength} are allowed`);
       continue;
     }
-    const outcome = spec.parse(raw, { name: key, label });
+    const outcome = spec.parse(raw, { name: source.name?.(key) ?? key, label });
     if (outcome.ok) values[name] = outcome.value;
     else problems.push(outcome.problem);
   }

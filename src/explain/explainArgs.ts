@@ -2,17 +2,20 @@
  * The arguments of `kstreams-scaler explain`: trigger parameters as flags
  * (KEDA's camelCase names in kebab case, `--lag-threshold 100` for
  * `lagThreshold: "100"`), any parameter by its own name with `--set
- * key=value`, and the command's own options. Parsing never stops at the
- * first problem: every one is collected, so one run shows them all.
+ * key=value`, and the command's own options. The flags are generated from
+ * the trigger schema and read by node's parseArgs; the own options' values
+ * are checked by the same engine as everything else (schema.ts). Parsing
+ * never stops at the first problem: every one is collected, so one run
+ * shows them all.
  *
  * Only the shape of the command line is checked here; the values of trigger
  * parameters are checked by the scaler's own metadata parser (explainPlan.ts).
  */
+import { parseArgs } from 'node:util';
 import { type LogLevel, LOG_LEVELS } from '../config.ts';
-import { durationProblem, formatDuration, parseDurationMs } from '../duration.ts';
 import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
-import type { Field } from '../schema.ts';
 import { TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
+import { type Field, field, parseFields, type Schema, shownDefault } from '../schema.ts';
 
 export interface ExplainArgs {
   /** Trigger metadata by KEDA's parameter names, as strings, exactly as a ScaledObject would give it. */
@@ -48,23 +51,93 @@ const PARAMETER_FLAGS: ReadonlyMap<string, string> = new Map([
   ['strategy', 'lagStrategy'],
 ]);
 
-type OwnOption = 'json' | 'help' | 'watch' | 'interval' | 'clusters-file' | 'log-level';
-const SWITCHES: ReadonlySet<string> = new Set<OwnOption>(['json', 'help']);
-const VALUED: ReadonlySet<string> = new Set<OwnOption>(['watch', 'interval', 'clusters-file', 'log-level']);
+/**
+ * The command's own options, declared as the trigger parameters are: the
+ * help lists them and the engine checks their values. Bool options are
+ * switches (no value).
+ */
+const OWN_OPTIONS = {
+  json: field.bool({ doc: 'print one JSON document instead of tables (offsets as strings)', fallback: false }),
+  watch: field.duration({
+    doc: 'poll this long before deciding (default: one poll for offset, 10s for time and rate)',
+    fallback: 0,
+  }),
+  interval: field.duration({
+    doc: 'time between polls (default SCALER_POLL_INTERVAL, 2s)',
+    fallback: 0,
+    minMs: MIN_INTERVAL_MS,
+  }),
+  'clusters-file': field.string({
+    doc: 'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters contacted',
+    fallback: '',
+  }),
+  'log-level': field.enum({
+    doc: `log JSON lines to stderr: ${LOG_LEVELS.join(', ')} (default silent)`,
+    fallback: 'silent',
+    values: () => LOG_LEVELS,
+  }),
+  help: field.bool({ doc: 'this help', fallback: false }),
+} as const satisfies Schema;
+
+/** `--set KEY=VALUE` and its synonym: any trigger parameter by its KEDA name. */
 const SET_FLAGS: ReadonlySet<string> = new Set(['set', 'metadata']);
 
-function isBoolParameter(name: string): boolean {
-  return (TRIGGER_SCHEMA as Readonly<Record<string, Field<unknown>>>)[name]?.kind === 'bool';
+const isSwitch = (spec: Field<unknown> | undefined): boolean => spec?.kind === 'bool';
+
+/** What node's parseArgs should read: every flag, switches as booleans, the rest as strings. */
+const PARSE_OPTIONS = Object.fromEntries([
+  ...[...PARAMETER_FLAGS].map(([flag, name]) => [
+    flag,
+    { type: isSwitch(TRIGGER_SCHEMA[name as keyof typeof TRIGGER_SCHEMA]) ? 'boolean' : 'string', multiple: true },
+  ]),
+  ...Object.entries(OWN_OPTIONS).map(([flag, spec]) => [
+    flag,
+    { type: isSwitch(spec) ? 'boolean' : 'string', multiple: true, ...(flag === 'help' ? { short: 'h' } : {}) },
+  ]),
+  ...[...SET_FLAGS].map((flag) => [flag, { type: 'string', multiple: true }]),
+]) as Record<string, { type: 'boolean' | 'string'; multiple: true; short?: string }>;
+
+type Token = ReturnType<typeof parseArgs>['tokens'] extends Array<infer T> | undefined ? T : never;
+
+/**
+ * The tokens of `argv`, read by node's parseArgs. It lets a flag that takes
+ * a value swallow the next option (`--group --topic t`); that is a problem,
+ * and reading starts again at the swallowed option.
+ */
+function tokensOf(argv: readonly string[], problems: string[]): Token[] {
+  const tokens: Token[] = [];
+  let start = 0;
+  while (start < argv.length) {
+    const rest = argv.slice(start);
+    const parsed = parseArgs({
+      args: [...rest],
+      options: PARSE_OPTIONS,
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    });
+    let again = -1;
+    for (const token of parsed.tokens) {
+      if (token.kind === 'option' && token.inlineValue === false && token.value?.startsWith('--') === true) {
+        problems.push(`option ${token.rawName} needs a value`);
+        again = start + token.index + 1;
+        break;
+      }
+      tokens.push(token);
+    }
+    start = again < 0 ? argv.length : again;
+  }
+  return tokens;
 }
 
 /** Parses the arguments after `explain`; never throws. */
 export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
   const problems: string[] = [];
-  // A Map, so that no key (not even __proto__) is special.
+  // Maps, so that no key (not even __proto__) is special.
   const metadata = new Map<string, string>();
   /** How each parameter was set, to name both sides of a conflict. */
   const setBy = new Map<string, string>();
-  const own = new Map<string, string | true>();
+  const own = new Map<string, string>();
 
   const setParameter = (name: string, value: string, how: string): void => {
     const earlier = setBy.get(name);
@@ -80,83 +153,56 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
     metadata.set(name, value);
   };
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      own.set('help', true);
+  for (const token of tokensOf(argv, problems)) {
+    if (token.kind === 'positional') {
+      problems.push(`unexpected argument "${token.value}"`);
       continue;
     }
-    if (!arg.startsWith('--') || arg === '--') {
-      problems.push(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument "${arg}"`);
+    if (token.kind === 'option-terminator') {
+      problems.push('unknown option --');
       continue;
     }
-    const eq = arg.indexOf('=');
-    const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
-    /** The flag's value: after `=`, or the next argument unless that is an option. */
-    const value = (): string | undefined => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) {
-        problems.push(`option --${flag} needs a value`);
-        return undefined;
-      }
-      i++;
-      return next;
-    };
-
+    const flag = token.name;
     const parameter = PARAMETER_FLAGS.get(flag);
-    if (parameter !== undefined) {
+    const ownSpec = Object.hasOwn(OWN_OPTIONS, flag) ? OWN_OPTIONS[flag as keyof typeof OWN_OPTIONS] : undefined;
+    const declared = Object.hasOwn(PARSE_OPTIONS, flag) && token.rawName.startsWith('--');
+    if (!declared && !(flag === 'help' && token.rawName === '-h')) {
+      const known = Object.hasOwn(TRIGGER_SCHEMA, flag) ? ` (the parameter ${flag} is --${kebabCase(flag)})` : '';
+      problems.push(`unknown option ${token.rawName}${known}`);
+    } else if (PARSE_OPTIONS[flag]!.type === 'string' && token.value === undefined) {
+      problems.push(`option --${flag} needs a value`);
+    } else if (parameter !== undefined) {
       // A boolean parameter alone means true; `--flag=false` says otherwise.
-      const raw = isBoolParameter(parameter) && inline === undefined ? 'true' : value();
-      if (raw !== undefined) setParameter(parameter, raw, `--${flag}`);
+      setParameter(parameter, token.value ?? 'true', `--${flag}`);
     } else if (SET_FLAGS.has(flag)) {
-      const pair = value();
-      if (pair === undefined) continue;
+      const pair = token.value!;
       const sep = pair.indexOf('=');
       if (sep <= 0) problems.push(`option --${flag} value "${pair}" must be KEY=VALUE, e.g. lagThreshold=100`);
       else setParameter(pair.slice(0, sep).trim(), pair.slice(sep + 1), `--${flag} ${pair.slice(0, sep).trim()}`);
-    } else if (SWITCHES.has(flag)) {
-      if (inline !== undefined) problems.push(`option --${flag} takes no value`);
-      else own.set(flag, true);
-    } else if (VALUED.has(flag)) {
-      const raw = value();
-      if (raw === undefined) continue;
-      if (own.has(flag)) problems.push(`option --${flag} is given more than once`);
-      else own.set(flag, raw);
+    } else if (isSwitch(ownSpec) && token.value !== undefined) {
+      problems.push(`option --${flag} takes no value`);
+    } else if (own.has(flag) && !isSwitch(ownSpec)) {
+      problems.push(`option --${flag} is given more than once`);
     } else {
-      const known = Object.hasOwn(TRIGGER_SCHEMA, flag) ? ` (the parameter ${flag} is --${kebabCase(flag)})` : '';
-      problems.push(`unknown option --${flag}${known}`);
+      own.set(flag, token.value ?? 'true');
     }
   }
 
-  const text = (name: OwnOption): string | undefined => {
-    const v = own.get(name);
-    return typeof v === 'string' ? v : undefined;
-  };
-  const duration = (name: OwnOption, minMs: number): number | undefined => {
-    const raw = text(name);
-    if (raw === undefined) return undefined;
-    const ms = parseDurationMs(raw);
-    if (ms === undefined) problems.push(durationProblem(`--${name}`, raw));
-    else if (ms < minMs) problems.push(`option --${name} value "${raw}" must be at least ${formatDuration(minMs)}`);
-    return ms;
-  };
-  const watchMs = duration('watch', 0);
-  const intervalMs = duration('interval', MIN_INTERVAL_MS);
-  const level = text('log-level') ?? 'silent';
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    problems.push(`option --log-level value "${level}" must be one of [${LOG_LEVELS.join(' ')}]`);
-  }
-  const clustersFile = text('clusters-file');
+  const parsed = parseFields(OWN_OPTIONS, Object.fromEntries(own), {
+    label: (name) => `option --${name}`,
+    name: (name) => `--${name}`,
+    missing: (name) => `option --${name} is required`,
+  });
+  problems.push(...parsed.problems);
+  const { values } = parsed;
   return {
     metadata: Object.fromEntries(metadata),
-    json: own.has('json'),
-    help: own.has('help'),
-    watchMs,
-    intervalMs,
-    clustersFile: clustersFile?.trim() === '' ? undefined : clustersFile,
-    logLevel: (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'silent',
+    json: values.json,
+    help: values.help,
+    watchMs: own.has('watch') ? values.watch : undefined,
+    intervalMs: own.has('interval') ? values.interval : undefined,
+    clustersFile: values['clusters-file'] === '' ? undefined : values['clusters-file'],
+    logLevel: values['log-level'],
     problems,
   };
 }
@@ -170,28 +216,23 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   list: ' A[,B]',
 };
 
-/** A parameter's default as the help shows it, if it has one worth showing. */
-function shownDefault(spec: Field<unknown>): string | undefined {
-  const value = spec.fallback;
-  if (spec.kind === 'duration' && typeof value === 'number') return formatDuration(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+/** Own options whose placeholder says more than their kind. */
+const OWN_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  json: '',
+  help: '',
+  'clusters-file': ' PATH',
+  'log-level': ' LEVEL',
+};
 
 /** `kstreams-scaler explain --help`. */
 export function explainHelp(): string {
   const own: Array<[string, string]> = [
-    ['--json', 'print one JSON document instead of tables (offsets as strings)'],
-    ['--watch DURATION', 'poll this long before deciding (default: one poll for offset, 10s for time and rate)'],
-    ['--interval DURATION', 'time between polls (default SCALER_POLL_INTERVAL, 2s)'],
-    [
-      '--clusters-file PATH',
-      'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters contacted',
-    ],
+    ...Object.entries(OWN_OPTIONS).map(([flag, spec]): [string, string] => [
+      `${flag === 'help' ? '-h, ' : ''}--${flag}${OWN_PLACEHOLDERS[flag] ?? PLACEHOLDERS[spec.kind] ?? ''}`,
+      spec.doc,
+    ]),
     ['--set KEY=VALUE', 'any trigger parameter by its KEDA name, e.g. --set lagThreshold=100; repeatable'],
     ['--metadata KEY=VALUE', 'the same as --set'],
-    ['--log-level LEVEL', `log JSON lines to stderr: ${LOG_LEVELS.join(', ')} (default silent)`],
-    ['-h, --help', 'this help'],
   ];
   const schema = TRIGGER_SCHEMA as Readonly<Record<string, Field<unknown>>>;
   const parameters: Array<[string, string]> = Object.entries(schema).map(([name, spec]) => {

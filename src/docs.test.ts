@@ -1,7 +1,7 @@
 /**
- * The README's reference tables stay true: every trigger parameter (a
- * strategy's own marked with its name), every SCALER_ variable (with its
- * default), every lag strategy and every metric is documented.
+ * The reference tables in docs/ stay true to the code: they list every
+ * trigger parameter (a strategy's own marked with its name), every SCALER_
+ * variable (with its default), every lag strategy and every metric.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,20 +12,24 @@ import { ScalerMetrics } from './metrics/metrics.ts';
 import { STRATEGY_PARAMS } from './model/metadata/strategies/strategyParams.ts';
 import { COMMON_PARAMS, TRIGGER_SCHEMA } from './model/metadata/triggerMetadata.ts';
 
-const README = readFileSync(path.resolve(import.meta.dirname, '..', 'README.md'), 'utf8');
+const ROOT = path.resolve(import.meta.dirname, '..');
+const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
 
-/** The README table row that starts with `name` in backticks. */
-function row(name: string): string | undefined {
-  return README.split('\n').find((line) => line.startsWith(`| \`${name}\``));
+/** A reference page and a finder for its table row that starts with `name` in backticks. */
+function page(file: string): { file: string; row: (name: string) => string | undefined } {
+  const lines = read(file).split('\n');
+  return { file, row: (name) => lines.find((line) => line.startsWith(`| \`${name}\``)) };
 }
 
-describe('README reference tables', () => {
+describe('documentation reference tables', () => {
+  const triggers = page('docs/trigger-metadata.md');
   for (const name of Object.keys(TRIGGER_SCHEMA)) {
-    it(`documents trigger parameter ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
+    it(`documents trigger parameter ${name}`, () =>
+      assert.ok(triggers.row(name), `no ${triggers.file} row for ${name}`));
   }
 
   // A strategy's own parameter says whose it is, as its doc does: "`rate`: ...".
-  const meaning = (name: string): string => row(name)?.split('|')[3]?.trim() ?? '';
+  const meaning = (name: string): string => triggers.row(name)?.split('|')[3]?.trim() ?? '';
   for (const strategy of STRATEGY_NAMES) {
     for (const name of Object.keys(STRATEGY_PARAMS[strategy])) {
       it(`documents ${name} as the ${strategy} strategy's`, () =>
@@ -37,15 +41,17 @@ describe('README reference tables', () => {
       assert.doesNotMatch(meaning(name), new RegExp(`^\`(${STRATEGY_NAMES.join('|')})\`:`)));
   }
 
+  const configuration = page('docs/configuration.md');
   for (const variable of VARIABLES) {
     it(`documents ${variable.name} with its default ${variable.fallback}`, () => {
-      const line = row(variable.name);
-      assert.ok(line, `no README row for \`${variable.name}\``);
+      const line = configuration.row(variable.name);
+      assert.ok(line, `no ${configuration.file} row for ${variable.name}`);
       const shown = variable.fallback === '' ? '| none ' : `\`${variable.fallback}\``;
       assert.ok(line.includes(shown), `${variable.name}: default ${shown} not in "${line}"`);
     });
   }
 
+  const metricsPage = page('docs/metrics.md');
   const metrics = new ScalerMetrics({
     statuses: () => [],
     pollers: () => [],
@@ -58,10 +64,12 @@ describe('README reference tables', () => {
     .filter((name) => !/^kstreams_scaler_(process|nodejs)_/.test(name));
   it('lists metrics', () => assert.ok(own.length >= 15, own.join(' ')));
   for (const name of own) {
-    it(`documents metric ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
+    it(`documents metric ${name}`, () => assert.ok(metricsPage.row(name), `no ${metricsPage.file} row for ${name}`));
   }
 
+  const strategies = page('docs/strategies.md');
   for (const name of STRATEGY_NAMES) {
-    it(`documents lag strategy ${name}`, () => assert.ok(row(name), `no README row for \`${name}\``));
+    it(`documents lag strategy ${name}`, () =>
+      assert.ok(strategies.row(name), `no ${strategies.file} row for ${name}`));
   }
 });

@@ -1,10 +1,13 @@
 /**
- * The reference tables in docs/ stay true to the code: they list every
- * trigger parameter (a strategy's own marked with its name), every SCALER_
- * variable (with its default), every lag strategy and every metric.
+ * The documentation stays true to the code and to itself: the reference
+ * tables in docs/ list every trigger parameter (a strategy's own marked with
+ * its name), every SCALER_ variable (with its default), every lag strategy
+ * and every metric; and every relative link in README.md, docs/*.md and
+ * deploy/examples/README.md points at a file that exists and, for a Markdown
+ * file, at one of its headings.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { VARIABLES } from './config.ts';
 import { STRATEGY_NAMES } from './model/metadata/strategyNames.ts';
@@ -71,5 +74,73 @@ describe('documentation reference tables', () => {
   for (const name of STRATEGY_NAMES) {
     it(`documents lag strategy ${name}`, () =>
       assert.ok(strategies.row(name), `no ${strategies.file} row for ${name}`));
+  }
+});
+
+/** Markdown without its fenced code blocks and inline code, where a link is only text. */
+function prose(markdown: string): string {
+  return markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+}
+
+/** The anchors GitHub gives a Markdown file's headings (github-slugger's rule, duplicates numbered). */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const result = new Set<string>();
+  for (const [, text] of markdown.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6} +(.+?) *#* *$/gm)) {
+    const base = text!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    result.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return result;
+}
+
+/** Every relative link target (`[text](target)`, pictures included) in a Markdown file's prose. */
+function relativeLinks(markdown: string): string[] {
+  return [...prose(markdown).matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)]
+    .map((m) => m[1]!)
+    .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
+}
+
+describe('documentation links', () => {
+  it('finds the anchors GitHub makes', () => {
+    const found = anchors(
+      '# A `b`: c\n## The local Kafka harness (`tools/kafka/`)\n```\n# not a heading\n```\n## At 2,000 × 20: x\n# A b c\n',
+    );
+    assert.deepEqual([...found], ['a-b-c', 'the-local-kafka-harness-toolskafka', 'at-2000--20-x', 'a-b-c-1']);
+  });
+
+  it('finds relative links outside code', () => {
+    const links = relativeLinks(
+      '[a](docs/a.md#x) ![p](p.png) [web](https://keda.sh) `[c](c.md)`\n```\n[d](d.md)\n```\n',
+    );
+    assert.deepEqual(links, ['docs/a.md#x', 'p.png']);
+  });
+
+  const files = [
+    'README.md',
+    'deploy/examples/README.md',
+    ...readdirSync(path.join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  for (const file of files) {
+    it(`${file}: every relative link points at a file and heading that exist`, () => {
+      const broken: string[] = [];
+      for (const link of relativeLinks(read(file))) {
+        const [target, anchor] = link.split('#') as [string, string | undefined];
+        const resolved = target === '' ? file : path.join(path.dirname(file), decodeURI(target));
+        const absolute = path.join(ROOT, resolved);
+        if (!existsSync(absolute)) {
+          broken.push(`${link}: no ${resolved}`);
+        } else if (anchor !== undefined && resolved.endsWith('.md') && statSync(absolute).isFile()) {
+          if (!anchors(read(resolved)).has(anchor)) broken.push(`${link}: no heading #${anchor} in ${resolved}`);
+        }
+      }
+      assert.deepEqual(broken, []);
+    });
   }
 });

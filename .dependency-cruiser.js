@@ -10,7 +10,7 @@
 /** Lowest first: each layer's path pattern (anchored at the repository root). */
 const LAYERS = [
   // Shared by everything: configuration, errors and their gRPC codes, durations, logging, generated protobuf.
-  ['base', '^src/(?!(app|main|cli|readme|generatedCode)(\\.test)?\\.ts$)[^/]+\\.ts$|^src/generated/'],
+  ['base', '^src/(?!(app|main|cli|docs|generatedCode)(\\.test)?\\.ts$)[^/]+\\.ts$|^src/generated/'],
   // Plain data and pure helpers every layer reads: samples, decisions, the trigger metadata and its parser.
   ['model', '^src/model/'],
   // The Kafka port and its adapters (kafkajs, in memory).
@@ -27,8 +27,8 @@ const LAYERS = [
   ['scaler', '^src/scaler/'],
   // The ways in and out: gRPC, HTTP, metrics, the explain command.
   ['edge', '^src/(grpc|http|metrics|explain)/'],
-  // Wiring and entry points, and the checks of the whole project (the README against the code, generated code).
-  ['app', '^src/(app|main|cli|readme|generatedCode)(\\.test)?\\.ts$'],
+  // Wiring and entry points, and the checks of the whole project (the documentation against the code, generated code).
+  ['app', '^src/(app|main|cli|docs|generatedCode)(\\.test)?\\.ts$'],
 ];
 
 const layerRules = LAYERS.slice(0, -1).map(([name, path], i) => {

@@ -100,7 +100,7 @@ keda-kafka-bench: ## build the driver of KEDA's own kafka scaler (Go, in ~/.cach
 sim: $(INSTALLED) ## replay every load trace against every strategy; table, JSON and SVGs in bench/sim/out/
 	$(NODE) bench/sim/cli.ts
 
-sim-docs: $(INSTALLED) ## the same into docs/sim/ (the results the README shows); commit them
+sim-docs: $(INSTALLED) ## the same into docs/sim/ (the results docs/simulator.md shows); commit them
 	$(NODE) bench/sim/cli.ts --out docs/sim
 	prettier --write --log-level warn docs/sim
 

@@ -43,7 +43,7 @@ export type FieldKind = 'string' | 'list' | 'bool' | 'int' | 'number' | 'enum' |
 export interface Field<T> {
   readonly node: 'field';
   readonly kind: FieldKind;
-  /** Human description for docs and the README table. */
+  /** Human description, for the docs' tables and --help. */
   readonly doc: string;
   readonly required: boolean;
   readonly fallback: T;

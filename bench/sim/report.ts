@@ -1,7 +1,7 @@
 /**
  * The simulator's results as text: a table per trace, then the targets
  * and the best strategy of each trace against the oracle, for the console
- * and as Markdown (for the README). Every trace runs once per phase set
+ * and as Markdown (for docs/simulator.md). Every trace runs once per phase set
  * (runSim.ts PHASES); each figure is the median over them, with the lowest
  * and highest in brackets when they differ.
  */

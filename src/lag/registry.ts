@@ -4,7 +4,7 @@
  * `lagStrategy` trigger parameter; each strategy's `params` is the fragment
  * of the same name in model/metadata/strategies/strategyParams.ts
  * (observe/strategyParams.test.ts checks it). Adding a strategy: see strategy.ts.
- * Keep the README's strategies table in step.
+ * Keep docs/strategies.md's table in step (src/docs.test.ts checks it).
  */
 import type { StrategyName } from '../model/metadata/strategyNames.ts';
 import { offsetStrategy } from './offsetStrategy.ts';

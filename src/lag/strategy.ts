@@ -14,8 +14,8 @@
  *    fragment, and one line in registry.ts.
  * Both records are typed by StrategyName, so a name missing from either does
  * not compile; observe/strategyParams.test.ts checks that every parameter has one
- * owner and that a strategy's fragment names what it reads; readme.test.ts,
- * that the README documents each under its strategy.
+ * owner and that a strategy's fragment names what it reads; docs.test.ts,
+ * that docs/trigger-metadata.md documents each under its strategy.
  */
 import type { Decision } from '../model/decision.ts';
 import type { Sample } from '../model/sample.ts';

@@ -10,7 +10,7 @@
  *
  * A screenshot of the full page goes to a temporary folder; with
  * STATUS_PAGE_SCREENSHOT=docs/status-page.png it is also written there (the
- * README's picture). CHROMIUM_PATH overrides /usr/bin/chromium.
+ * picture in docs/status-page.md). CHROMIUM_PATH overrides /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

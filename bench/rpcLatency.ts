@@ -31,7 +31,7 @@
  *
  * Everything it starts is stopped by PID, also on failure and Ctrl-C.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { startScalerProcess, type ScalerProcess } from '../demo/scalerProcess.ts';
 import { parseDurationMs } from '../src/duration.ts';
 import { startKafka } from '../tools/kafka/localKafka.ts';
-import { onProcessExit } from '../tools/kafka/processCleanup.ts';
+import { ManagedProcess } from '../tools/managedProcess.ts';
 import { ref, scalerClient } from '../tools/keda/scalerClient.ts';
 import { register } from './kedaCalls.ts';
 import { cpuTicks, type Exposition, loadAverage, quantileBucket, rssMiB, scrape } from './scalerProbe.ts';
@@ -78,16 +78,17 @@ interface Load {
   readonly reportFile: string;
 }
 
-function runGhz(
+/** One ghz process; `report` settles once it has ended. */
+function startGhz(
   binary: string,
   port: number,
   load: Load,
   rps: number,
   durationMs: number,
   skipFirst: number,
-  children: Set<ChildProcess>,
-): Promise<GhzReport> {
-  const child = spawn(
+): { readonly ghz: ManagedProcess; readonly report: Promise<GhzReport> } {
+  const ghz = new ManagedProcess(
+    `ghz ${load.method}`,
     binary,
     [
       '--insecure',
@@ -115,22 +116,13 @@ function runGhz(
       load.reportFile,
       `127.0.0.1:${port}`,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { logFile: `${load.reportFile}.log` },
   );
-  children.add(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      if (code !== 0) {
-        reject(new Error(`ghz ${load.method} exited ${code ?? signal}: ${stderr.trim().split('\n').pop() ?? ''}`));
-        return;
-      }
-      resolve(JSON.parse(readFileSync(load.reportFile, 'utf8')) as GhzReport);
-    });
+  const report = ghz.exited.then((code) => {
+    if (code !== 0) throw new Error(`ghz ${load.method} exited ${code}: ${ghz.lastInterestingLine()}`);
+    return JSON.parse(readFileSync(load.reportFile, 'utf8')) as GhzReport;
   });
+  return { ghz, report };
 }
 
 const ms = (ns: number | undefined): string => (ns === undefined ? '—' : (ns / 1e6).toFixed(2));
@@ -148,38 +140,20 @@ function buildFloor(): string {
 }
 
 /** Starts a floor server (it prints "PORT <n>", and exits when its stdin closes). */
-async function floorServer(
-  command: string,
-  args: string[],
-  children: Set<ChildProcess>,
-): Promise<{ port: number; stop: () => void }> {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  const stop = (): void => {
-    child.stdin?.end();
-    child.kill('SIGKILL');
-    children.delete(child);
+async function floorServer(command: string, args: string[]): Promise<{ port: number; server: ManagedProcess }> {
+  const server = new ManagedProcess(path.basename(command), command, args, { holdStdin: true });
+  let port = 0;
+  const printed = (line: string): boolean => {
+    port = Number(/^PORT (\d+)$/.exec(line)?.[1] ?? 0);
+    return port > 0;
   };
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} printed no port within 30 s: ${out}`)), 30_000);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${command} exited ${code}: ${out}`)));
-    const read = (chunk: Buffer): void => {
-      out += chunk.toString();
-      const port = /^PORT (\d+)$/m.exec(out)?.[1];
-      if (port !== undefined) {
-        clearTimeout(timer);
-        resolve(Number(port));
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-  }).catch((err: unknown) => {
-    stop();
-    throw err;
-  });
-  return { port, stop };
+  await server
+    .waitFor(printed, 30_000, (code) => `${command} exited ${code}: ${server.tail.join('\n')}`)
+    .catch(async (err: unknown) => {
+      await server.kill();
+      throw err;
+    });
+  return { port, server };
 }
 
 interface Measured {
@@ -199,23 +173,24 @@ async function measureLoad(
   rps: number,
   warmupMs: number,
   durationMs: number,
-  children: Set<ChildProcess>,
 ): Promise<Measured> {
   const half = Math.round(rps / 2);
   const skip = Math.round((half * warmupMs) / 1000);
-  const before = new Set(children);
-  const running = Promise.all(
-    loads.map((load) => runGhz(ghz, port, load, half, warmupMs + durationMs, skip, children)),
-  );
-  // ghz's own CPU, over the measured part of the load: on 2 shared cores the load generator competes too.
-  const ghzPids = [...children].filter((c) => !before.has(c)).flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
-  const ghzTicks = (): number => ghzPids.reduce((sum, p) => sum + cpuTicks(p), 0);
-  await sleep(warmupMs);
-  const from = { ticks: ghzTicks(), at: performance.now() };
-  await sleep(Math.max(1_000, durationMs - 2_000));
-  const ghzCpu = ((ghzTicks() - from.ticks) / 100 / ((performance.now() - from.at) / 1000)) * 100;
-  const reports = await running;
-  return { reports: reports.map((report, i) => ({ method: loads[i]!.method, report })), skip, half, ghzCpu };
+  const running = loads.map((load) => startGhz(ghz, port, load, half, warmupMs + durationMs, skip));
+  const reported = Promise.all(running.map(({ report }) => report));
+  try {
+    // ghz's own CPU, over the measured part of the load: on 2 shared cores the load generator competes too.
+    const ghzPids = running.flatMap(({ ghz }) => (ghz.pid === undefined ? [] : [ghz.pid]));
+    const ghzTicks = (): number => ghzPids.reduce((sum, p) => sum + cpuTicks(p), 0);
+    await sleep(warmupMs);
+    const from = { ticks: ghzTicks(), at: performance.now() };
+    await sleep(Math.max(1_000, durationMs - 2_000));
+    const ghzCpu = ((ghzTicks() - from.ticks) / 100 / ((performance.now() - from.at) / 1000)) * 100;
+    const reports = await reported;
+    return { reports: reports.map((report, i) => ({ method: loads[i]!.method, report })), skip, half, ghzCpu };
+  } finally {
+    await Promise.all(running.map(({ ghz }) => ghz.kill()));
+  }
 }
 
 function tableRows(server: string, m: Measured, serverSide: (method: Load['method']) => string): string[] {
@@ -255,10 +230,6 @@ async function main(): Promise<number> {
   );
 
   const kafka = await startKafka({ nodes, log: (line) => say(`  [kafka] ${line}`) });
-  const children = new Set<ChildProcess>();
-  const unregister = onProcessExit(() => {
-    for (const child of children) child.kill('SIGKILL');
-  });
   let scaler: ScalerProcess | undefined;
   let workload: SoakWorkload | undefined;
   const rows: string[] = [];
@@ -322,8 +293,7 @@ async function main(): Promise<number> {
       JSON.stringify(refs.map((r, i) => ({ scaledObjectRef: r, metricName: names[i] }))),
     );
     writeFileSync(loads[1]!.dataFile, JSON.stringify(refs));
-    const load = (port: number): Promise<Measured> =>
-      measureLoad(ghz, port, loads, rps, warmupMs, durationMs, children);
+    const load = (port: number): Promise<Measured> => measureLoad(ghz, port, loads, rps, warmupMs, durationMs);
 
     const before: Exposition = await scrape(scaler.httpPort);
     const ticks = cpuTicks(pid);
@@ -360,20 +330,18 @@ async function main(): Promise<number> {
         ['grpc-js, fixed replies', process.execPath, [path.join(REPO, 'bench', 'rpcFloorServer.ts')]],
         ['Go grpc, fixed replies', buildFloor(), []],
       ] as const) {
-        const server = await floorServer(command, [...args], children);
+        const { port, server } = await floorServer(command, [...args]);
         try {
-          rows.push(...tableRows(`floor: ${label}`, await load(server.port), () => '—'));
+          rows.push(...tableRows(`floor: ${label}`, await load(port), () => '—'));
         } finally {
-          server.stop();
+          await server.kill();
         }
       }
     }
   } finally {
-    for (const child of children) child.kill('SIGKILL');
     await scaler?.stop();
     await workload?.stop();
     await kafka.stop();
-    unregister();
   }
   say(
     `\nbench-rpc: ${triggers} triggers (${triggers} consumer groups, ${Math.max(2, Math.ceil(triggers / 10))} topics x 12 partitions, ${nodes} broker(s)), ${rps} RPC/s mixed for ${durationMs / 1000} s after ${warmupMs / 1000} s of warm-up`,

@@ -19,7 +19,7 @@
  *
  * Everything it starts is stopped by PID, also on failure and Ctrl-C.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { startScalerProcess, type ScalerProcess } from '../demo/scalerProcess.ts';
 import { parseDurationMs } from '../src/duration.ts';
 import { startKafka } from '../tools/kafka/localKafka.ts';
-import { onProcessExit } from '../tools/kafka/processCleanup.ts';
+import { ManagedProcess } from '../tools/managedProcess.ts';
 import { ref, type ScalerClient, scalerClient } from '../tools/keda/scalerClient.ts';
 import { RequestLogWindow, requestsOf } from './requestLog.ts';
 import { type SoakLayout, soakLayout, SoakWorkload } from './soakWorkload.ts';
@@ -142,8 +142,16 @@ function buildKedaDriver(): string | undefined {
   return result.stdout.trim().split('\n').pop();
 }
 
-function startKedaDriver(binary: string, bootstrap: string, layout: SoakLayout, durationMs: number): ChildProcess {
-  return spawn(
+/** Closing a thousand sarama clients can take a while: SIGKILL 15 s after SIGTERM. */
+function startKedaDriver(
+  binary: string,
+  bootstrap: string,
+  layout: SoakLayout,
+  durationMs: number,
+  logFile: string,
+): ManagedProcess {
+  return new ManagedProcess(
+    'keda-kafka',
     binary,
     [
       '-bootstrap',
@@ -159,7 +167,7 @@ function startKedaDriver(binary: string, bootstrap: string, layout: SoakLayout, 
       '-client-id',
       KEDA_CLIENT,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { logFile, graceMs: 15_000 },
   );
 }
 
@@ -195,11 +203,8 @@ async function main(): Promise<number> {
       .join(' ')}`,
   );
   const kafka = await startKafka({ nodes: 3, requestLog: true, log: (l) => say(`  [kafka] ${l}`) });
-  const children = new Set<ChildProcess>();
   let scaler: ScalerProcess | undefined;
-  const unregister = onProcessExit(() => {
-    for (const child of children) child.kill('SIGKILL');
-  });
+  let keda: ManagedProcess | undefined;
   const rows: Row[] = [];
   try {
     const window = new RequestLogWindow(kafka.nodes.map((n) => n.logFile));
@@ -232,12 +237,10 @@ async function main(): Promise<number> {
         ),
       );
       const driving = callLoop(client, refs, abort.signal);
-      const keda = kedaBinary
-        ? startKedaDriver(kedaBinary, kafka.bootstrapServers, scenario.layout, warmupMs + windowMs + 5_000)
+      const kedaLog = path.join(kafka.root, `keda-${rows.length}.log`);
+      keda = kedaBinary
+        ? startKedaDriver(kedaBinary, kafka.bootstrapServers, scenario.layout, warmupMs + windowMs + 5_000, kedaLog)
         : undefined;
-      // Made now: the driver may end on its own before it is asked to.
-      const kedaExited = keda ? new Promise((resolve) => keda.once('exit', resolve)) : undefined;
-      if (keda) children.add(keda);
       await sleep(warmupMs);
       const pid = scaler.pid!;
       window.mark();
@@ -268,23 +271,15 @@ async function main(): Promise<number> {
       });
       say(`  ${JSON.stringify(rows.at(-1))}`);
       client.close();
-      if (keda) {
-        // Closing a thousand sarama clients can take a while: SIGKILL after 15 s.
-        keda.kill('SIGTERM');
-        const timer = setTimeout(() => keda.kill('SIGKILL'), 15_000);
-        await kedaExited;
-        clearTimeout(timer);
-        children.delete(keda);
-      }
+      await keda?.stop();
       await scaler.stop();
       scaler = undefined;
       await workload.stop();
     }
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    await keda?.kill();
     await scaler?.stop();
     await kafka.stop();
-    unregister();
   }
   say(
     `\nKafka requests in ${windowMs / 1000} s, counted on the broker (load ${os

@@ -33,21 +33,11 @@
  *
  * Everything it starts is stopped by PID at the end, on failure and on
  * Ctrl-C (a second Ctrl-C, or one during setup, exits at once; the harness's
- * exit hooks and watchdogs then SIGKILL the broker and the scaler).
+ * exit hook and watchdog (tools/managedProcess.ts) then SIGKILL the broker and
+ * the scaler).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -55,13 +45,10 @@ import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { VARIABLES } from '../src/config.ts';
 import { parseDurationMs } from '../src/duration.ts';
 import type { GetMetricSpecResponse, ScaledObjectRef } from '../src/generated/externalscaler.ts';
-import { eventually } from '../tools/eventually.ts';
 import { type LocalKafka, startKafka } from '../tools/kafka/localKafka.ts';
-import { startWatchdog } from '../tools/managedProcess.ts';
-import { freePorts } from '../tools/kafka/ports.ts';
-import { onProcessExit } from '../tools/kafka/processCleanup.ts';
 import { kafkaVersionFromEnv } from '../tools/kafka/versions.ts';
 import { ref, type ScalerClient, scalerClient } from '../tools/keda/scalerClient.ts';
+import { type ScalerProcess, startScalerProcess } from '../demo/scalerProcess.ts';
 import { soakLayout, SoakWorkload } from './soakWorkload.ts';
 
 const KEDA_POLLING_MS = 30_000;
@@ -76,7 +63,6 @@ const SCRAPE_EVERY_STEPS = 3;
 const METRIC_PREFIX = 'kstreams_scaler_';
 const REPO = path.resolve(import.meta.dirname, '..');
 const WORK_DIR = path.join(REPO, '.cache', 'bench-soak');
-const STOP_GRACE_MS = 15_000;
 const MiB = 1024 * 1024;
 const STRATEGIES = ['offset', 'time', 'rate'] as const;
 
@@ -129,80 +115,6 @@ function buildScaler(): string {
   symlinkSync(path.join(REPO, 'proto'), path.join(root, 'proto'));
   symlinkSync(path.join(REPO, 'web'), path.join(root, 'web'));
   return path.join(root, 'dist', 'main.js');
-}
-
-interface ScalerProcess {
-  readonly pid: number;
-  readonly grpcPort: number;
-  readonly httpPort: number;
-  running(): boolean;
-  /** SIGTERM by PID, SIGKILL after a grace period; resolves once it has exited. */
-  stop(): Promise<void>;
-}
-
-/**
- * `node <main>` with the shipped defaults (but for `settings`) and its ports
- * (free ones on 127.0.0.1), in its own process group, its log in `logFile`. Stopped by
- * stop(); on this process's exit by the harness's exit hook; if this process
- * is killed outright, by the harness's detached watchdog (it reaps the PIDs
- * in <root>/pids whose command line names `main`).
- */
-async function startScaler(
-  main: string,
-  logFile: string,
-  settings: Readonly<Record<string, string>>,
-): Promise<ScalerProcess> {
-  const [grpcPort, httpPort] = (await freePorts(2)) as [number, number];
-  const log = openSync(logFile, 'w');
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCALER_')));
-  const child: ChildProcess = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', main], {
-    env: {
-      ...inherited,
-      ...settings,
-      SCALER_HOST: '127.0.0.1',
-      SCALER_GRPC_PORT: String(grpcPort),
-      SCALER_HTTP_PORT: String(httpPort),
-    },
-    stdio: ['ignore', log, log],
-    detached: true,
-  });
-  closeSync(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const running = (): boolean => child.exitCode === null && child.signalCode === null;
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-soak-scaler-'));
-  mkdirSync(path.join(root, 'pids'));
-  if (child.pid !== undefined) writeFileSync(path.join(root, 'pids', 'scaler'), String(child.pid));
-  startWatchdog(root, main);
-  const unregister = onProcessExit(() => {
-    if (running()) child.kill('SIGKILL');
-    rmSync(root, { recursive: true, force: true });
-  });
-  void exited.then(() => {
-    rmSync(root, { recursive: true, force: true });
-    unregister();
-  });
-  const stop = async (): Promise<void> => {
-    if (!running()) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-  try {
-    if (child.pid === undefined) throw new Error(`cannot start ${main}`);
-    await eventually(
-      async () => {
-        if (!running()) throw new Error(`the scaler exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
-        return (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status;
-      },
-      (code) => code === 200,
-      { timeoutMs: 30_000, everyMs: 200, what: 'the scaler ready (/readyz)' },
-    );
-    return { pid: child.pid, grpcPort, httpPort, running, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 }
 
 // ---------------------------------------------------------------- measuring the scaler
@@ -692,8 +604,10 @@ async function main(): Promise<number> {
     kafka = await startKafka({ log: say });
     const layout = soakLayout(triggers);
     workload = await SoakWorkload.start(kafka.bootstrapServers, layout, say);
-    scaler = await startScaler(scalerMain, logFile, settings);
-    const pid = scaler.pid;
+    // The shipped shutdown timeout too, not the demo's shorter one.
+    const shutdown = { SCALER_SHUTDOWN_TIMEOUT: `${VARIABLES.SCALER_SHUTDOWN_TIMEOUT.fallback}ms` };
+    scaler = await startScalerProcess({ main: scalerMain, logFile, env: { ...shutdown, ...settings } });
+    const pid = scaler.pid!;
     say(
       `scaler pid ${pid} (node ${path.relative(REPO, scalerMain)}): gRPC 127.0.0.1:${scaler.grpcPort}, HTTP 127.0.0.1:${scaler.httpPort}, log ${logFile}`,
     );
@@ -721,13 +635,13 @@ async function main(): Promise<number> {
       for (let step = 1; step < MINUTE_MS / RSS_EVERY_MS && !abort.signal.aborted; step++) {
         const at = started + (minute - 1) * MINUTE_MS + step * RSS_EVERY_MS;
         await sleep(Math.max(0, at - Date.now()), undefined, { signal: abort.signal }).catch(() => {});
-        if (!abort.signal.aborted && scaler.running()) await probe.observe(step % SCRAPE_EVERY_STEPS === 0);
+        if (!abort.signal.aborted && scaler.running) await probe.observe(step % SCRAPE_EVERY_STEPS === 0);
       }
       await sleep(Math.max(0, started + minute * MINUTE_MS - Date.now()), undefined, { signal: abort.signal }).catch(
         () => {},
       );
       if (abort.signal.aborted) break;
-      if (!scaler.running()) throw new Error(`the scaler exited during the soak; see ${logFile}`);
+      if (!scaler.running) throw new Error(`the scaler exited during the soak; see ${logFile}`);
       const row = await probe.row(minute, driver.rotate());
       rows.push(row);
       say(line(row));

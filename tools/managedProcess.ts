@@ -1,80 +1,122 @@
 /**
- * One child process of a harness (a Kafka node, a Kafka Streams app, a
- * process of the local Kubernetes cluster): started in its own process group
- * with its output scanned line by line and copied to a log file, its PID
- * written to `<pidDir>/<name>` for the watchdog, stopped with SIGTERM (a
- * graceful stop; SIGKILL after a grace period) or killed with SIGKILL, and
- * paused and resumed with SIGSTOP and SIGCONT (a stopped process still dies
- * of SIGKILL; stop() resumes it first, so it can run its shutdown hooks).
+ * Every child process of the harnesses, the demo and the benchmarks (a Kafka
+ * node, a Kafka Streams app, a process of the local Kubernetes cluster, the
+ * scaler, a load generator, a build):
+ *
+ * - started in its own process group, so a terminal's Ctrl-C (sent to the
+ *   whole foreground group) does not stop it behind the parent's back;
+ * - its output copied to a log file (or kept in memory, see run()), its last
+ *   lines kept for messages and scanned line by line;
+ * - stopped with SIGTERM (a graceful stop; SIGKILL after a grace period) or
+ *   killed with SIGKILL, paused and resumed with SIGSTOP and SIGCONT, always
+ *   by process group (a stopped process still dies of SIGKILL; stop() resumes
+ *   it first, so it can run its shutdown hooks);
+ * - killed when the parent goes: by the exit hook on a normal exit, on
+ *   SIGINT, SIGTERM or SIGHUP, and by the parent's watchdog (watchdog.ts) if
+ *   it dies of SIGKILL or a crash, cases its own handlers never see.
+ *
+ * A parent has one watchdog, whatever it starts: the first process or
+ * temporaryFolder() starts it, and each registers itself in the watchdog's
+ * folder (`<tmp>/kstreams-watch-<parent pid>-*`): `p<pid>` holds the
+ * process's start time (so a reused PID is never killed), `d<name>` a folder
+ * to delete.
+ *
+ * The exit hook: on every exit (normal end, process.exit) the synchronous
+ * cleanups run. On SIGINT/SIGTERM/SIGHUP, Node's default is to die without
+ * running exit handlers, so this module listens for them; if nobody else
+ * does, it exits with the conventional 128+N status after cleaning up. A
+ * program with its own signal handling (the demo) keeps it: it must call
+ * process.exit or let the loop drain, and the exit hook still runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const TAIL_LINES = 40;
+const DEFAULT_GRACE_MS = 20_000;
+const WATCHDOG = path.join(import.meta.dirname, 'watchdog.ts');
+const WATCH_PREFIX = 'kstreams-watch-';
 
-export interface ProcessFiles {
-  readonly pidDir: string;
-  readonly logFile: string;
+export interface ProcessOptions {
+  /** Where its output is appended; kept only in `tail` when absent. */
+  readonly logFile?: string;
   /** Environment of the child; the parent's when absent. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Written to its stdin, which is then closed; stdin is /dev/null when absent. */
+  readonly input?: string;
+  /** Holds its stdin open until it ends, for children that exit when it closes. */
+  readonly holdStdin?: boolean;
+  /** How long stop() waits after SIGTERM before SIGKILL; 20 s by default. */
+  readonly graceMs?: number;
+  /** Makes the errors it reports (cannot start, not ready, timed out); a plain Error by default. */
+  readonly error?: (message: string, cause?: unknown) => Error;
+  /** What to say when the command is not found, after "<command> is not on PATH; ". */
+  readonly needs?: string;
+  /** Called with every output line. */
+  readonly onLine?: (line: string) => void;
+  /** Called with every chunk of output, as it comes (run() keeps stdout and stderr with it). */
+  readonly onOutput?: (chunk: Buffer, from: 'stdout' | 'stderr') => void;
 }
 
 export class ManagedProcess {
   readonly name: string;
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
+  readonly #closed: Promise<void>;
   readonly #tail: string[] = [];
   readonly #listeners = new Set<(line: string) => void>();
-
-  readonly #fail: (message: string, cause?: unknown) => Error;
-  #spawnError: Error | undefined;
-  readonly #command: string;
+  readonly #error: (message: string, cause?: unknown) => Error;
+  readonly #graceMs: number;
+  #startError: Error | undefined;
   #paused = false;
 
-  /**
-   * @param name used for the PID file and messages, e.g. "node-1"
-   * @param fail makes the error a failure to start is reported with
-   */
-  constructor(
-    name: string,
-    command: string,
-    args: readonly string[],
-    files: ProcessFiles,
-    fail: (message: string, cause?: unknown) => Error,
-  ) {
+  /** @param name used in messages, e.g. "node-1" */
+  constructor(name: string, command: string, args: readonly string[], options: ProcessOptions = {}) {
     this.name = name;
-    this.#fail = fail;
-    this.#command = command;
-    const log = createWriteStream(files.logFile, { flags: 'a' });
-    const pidFile = path.join(files.pidDir, name);
-    // Its own process group: a terminal's Ctrl-C goes to the whole foreground
-    // group, and the JVMs must stop when and in the order the harness stops
-    // them (by PID), not all at once behind its back.
-    this.#child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    this.#error = options.error ?? ((message, cause) => new Error(message, { cause }));
+    this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    if (options.onLine) this.#listeners.add(options.onLine);
+    const piped = options.input !== undefined || options.holdStdin === true;
+    const child = spawn(command, args, {
+      stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
-      env: files.env ?? process.env,
+      env: options.env ?? process.env,
     });
-    const child = this.#child;
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code) => resolve(code));
-      // A binary that cannot be started (missing, not executable) never exits: it failed.
-      child.once('error', (err) => {
-        this.#spawnError = err;
-        this.#tail.push(`cannot start ${command}: ${err.message}`);
-        resolve(null);
-      });
-    });
-    if (child.pid !== undefined) writeFileSync(pidFile, String(child.pid));
-    void this.#exited.then(() => rmSync(pidFile, { force: true }));
+    this.#child = child;
+    const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
+    log?.on('error', () => {});
+    child.stdin?.on('error', () => {});
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    // A binary that cannot be started (missing, not executable) never exits: it failed.
+    const failed = new Promise<void>((resolve) =>
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        this.#startError =
+          err.code === 'ENOENT'
+            ? this.#error(`${command} is not on PATH; ${options.needs ?? 'it must be installed'}`, err)
+            : this.#error(`cannot start ${name}: ${err.message}`, err);
+        this.#tail.push(this.#startError.message);
+        resolve();
+      }),
+    );
+    this.#exited = Promise.race([
+      new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
+      failed.then(() => null),
+    ]);
     // 'close' comes after the last output ('exit' may come before it): only then is the log complete.
-    log.on('error', () => {});
-    child.once('close', () => log.end());
-    for (const stream of [child.stdout, child.stderr]) {
+    this.#closed = Promise.race([new Promise<void>((resolve) => child.once('close', () => resolve())), failed]).then(
+      () => new Promise<void>((resolve) => (log ? log.end(resolve) : resolve())),
+    );
+    const unregister = register(this, child.pid);
+    void this.#exited.then(unregister);
+    for (const [from, stream] of [
+      ['stdout', child.stdout],
+      ['stderr', child.stderr],
+    ] as const) {
       let pending = '';
       stream?.on('data', (chunk: Buffer) => {
-        log.write(chunk);
+        log?.write(chunk);
+        options.onOutput?.(chunk, from);
         pending += chunk.toString();
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
@@ -91,13 +133,23 @@ export class ManagedProcess {
     return this.running ? this.#child.pid : undefined;
   }
 
-  /** Resolves with the exit code (null after a signal) once the process has exited. */
+  /** Resolves with the exit code (null after a signal or a failure to start) once the process has exited. */
   get exited(): Promise<number | null> {
     return this.#exited;
   }
 
+  /** Resolves once it has exited and all of its output has been read (and written to the log). */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
   get running(): boolean {
-    return this.#spawnError === undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+    return this.#startError === undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** Why it could not be started (not found, not executable), once that is known. */
+  get startError(): Error | undefined {
+    return this.#startError;
   }
 
   /** Calls `listener` with every output line from now on; returns the unsubscribe function. */
@@ -111,9 +163,14 @@ export class ManagedProcess {
     return this.#tail;
   }
 
+  /** The error this process reports `message` with (a HarnessError for the Kafka harness, ...). */
+  error(message: string, cause?: unknown): Error {
+    return this.#error(message, cause);
+  }
+
   /**
-   * Resolves once a line satisfies `ready`; rejects with the error `fail` makes if the
-   * process fails to start, exits first, or `timeoutMs` passes.
+   * Resolves once a line satisfies `ready`; rejects if the process fails to
+   * start, exits first (with `describeExit`'s message), or `timeoutMs` passes.
    */
   waitFor(
     ready: (line: string) => boolean,
@@ -134,25 +191,27 @@ export class ManagedProcess {
       const timer = setTimeout(() => {
         done();
         reject(
-          this.#fail(
+          this.#error(
             `${this.name} did not become ready within ${timeoutMs / 1000} s; last log line: ${this.lastInterestingLine()}`,
           ),
         );
       }, timeoutMs);
       this.#listeners.add(listener);
-      this.#child.once('error', (err: NodeJS.ErrnoException) => {
+      void this.#exited.then(() => {
         done();
-        reject(
-          err.code === 'ENOENT'
-            ? this.#fail(`${this.#command} is not on PATH or does not exist`, err)
-            : this.#fail(`cannot start ${this.name}: ${err.message}`, err),
-        );
-      });
-      this.#child.once('exit', (code, signal) => {
-        done();
-        reject(this.#fail(describeExit(code, signal)));
+        reject(this.#startError ?? this.#error(describeExit(this.#child.exitCode, this.#child.signalCode)));
       });
     });
+  }
+
+  /** Sends `signal` to its process group, if it still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running || this.#child.pid === undefined) return;
+    try {
+      process.kill(-this.#child.pid, signal);
+    } catch {
+      // Gone in the meantime.
+    }
   }
 
   /** Whether pause() stopped the process and resume() has not continued it yet. */
@@ -162,39 +221,36 @@ export class ManagedProcess {
 
   /** SIGSTOP: the process freezes (no threads run, no heartbeats) until resume(). */
   pause(): void {
-    if (!this.running) return;
-    this.#child.kill('SIGSTOP');
-    this.#paused = true;
+    this.signal('SIGSTOP');
+    this.#paused = this.running;
   }
 
   /** SIGCONT: a paused process carries on where it stopped. */
   resume(): void {
-    if (!this.running) return;
-    this.#child.kill('SIGCONT');
+    this.signal('SIGCONT');
     this.#paused = false;
   }
 
-  /** Graceful stop (SIGTERM runs the JVM's shutdown hooks), SIGKILL after `graceMs`; resumes a paused process first. */
-  async stop(graceMs = 20_000): Promise<void> {
+  /** Graceful stop (SIGTERM runs a JVM's shutdown hooks), SIGKILL after `graceMs`; resumes a paused process first. */
+  async stop(graceMs = this.#graceMs): Promise<void> {
     if (!this.running) return;
     // A stopped process would hold SIGTERM until continued.
     if (this.#paused) this.resume();
-    this.#child.kill('SIGTERM');
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     await this.#exited;
     clearTimeout(timer);
   }
 
   /** SIGKILL, as a crash. */
   async kill(): Promise<void> {
-    if (!this.running) return;
-    this.#child.kill('SIGKILL');
+    this.signal('SIGKILL');
     await this.#exited;
   }
 
-  /** Synchronous last resort for process exit handlers. */
+  /** Synchronous last resort for exit handlers. */
   killNow(): void {
-    if (this.running) this.#child.kill('SIGKILL');
+    this.signal('SIGKILL');
   }
 
   /** The last error-looking output line (else the last line), for messages. */
@@ -204,30 +260,170 @@ export class ManagedProcess {
   }
 }
 
+export interface RunOptions extends Omit<ProcessOptions, 'logFile' | 'onOutput' | 'holdStdin' | 'graceMs'> {
+  /** Names it in messages; the command's file name by default. */
+  readonly name?: string;
+  /** SIGKILL and an error after this long. */
+  readonly timeoutMs?: number;
+  /** SIGKILL when it aborts; resolves with what it printed so far. */
+  readonly signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** The exit code; null when a signal ended it. */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The last error-looking line of its output (else the last line), for messages. */
+  readonly lastLine: string;
+}
+
 /**
- * Starts the detached reaper (watchdog.ts) for the processes whose PIDs are
- * kept in `<root>/pids/` and whose command lines contain `marker`: it kills
- * them if this process dies without stopping them.
+ * Runs a command to its end as a managed process (own group, killed with the
+ * parent), its output kept in memory. Rejects only if it cannot be started or
+ * overruns `timeoutMs`; a non-zero exit is the caller's to judge.
  */
-export function startWatchdog(root: string, marker: string): void {
-  const child = spawn(
-    process.execPath,
-    [path.join(import.meta.dirname, 'watchdog.ts'), String(process.pid), root, marker],
-    {
-      detached: true,
-      stdio: 'ignore',
-    },
-  );
-  child.unref();
+export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const out = { stdout: '', stderr: '' };
+  const { name = path.basename(command), timeoutMs, signal, ...rest } = options;
+  const child = new ManagedProcess(name, command, args, {
+    ...rest,
+    onOutput: (chunk, from) => (out[from] += chunk.toString()),
+  });
+  let timedOut = false;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.killNow();
+        }, timeoutMs);
+  const abort = (): void => child.killNow();
+  signal?.addEventListener('abort', abort);
+  const code = await child.exited;
+  await child.closed;
+  clearTimeout(timer);
+  signal?.removeEventListener('abort', abort);
+  if (child.startError) throw child.startError;
+  if (timedOut) throw child.error(`${name} did not finish within ${timeoutMs! / 1000} s`);
+  return { code, ...out, lastLine: child.lastInterestingLine() };
+}
+
+/**
+ * A new folder under the system's temporary folder, deleted by remove(), on
+ * this process's exit, and by its watchdog if this process dies.
+ */
+export function temporaryFolder(prefix: string): { readonly path: string; readonly remove: () => void } {
+  const folder = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const entry = path.join(watchFolder(), `d${path.basename(folder)}`);
+  writeFileSync(entry, folder);
+  const remove = (): void => {
+    rmSync(folder, { recursive: true, force: true });
+    rmSync(entry, { force: true });
+    folders.delete(remove);
+  };
+  folders.add(remove);
+  return { path: folder, remove };
+}
+
+/** Registers a synchronous cleanup for this process's exit; returns a function that unregisters it. */
+export function onProcessExit(cleanup: () => void): () => void {
+  installExitHook();
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
 }
 
 /** Whether `pid` is a live process (a zombie, dead but not yet reaped by its parent, counts as gone). */
 export function processAlive(pid: number): boolean {
+  return processStartTime(pid) !== undefined;
+}
+
+/** When a live process started (field 22 of /proc/<pid>/stat, in clock ticks since boot); undefined if it is gone. */
+export function processStartTime(pid: number): string | undefined {
   try {
-    // /proc/<pid>/stat is "pid (comm) state ...".
+    // /proc/<pid>/stat is "pid (comm) state ...", the state being field 3.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/** The PIDs of the processes that `parentPid` runs through this module now, by its watchdog's folder. */
+export function managedProcessesOf(parentPid: number): number[] {
+  return readdirSync(os.tmpdir())
+    .filter((name) => name.startsWith(`${WATCH_PREFIX}${parentPid}-`))
+    .flatMap((name) => readdirSync(path.join(os.tmpdir(), name)))
+    .filter((entry) => entry.startsWith('p'))
+    .map((entry) => Number(entry.slice(1)));
+}
+
+// ---------------------------------------------------------------- the parent's registry
+
+const live = new Set<ManagedProcess>();
+const folders = new Set<() => void>();
+const cleanups = new Set<() => void>();
+let watchdogFolder: string | undefined;
+let hookInstalled = false;
+const SIGNALS: ReadonlyArray<readonly [NodeJS.Signals, number]> = [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+];
+
+/** The watchdog's folder; the first call starts this process's one watchdog. */
+function watchFolder(): string {
+  if (watchdogFolder === undefined) {
+    installExitHook();
+    watchdogFolder = mkdtempSync(path.join(os.tmpdir(), `${WATCH_PREFIX}${process.pid}-`));
+    spawn(process.execPath, [WATCHDOG, String(process.pid), watchdogFolder], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref();
+  }
+  return watchdogFolder;
+}
+
+/** Tracks a started process until it exits; returns the function that forgets it. */
+function register(child: ManagedProcess, pid: number | undefined): () => void {
+  const started = pid === undefined ? undefined : processStartTime(pid);
+  if (pid === undefined || started === undefined) return () => {};
+  const entry = path.join(watchFolder(), `p${pid}`);
+  writeFileSync(entry, started);
+  live.add(child);
+  return () => {
+    live.delete(child);
+    rmSync(entry, { force: true });
+  };
+}
+
+function runExitCleanups(): void {
+  const steps = [
+    ...[...live].map((p) => () => p.killNow()),
+    ...cleanups,
+    ...folders,
+    () => watchdogFolder && rmSync(watchdogFolder, { recursive: true, force: true }),
+  ];
+  cleanups.clear();
+  for (const step of steps) {
+    try {
+      step();
+    } catch {
+      // Best effort: keep cleaning up the rest.
+    }
+  }
+}
+
+function installExitHook(): void {
+  if (hookInstalled) return;
+  hookInstalled = true;
+  process.on('exit', runExitCleanups);
+  for (const [signal, number] of SIGNALS) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
+      runExitCleanups();
+      process.exit(128 + number);
+    });
   }
 }

@@ -1,64 +1,65 @@
 /**
- * Reaper for a harness's processes (a Kafka cluster, the local Kubernetes
- * cluster), started detached by startWatchdog (managedProcess.ts):
+ * The reaper of one parent process, started detached by managedProcess.ts
+ * the first time the parent starts a process or makes a temporary folder:
  *
- *   node watchdog.ts <parentPid> <root> <marker>
+ *   node watchdog.ts <parentPid> <folder>
  *
- * While the folder exists and the parent lives, it waits. When the parent is
- * gone (SIGKILL, a crash: cases its own exit handlers never see), it SIGKILLs
- * every process listed in `<root>/pids/` whose command line contains `marker`
- * (kafka.Kafka for brokers, the cluster's folder for Kubernetes' processes),
- * deletes the folder and exits. When the parent removes the folder itself (a
- * normal stop), the watchdog simply exits.
+ * `<folder>` lists what the parent owns: `p<pid>` files hold the start time
+ * of a process it runs, `d<name>` files the path of a folder to delete. While
+ * the folder exists and the parent lives, the watchdog waits. When the parent
+ * is gone (SIGKILL, a crash: cases its own exit handlers never see), it
+ * SIGKILLs the process group of every listed process that is still the one
+ * that was started (same start time, so a reused PID is left alone), deletes
+ * the listed folders and its own, and exits. When the parent removes the
+ * folder itself (its exit hook ran), the watchdog simply exits.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { processAlive } from './managedProcess.ts';
+import { processStartTime } from './managedProcess.ts';
 
 const POLL_MS = 250;
-const [parentArg, root, marker] = process.argv.slice(2);
+const [parentArg, folder] = process.argv.slice(2);
 const parentPid = Number(parentArg);
-if (!Number.isInteger(parentPid) || !root || !marker) {
-  process.stderr.write('usage: watchdog.ts <parentPid> <root> <marker>\n');
+if (!Number.isInteger(parentPid) || !folder) {
+  process.stderr.write('usage: watchdog.ts <parentPid> <folder>\n');
   process.exit(2);
 }
 
-function isOurs(pid: number): boolean {
+function entries(kind: 'p' | 'd'): Array<{ name: string; text: string }> {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker!);
+    return readdirSync(folder!)
+      .filter((name) => name.startsWith(kind))
+      .map((name) => ({ name: name.slice(1), text: readFileSync(path.join(folder!, kind + name.slice(1)), 'utf8') }));
   } catch {
-    return false;
+    return [];
   }
 }
 
 function reap(): void {
-  const pidsDir = path.join(root!, 'pids');
-  const pids = existsSync(pidsDir)
-    ? readdirSync(pidsDir).map((f) => Number(readFileSync(path.join(pidsDir, f), 'utf8')))
-    : [];
-  for (const pid of pids) {
-    if (Number.isInteger(pid) && isOurs(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+  const ours = entries('p')
+    .map(({ name, text }) => ({ pid: Number(name), started: text }))
+    .filter(({ pid, started }) => Number.isInteger(pid) && processStartTime(pid) === started);
+  for (const { pid } of ours) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
     }
   }
-  // Give the kernel a moment to release files before removing the folder.
+  // Give the kernel a moment to release files before removing the folders.
   const deadline = Date.now() + 5_000;
-  while (pids.some((pid) => isOurs(pid)) && Date.now() < deadline) {
+  while (ours.some(({ pid, started }) => processStartTime(pid) === started) && Date.now() < deadline) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
-  rmSync(root!, { recursive: true, force: true });
+  for (const { text } of entries('d')) rmSync(text, { recursive: true, force: true });
+  rmSync(folder!, { recursive: true, force: true });
 }
 
+// Once the parent is gone this process has another parent: no PID to be fooled by.
 const timer = setInterval(() => {
-  if (!existsSync(root)) {
+  if (!existsSync(folder)) {
     clearInterval(timer);
-    return;
-  }
-  if (!processAlive(parentPid)) {
+  } else if (process.ppid !== parentPid) {
     clearInterval(timer);
     reap();
   }

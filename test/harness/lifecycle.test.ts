@@ -4,24 +4,14 @@
  * leaves no JVM and no data folder behind.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { eventually } from '../../tools/eventually.ts';
 import { startKafka, type LocalKafka } from '../../tools/kafka/localKafka.ts';
-import { processAlive } from '../../tools/managedProcess.ts';
+import { ManagedProcess, managedProcessesOf, processAlive } from '../../tools/managedProcess.ts';
 import { createTopic, testKafkaClient, uniqueName } from '../support/kafka.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../tools/kafka/cli.ts');
-
-/** Polls `check` every 100 ms until it is true or `timeoutMs` passes. */
-async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
 
 /** Retries `attempt` every 250 ms until it resolves or `timeoutMs` passes. */
 async function retrying<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
@@ -95,27 +85,23 @@ describe('harness: a 3-node cluster with one node killed and restarted', functio
 
 describe('harness: nothing survives the process that started Kafka', function () {
   this.timeout(120_000);
-  let cli: ChildProcess | undefined;
+  let cli: ManagedProcess | undefined;
 
-  afterEach(() => {
-    if (cli?.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
-  });
+  afterEach(() => cli?.killNow());
 
   /** Starts `cli.ts start` and returns the JVM's PID and the cluster folder once it is ready. */
   async function startCli(): Promise<{ jvmPid: number; root: string }> {
-    cli = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', CLI, 'start'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    cli.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    await new Promise<void>((resolve, reject) => {
-      cli!.stdout!.once('data', () => resolve());
-      cli!.once('exit', (code) => reject(new Error(`cli exited with ${code}: ${stderr}`)));
-    });
-    const root = /in (\/\S*kstreams-kafka-\S+)/.exec(stderr)?.[1];
-    assert.ok(root, `the cli names its folder: ${stderr}`);
-    const pidFile = readdirSync(path.join(root, 'pids'))[0]!;
-    const jvmPid = Number(readFileSync(path.join(root, 'pids', pidFile), 'utf8'));
+    cli = new ManagedProcess('kafka cli', process.execPath, ['--disable-warning=TimeoutNegativeWarning', CLI, 'start']);
+    // It prints the bootstrap address once the broker serves.
+    await cli.waitFor(
+      (line) => /^127\.0\.0\.1:\d+$/.test(line),
+      90_000,
+      (code) => `cli exited with ${code}: ${cli!.tail.join('\n')}`,
+    );
+    const root = cli.tail.map((line) => /in (\/\S*kstreams-kafka-\S+)/.exec(line)?.[1]).find((r) => r);
+    assert.ok(root, `the cli names its folder: ${cli.tail.join('\n')}`);
+    const [jvmPid, ...more] = managedProcessesOf(cli.pid!);
+    assert.ok(jvmPid !== undefined && more.length === 0, `the cli runs one JVM: ${[jvmPid, ...more].join(', ')}`);
     assert.ok(processAlive(jvmPid));
     return { jvmPid, root };
   }
@@ -123,9 +109,13 @@ describe('harness: nothing survives the process that started Kafka', function ()
   for (const signal of ['SIGKILL', 'SIGTERM', 'SIGINT'] as const) {
     it(`${signal} to the parent stops the JVM and deletes the data folder`, async () => {
       const { jvmPid, root } = await startCli();
-      cli!.kill(signal);
-      assert.ok(await eventually(() => !processAlive(jvmPid), 20_000), `JVM ${jvmPid} still runs after ${signal}`);
-      assert.ok(await eventually(() => !existsSync(root), 10_000), `${root} still exists after ${signal}`);
+      cli!.signal(signal);
+      const gone = { timeoutMs: 20_000, what: `JVM ${jvmPid} and ${root} gone after ${signal}` };
+      await eventually(
+        () => processAlive(jvmPid) || existsSync(root),
+        (left) => !left,
+        gone,
+      );
     });
   }
 });

@@ -17,15 +17,12 @@
  * by stop(), by the exit hook when this process exits, and by the detached
  * watchdog when it is killed. Logs go to `logDir`, one file per process.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../eventually.ts';
 import { freePorts, LOOPBACK } from '../kafka/ports.ts';
-import { onProcessExit } from '../kafka/processCleanup.ts';
-import { ManagedProcess, startWatchdog } from '../managedProcess.ts';
+import { ManagedProcess, type ProcessOptions, run, temporaryFolder } from '../managedProcess.ts';
 import { certificateAuthority, keyPair, type Pem } from '../pki.ts';
 
 export const K8S_VERSION = 'v1.36.4';
@@ -45,6 +42,8 @@ export class ClusterError extends Error {
     super(`k8s cluster: ${message}`, options);
   }
 }
+
+const clusterError = (message: string, cause?: unknown): ClusterError => new ClusterError(message, { cause });
 
 export interface ClusterOptions {
   /** Progress lines. */
@@ -79,52 +78,23 @@ interface Binaries {
 }
 
 /** Builds (or finds, in the per-user cache) the binaries; progress lines go to `log`. */
-export function buildCluster(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Binaries> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, killed with it if this process exits first: a first build runs for
-    // many minutes and must not outlive a cancelled run.
-    const child = spawn('/bin/bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
-    const unregister = onProcessExit(() => {
-      if (child.pid !== undefined && child.exitCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    });
-    let stdout = '';
-    let lastLine = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        lastLine = line;
-        log(line);
-      }
-    });
-    child.once('error', (err) => {
-      unregister();
-      reject(new ClusterError(`cannot run ${BUILD_SCRIPT}: ${err.message}`));
-    });
-    // 'close', not 'exit': only then has all of its output been read.
-    child.once('close', (code) => {
-      unregister();
-      if (code !== 0) {
-        reject(new ClusterError(`building the binaries failed: ${lastLine || `exit ${code}`}`));
-        return;
-      }
-      const found = Object.fromEntries(
-        stdout
-          .split('\n')
-          .filter((l) => l.includes('='))
-          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-      );
-      const { k8s, keda } = found;
-      const kedaCrds = found['keda-crds'];
-      if (!k8s || !keda || !kedaCrds) reject(new ClusterError(`build.sh printed no binary folders: ${stdout}`));
-      else resolve({ k8s, keda, kedaCrds });
-    });
-  });
+export async function buildCluster(
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Binaries> {
+  // A managed process: a first build runs for many minutes and must not outlive a cancelled run.
+  const build = await run('/bin/bash', [BUILD_SCRIPT], { env, error: clusterError, onLine: log });
+  if (build.code !== 0) throw new ClusterError(`building the binaries failed: ${build.lastLine}`);
+  const found = Object.fromEntries(
+    build.stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const { k8s, keda } = found;
+  const kedaCrds = found['keda-crds'];
+  if (!k8s || !keda || !kedaCrds) throw new ClusterError(`build.sh printed no binary folders: ${build.stdout}`);
+  return { k8s, keda, kedaCrds };
 }
 
 interface Pki {
@@ -216,26 +186,20 @@ function kedaBootstrap(adapterPort: number, ca: string): string {
 export async function startCluster(options: ClusterOptions = {}): Promise<LocalCluster> {
   const log = options.log ?? (() => {});
   const bins = await buildCluster(log);
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-k8s-'));
+  const folder = temporaryFolder('kstreams-k8s-');
+  const root = folder.path;
   const logDir = options.logDir ?? path.join(root, 'logs');
   mkdirSync(logDir, { recursive: true });
-  for (const dir of ['pids', 'pki', 'keda-certs', 'etcd']) mkdirSync(path.join(root, dir));
+  for (const dir of ['pki', 'keda-certs', 'etcd']) mkdirSync(path.join(root, dir));
 
   const processes: ManagedProcess[] = [];
-  const unregister = onProcessExit(() => {
-    for (const p of processes) p.killNow();
-    rmSync(root, { recursive: true, force: true });
-  });
-  // Every process names a file under root on its command line: the watchdog's marker.
-  startWatchdog(root, root);
 
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    for (const p of [...processes].reverse()) await p.stop(STOP_GRACE_MS);
-    rmSync(root, { recursive: true, force: true });
-    unregister();
+    for (const p of [...processes].reverse()) await p.stop();
+    folder.remove();
   };
 
   try {
@@ -277,14 +241,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
     const kubeconfig = path.join(root, 'admin.kubeconfig');
     writeFileSync(kubeconfig, kubeconfigText(server, pki), { mode: 0o600 });
 
-    const launch = (name: string, binary: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess => {
-      const p = new ManagedProcess(
-        name,
-        binary,
-        args,
-        { pidDir: path.join(root, 'pids'), logFile: path.join(logDir, `${name}.log`), ...(env ? { env } : {}) },
-        (message, cause) => new ClusterError(message, { cause }),
-      );
+    const launch = (name: string, binary: string, args: string[], env?: ProcessOptions['env']): ManagedProcess => {
+      const p = new ManagedProcess(name, binary, args, {
+        logFile: path.join(logDir, `${name}.log`),
+        graceMs: STOP_GRACE_MS,
+        error: clusterError,
+        ...(env ? { env } : {}),
+      });
       processes.push(p);
       return p;
     };
@@ -463,21 +426,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
   }
 }
 
-function runKubectl(bin: string, kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      bin,
-      ['--kubeconfig', kubeconfig, ...args],
-      { maxBuffer: 32 * 1024 * 1024, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        if (err) {
-          const first = stderr.split('\n').find((l) => l.trim() !== '') ?? err.message;
-          reject(new ClusterError(`kubectl ${args.join(' ')}: ${first.trim()}`, { cause: err }));
-        } else resolve(stdout);
-      },
-    );
-    child.stdin?.end(input ?? '');
+async function runKubectl(bin: string, kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
+  const kubectl = await run(bin, ['--kubeconfig', kubeconfig, ...args], {
+    input: input ?? '',
+    timeoutMs: 60_000,
+    error: clusterError,
   });
+  if (kubectl.code === 0) return kubectl.stdout;
+  const first = kubectl.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit ${kubectl.code}`;
+  throw new ClusterError(`kubectl ${args.join(' ')}: ${first.trim()}`);
 }
 
 /** A GET with the admin certificate, verified against the cluster CA. */

@@ -7,11 +7,10 @@
  * container's filesystem (paths in the environment follow). Cluster DNS
  * names in those files become loopback addresses (localAddresses.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ScalerProcess, startScalerProcess } from '../../demo/scalerProcess.ts';
-import { onProcessExit } from '../kafka/processCleanup.ts';
+import { temporaryFolder } from '../managedProcess.ts';
 import { KAFKA_SERVICE } from './examples.ts';
 import type { LocalCluster } from './localCluster.ts';
 import type { K8sObject } from './manifests.ts';
@@ -122,9 +121,7 @@ export async function deployScaler(
   } else {
     await cluster.kubectl(['apply', '-k', DEPLOY]);
   }
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-pod-'));
-  const remove = (): void => rmSync(root, { recursive: true, force: true });
-  const unregister = onProcessExit(remove);
+  const { path: root, remove } = temporaryFolder('kstreams-pod-');
   try {
     const env = await deploymentEnvironment(cluster, {
       namespace: 'kstreams-scaler',
@@ -139,6 +136,9 @@ export async function deployScaler(
       get pid() {
         return scaler.pid;
       },
+      get running() {
+        return scaler.running;
+      },
       grpcPort: scaler.grpcPort,
       httpPort: scaler.httpPort,
       logFile: scaler.logFile,
@@ -148,13 +148,11 @@ export async function deployScaler(
           await scaler.stop();
         } finally {
           remove();
-          unregister();
         }
       },
     };
   } catch (err) {
     remove();
-    unregister();
     throw err;
   }
 }

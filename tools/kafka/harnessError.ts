@@ -10,3 +10,9 @@ export class HarnessError extends Error {
     super(`kafka harness: ${message}`, options);
   }
 }
+
+/** How the harness's processes (tools/managedProcess.ts) report failures: as HarnessErrors. */
+export const harnessError = (message: string, cause?: unknown): HarnessError => new HarnessError(message, { cause });
+
+/** Options of a JVM the harness runs (a Kafka node, a test app, a tool): `java` missing is said plainly. */
+export const JAVA = { error: harnessError, needs: 'the harness needs Java 17 or newer' } as const;

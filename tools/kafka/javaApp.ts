@@ -10,15 +10,11 @@
  * streamsApp.ts, multiPipelineApp.ts and plainConsumerApp.ts hold each app's
  * options and readiness; launchJavaApp() is what they share.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { HarnessError } from './harnessError.ts';
-import { JvmProcess } from './jvmProcess.ts';
-import { startWatchdog } from '../managedProcess.ts';
-import { onProcessExit } from './processCleanup.ts';
+import { HarnessError, JAVA } from './harnessError.ts';
+import { ManagedProcess, run, temporaryFolder } from '../managedProcess.ts';
 import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
 import { kafkaVersionFromEnv, parseKafkaVersion } from './versions.ts';
 
@@ -46,7 +42,7 @@ export interface JavaApp {
 }
 
 export interface JavaAppLaunch {
-  /** The class to run, e.g. "MultiPipelineApp"; also the watchdog's marker. */
+  /** The class to run, e.g. "MultiPipelineApp". */
   readonly mainClass: string;
   /** Names the JVM in messages and its PID file, e.g. "streams-app-wc-1a2b". */
   readonly name: string;
@@ -84,7 +80,12 @@ export async function compileJavaApps(versionText?: string, cacheDir = DEFAULT_C
     const staging = `${classes}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    await run('javac', ['-cp', path.join(libs, '*'), '-d', staging, ...sources.map((s) => path.join(SOURCE_DIR, s))]);
+    const javac = await run(
+      'javac',
+      ['-cp', path.join(libs, '*'), '-d', staging, ...sources.map((s) => path.join(SOURCE_DIR, s))],
+      JAVA,
+    );
+    if (javac.code !== 0) throw new HarnessError(`javac failed (exit ${javac.code}): ${javac.lastLine}`);
     rmSync(classes, { recursive: true, force: true });
     renameSync(staging, classes);
   }
@@ -94,10 +95,11 @@ export async function compileJavaApps(versionText?: string, cacheDir = DEFAULT_C
 /** Starts a JVM of one of the apps and returns at once; `ready` tells when it is ready. */
 export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
   const classpath = await compileJavaApps(launch.version);
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-app-'));
-  mkdirSync(path.join(root, 'pids'));
-  const jvm = new JvmProcess(
+  const folder = temporaryFolder('kstreams-app-');
+  const root = folder.path;
+  const jvm = new ManagedProcess(
     launch.name,
+    'java',
     [
       '-Xms64m',
       '-Xmx256m',
@@ -108,18 +110,10 @@ export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
       launch.mainClass,
       ...launch.args(root),
     ],
-    { pidDir: path.join(root, 'pids'), logFile: launch.logFile ?? path.join(root, 'app.log') },
+    { ...JAVA, logFile: launch.logFile ?? path.join(root, 'app.log'), graceMs: 15_000 },
   );
   if (launch.onLine) jvm.onLine(launch.onLine);
-  const unregister = onProcessExit(() => {
-    jvm.killNow();
-    rmSync(root, { recursive: true, force: true });
-  });
-  startWatchdog(root, launch.mainClass);
-  const exited = jvm.exited.then(() => {
-    rmSync(root, { recursive: true, force: true });
-    unregister();
-  });
+  const exited = jvm.exited.then(() => folder.remove());
   const ready = jvm
     .waitFor(
       launch.isReady,
@@ -144,7 +138,7 @@ export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
       return jvm.paused;
     },
     stop: async () => {
-      await jvm.stop(15_000);
+      await jvm.stop();
       await exited;
     },
     kill: async () => {
@@ -159,19 +153,4 @@ export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
 /** `--prop.<key>=<value>` arguments, which the apps pass on to Kafka as they are. */
 export function propertyArgs(properties: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(properties ?? {}).map(([key, value]) => `--prop.${key}=${value}`);
-}
-
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', (err) => reject(new HarnessError(`cannot run ${command}: ${err.message}`, { cause: err })));
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new HarnessError(`${command} failed (exit ${code}): ${output.trim().split('\n')[0] ?? ''}`)),
-    );
-  });
 }

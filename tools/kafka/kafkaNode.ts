@@ -1,13 +1,13 @@
 /**
  * One KRaft node (broker + controller) of the harness as a child JVM: start it,
  * wait until it really serves, stop it gracefully or kill it with SIGKILL.
- * Its PID is tracked in `<root>/pids/` so the watchdog can reap it if the
- * parent dies without cleaning up.
+ * Like every child of the harness (tools/managedProcess.ts), it is killed
+ * with the process that started it, whatever ends that one.
  */
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { HarnessError } from './harnessError.ts';
-import { JvmProcess } from './jvmProcess.ts';
+import { ManagedProcess } from '../managedProcess.ts';
+import { HarnessError, JAVA } from './harnessError.ts';
 import { LOOPBACK } from './ports.ts';
 import type { NodeAddress } from './brokerConfig.ts';
 
@@ -25,10 +25,9 @@ export class KafkaNode {
   readonly address: NodeAddress;
   readonly configFile: string;
   readonly logFile: string;
-  readonly #root: string;
   readonly #launch: JavaLaunch;
   readonly #failureLogFile: string;
-  #process: JvmProcess | undefined;
+  #process: ManagedProcess | undefined;
 
   /**
    * @param failureLogFile where the node's log is copied when it fails to
@@ -38,7 +37,6 @@ export class KafkaNode {
     this.address = address;
     this.configFile = path.join(root, `node-${address.id}.properties`);
     this.logFile = path.join(root, `node-${address.id}.log`);
-    this.#root = root;
     this.#launch = launch;
     this.#failureLogFile = failureLogFile;
   }
@@ -63,13 +61,11 @@ export class KafkaNode {
   async start(readyTimeoutMs: number): Promise<void> {
     if (this.running) throw new HarnessError(`node ${this.id} is already running (pid ${this.pid})`);
     const { jvmOptions, loggingFlag, classpath } = this.#launch;
-    const jvm = new JvmProcess(
+    const jvm = new ManagedProcess(
       `node-${this.id}`,
+      'java',
       [...jvmOptions, loggingFlag, '-cp', classpath, 'kafka.Kafka', this.configFile],
-      {
-        pidDir: path.join(this.#root, 'pids'),
-        logFile: this.logFile,
-      },
+      { ...JAVA, logFile: this.logFile },
     );
     this.#process = jvm;
     try {
@@ -101,12 +97,7 @@ export class KafkaNode {
     return this.#process?.kill() ?? Promise.resolve();
   }
 
-  /** Synchronous last resort for process exit handlers. */
-  killNow(): void {
-    this.#process?.killNow();
-  }
-
-  #describeEarlyExit(jvm: JvmProcess, code: number | null, signal: string | null): string {
+  #describeEarlyExit(jvm: ManagedProcess, code: number | null, signal: string | null): string {
     const bind = jvm.tail.map((l) => /failed to bind to ([\d.]+:\d+)/i.exec(l)).find((m) => m);
     if (bind) return `port ${bind[1]} is already in use; node ${this.id} could not listen on it`;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;

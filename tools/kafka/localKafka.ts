@@ -13,10 +13,8 @@
  * (a failed test, Ctrl-C, SIGKILL), the nodes are stopped by PID and the
  * folder deleted: by stop(), by the exit hook, or by the detached watchdog.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
@@ -26,11 +24,10 @@ import {
   loggingProperties,
   type NodeAddress,
 } from './brokerConfig.ts';
-import { HarnessError } from './harnessError.ts';
+import { HarnessError, JAVA } from './harnessError.ts';
 import { type JavaLaunch, KafkaNode } from './kafkaNode.ts';
 import { assertPortFree, freePorts, LOOPBACK } from './ports.ts';
-import { startWatchdog } from '../managedProcess.ts';
-import { onProcessExit } from './processCleanup.ts';
+import { run, temporaryFolder } from '../managedProcess.ts';
 import { DEFAULT_CACHE_DIR, resolveKafkaLibs } from './resolve.ts';
 import { kafkaVersionFromEnv, type KafkaVersion, parseKafkaVersion } from './versions.ts';
 
@@ -113,8 +110,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     ...(options.mavenRepoLocal ? { mavenRepoLocal: options.mavenRepoLocal } : {}),
   });
 
-  const root = mkdtempSync(path.join(os.tmpdir(), 'kstreams-kafka-'));
-  mkdirSync(path.join(root, 'pids'));
+  const folder = temporaryFolder('kstreams-kafka-');
+  const root = folder.path;
   const launch = javaLaunch(
     version,
     libs,
@@ -123,11 +120,6 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     options.requestLog ?? false,
   );
   const nodes = addresses.map((a) => new KafkaNode(a, root, launch, path.join(cacheDir, `failed-node-${a.id}.log`)));
-  const unregister = onProcessExit(() => {
-    for (const node of nodes) node.killNow();
-    rmSync(root, { recursive: true, force: true });
-  });
-  startWatchdog(root, 'kafka.Kafka');
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -135,8 +127,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Local
     stopped = true;
     // The data is thrown away, so there is nothing to shut down gracefully.
     await Promise.all(nodes.map((n) => n.kill()));
-    rmSync(root, { recursive: true, force: true });
-    unregister();
+    folder.remove();
   };
 
   const clusterId = newClusterId();
@@ -238,47 +229,18 @@ function newClusterId(): string {
   }
 }
 
-function formatStorage(
+async function formatStorage(
   launch: JavaLaunch,
   clusterId: string,
   configFile: string,
   extra: readonly string[],
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = spawn(
-      'java',
-      [
-        ...launch.jvmOptions,
-        launch.loggingFlag,
-        '-cp',
-        launch.classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        configFile,
-        ...extra,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'ENOENT'
-          ? new HarnessError('java is not on PATH; the harness needs Java 17 or newer', { cause: err })
-          : new HarnessError(`cannot run kafka-storage format: ${err.message}`, { cause: err }),
-      ),
-    );
-    child.on('close', (code) => {
-      if (code === 0) return resolve();
-      const lines = output.trim().split('\n');
-      const reason = lines.filter((l) => /Exception|Error|error/.test(l)).pop() ?? lines.pop() ?? '(no output)';
-      reject(new HarnessError(`kafka-storage format failed (exit ${code}): ${reason.trim()}`));
-    });
-  });
+  const { jvmOptions, loggingFlag, classpath } = launch;
+  const args = ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile, ...extra];
+  const result = await run('java', [...jvmOptions, loggingFlag, ...args], { ...JAVA, name: 'kafka-storage format' });
+  if (result.code !== 0) {
+    throw new HarnessError(`kafka-storage format failed (exit ${result.code}): ${result.lastLine}`);
+  }
 }
 
 /** Waits until every node is a registered broker, as clients see it. */

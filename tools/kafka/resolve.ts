@@ -6,11 +6,11 @@
  * classpath into a temporary folder that is renamed into place only when
  * complete, so an interrupted run never leaves a half-filled cache behind.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { HarnessError } from './harnessError.ts';
+import { run } from '../managedProcess.ts';
+import { HarnessError, harnessError } from './harnessError.ts';
 import type { KafkaVersion } from './versions.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -69,32 +69,14 @@ function mavenArguments(options: ResolveOptions, profile: LibsProfile, outputDir
   return args;
 }
 
-function runMaven(args: string[], version: KafkaVersion, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new HarnessError(`Maven did not finish resolving Kafka ${version.text} within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        err.code === 'ENOENT'
-          ? new HarnessError('mvn is not on PATH; the harness needs Apache Maven 3.8 or newer and Java 17', {
-              cause: err,
-            })
-          : new HarnessError(`cannot run mvn: ${err.message}`, { cause: err }),
-      );
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new HarnessError(describeMavenFailure(output, version.text)));
-    });
+async function runMaven(args: string[], version: KafkaVersion, timeoutMs: number): Promise<void> {
+  const maven = await run('mvn', args, {
+    name: `Maven resolving Kafka ${version.text}`,
+    timeoutMs,
+    error: harnessError,
+    needs: 'the harness needs Apache Maven 3.8 or newer and Java 17',
   });
+  if (maven.code !== 0) throw new HarnessError(describeMavenFailure(maven.stdout + maven.stderr, version.text));
 }
 
 /**

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eventually } from './eventually.ts';
+import { ManagedProcess, managedProcessesOf, processAlive, run } from './managedProcess.ts';
+
+const MODULE = path.join(import.meta.dirname, 'managedProcess.ts');
+
+/** The watchdogs (`node watchdog.ts <parentPid> <folder>`) that watch `parentPid`. */
+function watchdogsOf(parentPid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args[1]?.endsWith('watchdog.ts') === true && args[2] === String(parentPid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('managed processes', function () {
+  this.timeout(20_000);
+  const started: ManagedProcess[] = [];
+  const launch = (...args: ConstructorParameters<typeof ManagedProcess>): ManagedProcess => {
+    const p = new ManagedProcess(...args);
+    started.push(p);
+    return p;
+  };
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'managed-process-test-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((p) => p.kill()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('a parent that dies of SIGKILL', () => {
+    it('has one watchdog for all its children, which then kills them and deletes its folders', async () => {
+      // A parent with three children and a temporary folder, that prints them and waits.
+      const script = [
+        `import { ManagedProcess, temporaryFolder } from ${JSON.stringify(MODULE)};`,
+        `const folder = temporaryFolder('managed-process-test-parent-');`,
+        `const children = [1, 2, 3].map((n) => new ManagedProcess('sleep-' + n, 'sleep', ['300']));`,
+        `console.log(JSON.stringify({ pids: children.map((c) => c.pid), folder: folder.path }));`,
+        `setInterval(() => {}, 1000);`,
+      ].join('\n');
+      const parent = launch('parent', process.execPath, ['--input-type=module', '-e', script]);
+      await parent.waitFor(
+        (line) => line.startsWith('{'),
+        10_000,
+        () => `the parent exited: ${parent.tail.join('\n')}`,
+      );
+      const { pids, folder } = JSON.parse(parent.tail.at(-1)!) as { pids: number[]; folder: string };
+      assert.equal(pids.length, 3);
+      assert.deepEqual(pids.filter(processAlive), pids, 'the children run');
+      assert.deepEqual(managedProcessesOf(parent.pid!).sort(), [...pids].sort(), 'registered with the watchdog');
+      assert.equal(watchdogsOf(parent.pid!).length, 1, 'one watchdog for three children');
+      const watchdog = watchdogsOf(parent.pid!)[0]!;
+
+      await parent.kill();
+      await eventually(
+        () => [
+          ...pids.filter(processAlive),
+          ...(existsSync(folder) ? [folder] : []),
+          ...(processAlive(watchdog) ? ['watchdog'] : []),
+        ],
+        (left) => left.length === 0,
+        { timeoutMs: 10_000, what: 'children, folder and watchdog gone' },
+      );
+    });
+  });
+
+  describe('stop()', () => {
+    const cases = [
+      { name: 'a process that ends on SIGTERM ends with it', script: 'sleep 300', slowest: 2_000 },
+      {
+        name: 'a process that ignores SIGTERM is killed after the grace period',
+        script: 'trap "" TERM; sleep 300',
+        slowest: 2_000,
+      },
+      { name: 'a paused process is resumed to take SIGTERM', script: 'sleep 300', pause: true, slowest: 2_000 },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const p = launch('sh', '/bin/sh', ['-c', c.script], { graceMs: 300 });
+        if (c.pause) p.pause();
+        assert.equal(p.paused, c.pause === true);
+        const t = Date.now();
+        await p.stop();
+        assert.equal(p.running, false);
+        assert.ok(Date.now() - t < c.slowest, `stopped in ${Date.now() - t} ms`);
+      });
+    }
+  });
+
+  describe('output', () => {
+    it('goes to the log file and the tail, and the last error-looking line names what failed', async () => {
+      const logFile = path.join(dir, 'out.log');
+      const p = launch('sh', '/bin/sh', ['-c', 'echo starting; echo "ERROR: no disk" >&2; echo bye; exit 3'], {
+        logFile,
+      });
+      assert.equal(await p.exited, 3);
+      await p.closed;
+      // stdout and stderr are separate pipes: their lines may interleave either way.
+      assert.deepEqual([...p.tail].sort(), ['ERROR: no disk', 'bye', 'starting']);
+      assert.equal(p.lastInterestingLine(), 'ERROR: no disk');
+      assert.equal(readFileSync(logFile, 'utf8').split('\n').sort().join(','), ',ERROR: no disk,bye,starting');
+    });
+
+    it('waitFor() rejects with the exit described when the process ends before it is ready', async () => {
+      const p = launch('sh', '/bin/sh', ['-c', 'echo nope; exit 2'], { error: (m) => new RangeError(m) });
+      await assert.rejects(
+        p.waitFor(
+          (line) => line === 'ready',
+          5_000,
+          (code) => `exited ${code}`,
+        ),
+        { name: 'RangeError', message: 'exited 2' },
+      );
+    });
+  });
+
+  describe('run()', () => {
+    const cases = [
+      {
+        name: 'keeps stdout and stderr apart and hands back a non-zero exit',
+        command: '/bin/sh',
+        args: ['-c', 'echo out; echo err >&2; exit 4'],
+        want: { code: 4, stdout: 'out\n', stderr: 'err\n', lastLine: 'err' },
+      },
+      {
+        name: 'writes its input to stdin',
+        command: '/bin/cat',
+        args: [],
+        input: 'fed\n',
+        want: { code: 0, stdout: 'fed\n', stderr: '', lastLine: 'fed' },
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        assert.deepEqual(await run(c.command, c.args, c.input === undefined ? {} : { input: c.input }), c.want);
+      });
+    }
+
+    const failures = [
+      {
+        name: 'a missing command is said with what is needed',
+        command: 'no-such-command-here',
+        options: { needs: 'install it' },
+        message: 'no-such-command-here is not on PATH; install it',
+      },
+      {
+        name: 'a command that overruns its time is killed',
+        command: 'sleep',
+        options: { timeoutMs: 200, name: 'a nap' },
+        message: 'a nap did not finish within 0.2 s',
+      },
+    ];
+    for (const c of failures) {
+      it(c.name, async () => {
+        await assert.rejects(run(c.command, ['300'], c.options), { message: c.message });
+      });
+    }
+
+    it('is killed when its signal aborts', async () => {
+      const abort = new AbortController();
+      const running = run('sleep', ['300'], { signal: abort.signal });
+      abort.abort();
+      assert.equal((await running).code, null);
+    });
+  });
+});

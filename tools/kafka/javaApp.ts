@@ -150,6 +150,14 @@ export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
   };
 }
 
+/**
+ * The app's handle with `more` on top (getters stay getters), for an app's
+ * own handle: what its output tells (a state, an assignment) besides the JVM.
+ */
+export function withJavaApp<T extends object>(app: JavaApp, more: T): JavaApp & T {
+  return Object.defineProperties(Object.create(app) as JavaApp & T, Object.getOwnPropertyDescriptors(more));
+}
+
 /** `--prop.<key>=<value>` arguments, which the apps pass on to Kafka as they are. */
 export function propertyArgs(properties: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(properties ?? {}).map(([key, value]) => `--prop.${key}=${value}`);

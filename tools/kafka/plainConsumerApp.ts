@@ -9,7 +9,7 @@
  * returns at once. Like the Streams apps (javaApp.ts), it is stopped (SIGTERM
  * closes the consumer, which leaves the group), killed, paused or resumed by PID.
  */
-import { type JavaApp, launchJavaApp, propertyArgs } from './javaApp.ts';
+import { type JavaApp, launchJavaApp, propertyArgs, withJavaApp } from './javaApp.ts';
 
 const MAIN_CLASS = 'PlainConsumerApp';
 
@@ -74,25 +74,10 @@ export async function launchPlainConsumer(options: PlainConsumerOptions): Promis
     ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     ...(options.logFile ? { logFile: options.logFile } : {}),
   });
-  return {
+  return withJavaApp(app, {
     group: options.group,
-    ready: app.ready,
-    exited: app.exited,
-    get pid() {
-      return app.pid;
-    },
-    get running() {
-      return app.running;
-    },
-    get paused() {
-      return app.paused;
-    },
     get assignment() {
       return assignment;
     },
-    stop: () => app.stop(),
-    kill: () => app.kill(),
-    pause: () => app.pause(),
-    resume: () => app.resume(),
-  };
+  });
 }

@@ -13,7 +13,7 @@
  * "STATE <state>" lines (MultiPipelineApp, see multiPipelineApp.ts).
  */
 import path from 'node:path';
-import { compileJavaApps, type JavaApp, launchJavaApp, propertyArgs } from './javaApp.ts';
+import { compileJavaApps, type JavaApp, launchJavaApp, propertyArgs, withJavaApp } from './javaApp.ts';
 import { DEFAULT_CACHE_DIR } from './resolve.ts';
 
 const MAIN_CLASS = 'StreamsLagApp';
@@ -144,19 +144,8 @@ export async function launchStreamsMain(
     ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
     ...(options.logFile ? { logFile: options.logFile } : {}),
   });
-  return {
+  return withJavaApp(app, {
     appId: options.appId,
-    ready: app.ready,
-    exited: app.exited,
-    get pid() {
-      return app.pid;
-    },
-    get running() {
-      return app.running;
-    },
-    get paused() {
-      return app.paused;
-    },
     get state() {
       return state;
     },
@@ -166,9 +155,5 @@ export async function launchStreamsMain(
     get topology() {
       return topology.join('\n').trimEnd();
     },
-    stop: () => app.stop(),
-    kill: () => app.kill(),
-    pause: () => app.pause(),
-    resume: () => app.resume(),
-  };
+  });
 }

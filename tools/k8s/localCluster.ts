@@ -12,10 +12,11 @@
  * scheduler or kube-proxy: pods stay Pending, and whoever plays the workload
  * follows a Deployment's `spec.replicas`.
  *
- * Certificates are made at every start. Every process is started in its own
- * process group with its PID recorded, stopped by PID (SIGTERM, then SIGKILL)
- * by stop(), by the exit hook when this process exits, and by the detached
- * watchdog when it is killed. Logs go to `logDir`, one file per process.
+ * Certificates are made at every start. Every process is a managed process
+ * (tools/managedProcess.ts): in its own process group, stopped (SIGTERM, then
+ * SIGKILL) by stop(), and killed with this process by its exit hook or, if
+ * it is killed outright, by its watchdog. Logs go to `logDir`, one file per
+ * process.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';

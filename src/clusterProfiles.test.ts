@@ -104,6 +104,23 @@ describe('cluster profiles', () => {
       ],
     },
     {
+      name: 'null where a setting is optional, and a wrong secret reported once',
+      json: {
+        clusters: {
+          a: { bootstrapServers: 'x:1', tls: null, sasl: { mechanism: 'plain', username: 'u', passwordEnv: 'UNSET' } },
+          b: { bootstrapServers: 'y:1', tls: { caFile: null, certFile: '/nope', keyFile: '/tls/client.key' } },
+          c: { bootstrapServers: 'z:1', sasl: {} },
+        },
+      },
+      problems: [
+        'clusters.json: clusters.a.tls must not be null (leave the setting out instead)',
+        'clusters.json: clusters.a.sasl.passwordEnv value "UNSET" is not set in the scaler\'s environment',
+        'clusters.json: clusters.b.tls.caFile must not be null (leave the setting out instead)',
+        'clusters.json: clusters.b.tls.certFile value "/nope" does not exist or cannot be read',
+        'clusters.json: clusters.c.sasl.mechanism is missing; one of [plain scram-sha-256 scram-sha-512 oauthbearer]',
+      ],
+    },
+    {
       name: 'SASL: an unknown mechanism',
       json: { clusters: { a: { bootstrapServers: 'x:1', sasl: { mechanism: 'gssapi' } } } },
       problems: [
@@ -125,7 +142,6 @@ describe('cluster profiles', () => {
         'clusters.json: clusters.b.sasl.passwordEnv value "UNSET" is not set in the scaler\'s environment',
         'clusters.json: clusters.a.sasl needs passwordFile or passwordEnv',
         'clusters.json: clusters.b.sasl sets username more than once; set one of username, usernameFile, usernameEnv',
-        'clusters.json: clusters.b.sasl needs passwordFile or passwordEnv',
       ],
     },
     {
@@ -186,6 +202,28 @@ describe('cluster profiles', () => {
       [
         'a string for a boolean',
         { clusters: { a: { bootstrapServers: 'x:1', tls: { insecureSkipVerify: 'yes' } } } },
+        false,
+      ],
+      [
+        'a mechanism in capitals, as Kafka writes it',
+        {
+          clusters: {
+            a: { bootstrapServers: 'x:1', sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', passwordEnv: 'P' } },
+          },
+        },
+        true,
+      ],
+      ['a list of servers with blanks', { clusters: { a: { bootstrapServers: ' x:1, ,y:2 ' } } }, true],
+      ['null for a setting', { clusters: { a: { bootstrapServers: 'x:1', tls: null } } }, false],
+      ['a blank file name', { clusters: { a: { bootstrapServers: 'x:1', tls: { caFile: '  ' } } } }, false],
+      ['a server that is not host:port', { clusters: { a: { bootstrapServers: ['x:1', 'y'] } } }, false],
+      [
+        'a variable name that is not one',
+        {
+          clusters: {
+            a: { bootstrapServers: 'x:1', sasl: { mechanism: 'plain', username: 'u', passwordEnv: 'hunter2!' } },
+          },
+        },
         false,
       ],
       ['a cluster name in capitals', { clusters: { Prod: { bootstrapServers: 'x:1' } } }, false],

@@ -69,8 +69,10 @@ export interface ParsedProfiles {
 }
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST_PORT_PATTERN = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):\\d{1,5}';
+const HOST_PORT = new RegExp(`^${HOST_PORT_PATTERN}$`);
+const ENV_NAME_PATTERN = '[A-Za-z_][A-Za-z0-9_]*';
+const ENV_NAME = new RegExp(`^${ENV_NAME_PATTERN}$`);
 
 /** Where the settings' files and variables are looked up (their contents are not read here). */
 interface Lookup {
@@ -88,7 +90,7 @@ function profilesShape({ env, fileExists }: Lookup) {
       fileExists(path) ? { value: path } : { problem: 'does not exist or cannot be read' },
     );
   const variable = (doc: string): Field<string> =>
-    field.custom<string>({ doc, fallback: '' }, (name) =>
+    field.custom<string>({ doc, fallback: '', pattern: ENV_NAME_PATTERN }, (name) =>
       !ENV_NAME.test(name)
         ? { problem: 'is not an environment variable name' }
         : (env[name] ?? '') === ''
@@ -112,9 +114,10 @@ function profilesShape({ env, fileExists }: Lookup) {
               fallback: [],
               required: true,
               empty: 'must name at least one host:port',
+              pattern: HOST_PORT_PATTERN,
               item: (server) => {
-                const match = HOST_PORT.exec(server);
-                return match && Number(match[2]) >= 1 && Number(match[2]) <= 65535
+                const port = Number(server.slice(server.lastIndexOf(':') + 1));
+                return HOST_PORT.test(server) && port >= 1 && port <= 65535
                   ? undefined
                   : 'must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"';
               },
@@ -186,7 +189,12 @@ export function parseClusterProfiles(
     return { profiles: [], problems: [`${source}: not valid JSON (${(err as Error).message})`] };
   }
   const problems: string[] = [];
-  const at: ProblemAt = (path, problem) => void problems.push([`${source}:`, path, problem].filter(Boolean).join(' '));
+  /** Settings given but wrong: already reported, so not reported again as missing. */
+  const wrong = new Set<string>();
+  const at: ProblemAt = (path, problem, whole = false) => {
+    wrong.add(path);
+    problems.push(whole ? `${source}: ${problem}` : `${source}: ${path} ${problem}`);
+  };
   const parsed = parseJson(profilesShape({ env, fileExists }), json, '', at);
   const profiles: ClusterProfile[] = [];
   const owners = new Map<string, string>();
@@ -200,32 +208,43 @@ export function parseClusterProfiles(
       }
       owners.set(normalizeServer(server), name);
     }
-    const tls = cluster.tls && tlsSettings(cluster.tls, `${path}.tls`, at);
-    const sasl = cluster.sasl && saslSettings(cluster.sasl, `${path}.sasl`, at);
+    const tls = cluster.tls && tlsSettings(cluster.tls, `${path}.tls`, at, wrong);
+    const sasl = cluster.sasl && saslSettings(cluster.sasl, `${path}.sasl`, at, wrong);
     profiles.push({ name, bootstrapServers: servers, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) });
   }
   return { profiles, problems };
 }
 
-/** `<base>File` or `<base>Env`, at most one of them; one of them when `required`. */
+/**
+ * `<base>File` or `<base>Env`, at most one of them; one of them when
+ * `required` (unless one was given and is already reported as wrong).
+ */
 function secret(
   fromFile: string | undefined,
   fromEnv: string | undefined,
   base: string,
   path: string,
   at: ProblemAt,
+  wrong: ReadonlySet<string>,
   required: boolean,
 ): SecretSource | undefined {
   if (fromFile && fromEnv) return void at(path, `sets both ${base}File and ${base}Env; set one`);
   if (fromEnv) return { env: fromEnv };
   if (fromFile) return { file: fromFile };
-  if (required) at(path, `needs ${base}File or ${base}Env`);
+  const reported = wrong.has(`${path}.${base}File`) || wrong.has(`${path}.${base}Env`);
+  if (required && !reported) at(path, `needs ${base}File or ${base}Env`);
   return undefined;
 }
 
-function tlsSettings(tls: NonNullable<ParsedCluster['tls']>, path: string, at: ProblemAt): TlsSettings {
-  if (!tls.certFile !== !tls.keyFile) at(path, 'needs certFile and keyFile together');
-  const keyPassword = secret(tls.keyPasswordFile, tls.keyPasswordEnv, 'keyPassword', path, at, false);
+function tlsSettings(
+  tls: NonNullable<ParsedCluster['tls']>,
+  path: string,
+  at: ProblemAt,
+  wrong: ReadonlySet<string>,
+): TlsSettings {
+  const given = (key: 'certFile' | 'keyFile'): boolean => tls[key] !== undefined || wrong.has(`${path}.${key}`);
+  if (given('certFile') !== given('keyFile')) at(path, 'needs certFile and keyFile together');
+  const keyPassword = secret(tls.keyPasswordFile, tls.keyPasswordEnv, 'keyPassword', path, at, wrong, false);
   return {
     ...(tls.caFile ? { caFile: tls.caFile } : {}),
     ...(tls.certFile ? { certFile: tls.certFile } : {}),
@@ -236,26 +255,32 @@ function tlsSettings(tls: NonNullable<ParsedCluster['tls']>, path: string, at: P
   };
 }
 
-function saslSettings(sasl: NonNullable<ParsedCluster['sasl']>, path: string, at: ProblemAt): SaslSettings | undefined {
+function saslSettings(
+  sasl: NonNullable<ParsedCluster['sasl']>,
+  path: string,
+  at: ProblemAt,
+  wrong: ReadonlySet<string>,
+): SaslSettings | undefined {
   const mechanism = sasl.mechanism;
   if (mechanism === undefined) return undefined;
-  const given = (keys: ReadonlyArray<keyof typeof sasl>): string[] => keys.filter((key) => sasl[key] !== undefined);
+  const given = (keys: ReadonlyArray<keyof typeof sasl>): string[] =>
+    keys.filter((key) => sasl[key] !== undefined || wrong.has(`${path}.${key}`));
   if (mechanism === 'oauthbearer') {
     for (const key of given(['username', 'usernameFile', 'usernameEnv', 'passwordFile', 'passwordEnv'])) {
       at(`${path}.${key}`, 'does not apply to oauthbearer (it uses tokenFile or tokenEnv)');
     }
-    const token = secret(sasl.tokenFile, sasl.tokenEnv, 'token', path, at, true);
+    const token = secret(sasl.tokenFile, sasl.tokenEnv, 'token', path, at, wrong, true);
     return { mechanism, ...(token ? { token } : {}) };
   }
   for (const key of given(['tokenFile', 'tokenEnv'])) {
     at(`${path}.${key}`, `does not apply to ${mechanism} (it uses a username and password)`);
   }
   const inline = sasl.username?.trim();
-  const fromSecret = secret(sasl.usernameFile, sasl.usernameEnv, 'username', path, at, inline === undefined);
+  const fromSecret = secret(sasl.usernameFile, sasl.usernameEnv, 'username', path, at, wrong, inline === undefined);
   if (inline !== undefined && fromSecret !== undefined) {
     at(path, 'sets username more than once; set one of username, usernameFile, usernameEnv');
   }
-  const password = secret(sasl.passwordFile, sasl.passwordEnv, 'password', path, at, true);
+  const password = secret(sasl.passwordFile, sasl.passwordEnv, 'password', path, at, wrong, true);
   const username: ValueSource | undefined = inline !== undefined ? { value: inline } : fromSecret;
   return { mechanism, ...(username ? { username } : {}), ...(password ? { password } : {}) };
 }

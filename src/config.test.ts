@@ -58,6 +58,10 @@ describe('configuration', () => {
     );
   });
 
+  it('reads ports with leading zeros, as it always has', () => {
+    assert.equal(loadConfig({ SCALER_GRPC_PORT: '09090' }).grpcPort, 9090);
+  });
+
   it('is frozen', () => {
     assert.ok(Object.isFrozen(loadConfig({})));
   });
@@ -91,8 +95,8 @@ describe('configuration', () => {
       (err: ConfigError) => {
         assert.ok(err instanceof ConfigError);
         assert.deepEqual(err.problems, [
-          'SCALER_GRPC_PORT value "ninety" must be a whole number from 0 to 65535',
-          'SCALER_HTTP_PORT value "70000" must be a whole number from 0 to 65535',
+          'SCALER_GRPC_PORT value "ninety" must be a port number from 0 to 65535',
+          'SCALER_HTTP_PORT value "70000" must be a port number from 0 to 65535',
           `unable to parse duration value "often" for "SCALER_POLL_INTERVAL": must be either a duration string (e.g. '30s', '5m') or a number of milliseconds`,
           'SCALER_LOG_LEVEL value "loud" must be one of [fatal error warn info debug trace silent]',
           'unknown variable SCALER_POLL_INTERVALL; known: SCALER_HOST, SCALER_GRPC_PORT, SCALER_HTTP_PORT, SCALER_POLL_INTERVAL, SCALER_MAX_STALENESS, SCALER_KAFKA_TIMEOUT, SCALER_POLLER_IDLE_TIMEOUT, SCALER_HISTORY, SCALER_FIRST_POLL_WAIT, SCALER_MAX_POLLERS, SCALER_MAX_TRIGGERS, SCALER_MAX_STREAMS, SCALER_MAX_CLUSTERS, SCALER_SHUTDOWN_TIMEOUT, SCALER_LOG_LEVEL, SCALER_CLUSTERS_FILE, SCALER_TLS_CERT_FILE, SCALER_TLS_KEY_FILE, SCALER_TLS_CLIENT_CA_FILE',

@@ -69,7 +69,13 @@ export const DEFAULT_MAX_TRIGGERS = 1_000;
 export const DEFAULT_MAX_STREAMS = 2 * DEFAULT_MAX_TRIGGERS;
 export const DEFAULT_MAX_CLUSTERS = 50;
 
-const port = (doc: string, fallback: number): Field<number> => field.int({ doc, fallback, min: 0, max: 65_535 });
+/** A port number; leading zeros are allowed, as they always were. */
+const port = (doc: string, fallback: number): Field<number> =>
+  field.custom<number>({ doc, fallback }, (text) =>
+    /^\d{1,5}$/.test(text) && Number(text) <= 65_535
+      ? { value: Number(text) }
+      : { problem: 'must be a port number from 0 to 65535' },
+  );
 const count = (doc: string, fallback: number): Field<number> => field.int({ doc, fallback, min: 1, max: 9_999_999 });
 const duration = (doc: string, fallbackMs: number): Field<number> => field.duration({ doc, fallback: fallbackMs });
 /** A file path; '' when unset. */

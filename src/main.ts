@@ -10,9 +10,9 @@ import { createLogger } from './logger.ts';
 
 const HELP = `usage: node dist/main.js (the kstreams-scaler server; \`kstreams-scaler --help\` for the command line)
 
-It takes no arguments: it is configured by these environment variables, read strictly at start (a bad or
-unknown SCALER_ variable is named and the process exits 1 before anything listens). Durations are written
-like 500ms, 30s, 5m, 1m30s, or as milliseconds.
+It takes no arguments (any other than --help exit 2): it is configured by these environment variables, read
+strictly at start (a bad or unknown SCALER_ variable is named and the process exits 1 before anything listens).
+Durations are written like 500ms, 30s, 5m, 1m30s, or as milliseconds.
 
 ${variablesHelp()}
 `;

@@ -53,9 +53,13 @@ export interface Field<T> {
   readonly maxLength: number;
   /** Values allowed, for enums: listed by help and JSON Schema. */
   readonly values?: () => readonly string[];
+  /** Enum values are matched in any case. */
+  readonly foldCase?: boolean;
   /** Bounds of numeric kinds, for JSON Schema. */
   readonly minimum?: number;
   readonly maximum?: number;
+  /** For JSON Schema: what a string value (or each list item) matches. */
+  readonly pattern?: string;
   parse(raw: string, key: Key): Outcome<T>;
 }
 
@@ -78,18 +82,21 @@ interface Common<T> {
   readonly fallback: T;
   readonly fromEnv?: boolean;
   readonly maxLength?: number;
+  /** For JSON Schema only: a regular expression a string value (or each list item) matches. */
+  readonly pattern?: string;
 }
 
 function make<T>(
   kind: FieldKind,
   common: Common<T>,
   parse: (raw: string, key: Key) => Outcome<T>,
-  extra: Pick<Field<T>, 'values' | 'minimum' | 'maximum'> = {},
+  extra: Pick<Field<T>, 'values' | 'minimum' | 'maximum' | 'foldCase'> = {},
 ): Field<T> {
   return {
     node: 'field',
     kind,
     ...extra,
+    ...(common.pattern === undefined ? {} : { pattern: common.pattern }),
     doc: common.doc,
     required: common.required ?? false,
     fallback: common.fallback,
@@ -155,7 +162,9 @@ export const field = {
         ? `a whole number from ${min} to ${max}`
         : min === 1
           ? 'greater than 0'
-          : `at least ${min}`;
+          : min !== undefined
+            ? `at least ${min}`
+            : `at most ${max}`;
     return make(
       'int',
       common,
@@ -207,7 +216,7 @@ export const field = {
           ? ok(value)
           : bad(`${label} value "${shown(raw)}" must be one of [${allowed.join(' ')}]`);
       },
-      { values: common.values },
+      { values: common.values, ...(common.foldCase === true ? { foldCase: true } : {}) },
     );
   },
 
@@ -417,8 +426,11 @@ export function record<N extends JsonNode>(
   return { node: 'record', doc, required, keyPattern, keyRule, value };
 }
 
-/** Reports a problem about the value at `path` (e.g. `clusters.a.tls`), in words that follow the path. */
-export type ProblemAt = (path: string, phrase: string) => void;
+/**
+ * Reports a problem about the value at `path` (e.g. `clusters.a.tls`): in
+ * words that follow the path, or (`whole`) a whole message that names it.
+ */
+export type ProblemAt = (path: string, phrase: string, whole?: boolean) => void;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -451,10 +463,12 @@ export function parseJson<N extends JsonNode>(
   at: ProblemAt,
 ): JsonValue<N> | undefined {
   const where = path === '' ? 'the top level' : path;
-  if (value === undefined || value === null) {
-    if (node.required) at(where, 'is missing');
+  if (value === undefined || (value === null && node.required)) {
+    if (node.required)
+      at(where, `is missing${node.node === 'field' && node.values ? `; one of [${node.values().join(' ')}]` : ''}`);
     return undefined;
   }
+  if (value === null) return void at(where, 'must not be null (leave the setting out instead)');
   if (node.node === 'field') {
     const text = jsonText(node, value);
     if (typeof text !== 'string') return void at(where, text.problem);
@@ -464,7 +478,7 @@ export function parseJson<N extends JsonNode>(
       return void at(where, `value is ${raw.length} characters long; at most ${node.maxLength} are allowed`);
     }
     const outcome = node.parse(raw, { name: path, label: path });
-    if (!outcome.ok) return void at('', outcome.problem);
+    if (!outcome.ok) return void at(path, outcome.problem, true);
     return outcome.value as JsonValue<N>;
   }
   if (!isObject(value)) return void at(where, 'must be an object');
@@ -475,7 +489,6 @@ export function parseJson<N extends JsonNode>(
       if (!node.keyPattern.test(key)) at(child(key), `must be named ${node.keyRule}`);
       const parsed = parseJson(node.value, item, child(key), at);
       if (parsed !== undefined) entries.set(key, parsed);
-      else if (!node.value.required && (item === undefined || item === null)) at(child(key), 'is missing');
     }
     return entries as JsonValue<N>;
   }
@@ -516,16 +529,26 @@ export function jsonSchema(node: JsonNode): Record<string, unknown> {
   switch (node.kind) {
     case 'bool':
       return { type: 'boolean', ...description };
-    case 'list':
+    case 'list': {
+      const item = node.pattern ?? '[^,\\s]+';
       return {
         ...description,
         oneOf: [
-          { type: 'string', minLength: 1 },
-          { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+          { type: 'string', pattern: `^[\\s,]*(${item})\\s*(,[\\s,]*(${item})\\s*)*[\\s,]*$` },
+          {
+            type: 'array',
+            items: { type: 'string', pattern: `^\\s*(${item})?\\s*$` },
+            contains: { type: 'string', pattern: '\\S' },
+          },
         ],
       };
-    case 'enum':
-      return { type: 'string', enum: [...(node.values?.() ?? [])], ...description };
+    }
+    case 'enum': {
+      const values = node.values?.() ?? [];
+      // JSON Schema has no case-insensitive match: the lower and upper case spellings cover what is written.
+      const spellings = node.foldCase === true ? [...values, ...values.map((v) => v.toUpperCase())] : values;
+      return { type: 'string', enum: [...new Set(spellings)], ...description };
+    }
     case 'int':
     case 'number':
       return {
@@ -535,6 +558,11 @@ export function jsonSchema(node: JsonNode): Record<string, unknown> {
         ...description,
       };
     default:
-      return { type: 'string', minLength: 1, maxLength: node.maxLength, ...description };
+      return {
+        type: 'string',
+        pattern: node.pattern === undefined ? '\\S' : `^\\s*(${node.pattern})\\s*$`,
+        maxLength: node.maxLength,
+        ...description,
+      };
   }
 }

@@ -238,6 +238,16 @@ describe('explain arguments: every problem at once, exactly', () => {
       ],
     },
     {
+      name: 'own options given blank values',
+      argv: [...BASE, '--interval', '', '--watch=', '--log-level', ' '],
+      problems: ['option --interval needs a value', 'option --watch needs a value', 'option --log-level needs a value'],
+    },
+    {
+      name: 'more arguments than are read',
+      argv: [...BASE, ...Array.from({ length: 1_000 }, () => '--json')],
+      problems: ['1004 arguments; at most 1000 are read'],
+    },
+    {
       name: 'no arguments at all',
       argv: [],
       problems: ['missing required parameter "bootstrapServers"', 'missing required parameter "consumerGroup"'],

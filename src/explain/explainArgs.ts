@@ -130,9 +130,14 @@ function tokensOf(argv: readonly string[], problems: string[]): Token[] {
   return tokens;
 }
 
+/** Arguments read, at most: far more than any trigger needs, few enough to read at once. */
+export const MAX_ARGUMENTS = 1_000;
+
 /** Parses the arguments after `explain`; never throws. */
-export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
+export function parseExplainArgs(all: readonly string[]): ExplainArgs {
   const problems: string[] = [];
+  if (all.length > MAX_ARGUMENTS) problems.push(`${all.length} arguments; at most ${MAX_ARGUMENTS} are read`);
+  const argv = all.slice(0, MAX_ARGUMENTS);
   // Maps, so that no key (not even __proto__) is special.
   const metadata = new Map<string, string>();
   /** How each parameter was set, to name both sides of a conflict. */
@@ -183,6 +188,9 @@ export function parseExplainArgs(argv: readonly string[]): ExplainArgs {
       problems.push(`option --${flag} takes no value`);
     } else if (own.has(flag) && !isSwitch(ownSpec)) {
       problems.push(`option --${flag} is given more than once`);
+    } else if (!isSwitch(ownSpec) && token.value!.trim() === '') {
+      // A blank value is absent for the engine (as in KEDA's metadata); on a command line it is a mistake.
+      problems.push(`option --${flag} needs a value`);
     } else {
       own.set(flag, token.value ?? 'true');
     }

@@ -84,17 +84,25 @@ describe('simulated Kafka Streams application', () => {
     assert.equal((await s.group()).state, 'Stable');
   });
 
-  it('a crashed pod stays a member until its session times out; its replacement starts after the restart delay', async () => {
+  it('a crashed pod stays a pod; its member holds its tasks until the session times out; it rejoins after the restart delay', async () => {
     const s = setup(2);
     s.run(10_000);
     s.app.crash(1, s.clock.now, 60_000);
-    assert.equal(s.app.replicas, 1, 'one pod runs');
+    s.app.setReplicas(2, s.clock.now);
+    assert.equal(
+      s.app.replicas,
+      2,
+      'still two pods: the Deployment does not replace a crashed container, the kubelet restarts it',
+    );
     s.run(10_000 + DEFAULT_APP.sessionTimeoutMs - 1_000);
     assert.equal((await s.group()).members.length, 2, 'the dead member still holds its tasks');
     s.run(10_000 + DEFAULT_APP.sessionTimeoutMs + 1_000);
     assert.equal((await s.group()).members.length, 1, 'session expired: rebalanced');
-    s.run(10_000 + 60_000 + 1_000);
-    assert.equal(s.app.replicas, 2, 'the replacement pod');
+    s.run(10_000 + 60_000 + DEFAULT_APP.startupMs - 1_000);
+    assert.equal((await s.group()).members.length, 1, 'not back before the restart delay and its start-up');
+    s.run(10_000 + 60_000 + DEFAULT_APP.startupMs + 1_000);
+    assert.equal((await s.group()).members.length, 2, 'the restarted application joined');
+    assert.equal(s.app.replicas, 2);
   });
 
   it('ground truth: records waiting and the age of the oldest', () => {

@@ -99,8 +99,6 @@ export class SimStreamsApp {
   #pausedUntil = 0;
   /** Pods (by id) that left and whose session has not expired yet. */
   #ghosts: Pod[] = [];
-  /** Restarts pending after a crash: [time]. */
-  #restarts: number[] = [];
 
   constructor(kafka: MemoryKafka, params: AppParams = DEFAULT_APP) {
     this.params = params;
@@ -151,11 +149,17 @@ export class SimStreamsApp {
     while (this.#pods.length > target) this.#leave(this.#pods.pop()!, now);
   }
 
-  /** `count` pods crash; the Deployment restarts them after `restartMs`. */
+  /**
+   * `count` running pods crash. As in Kubernetes, each stays a pod (it is
+   * still billed and still counts towards the Deployment's replicas) whose
+   * container the kubelet restarts after `restartMs`; the restarted
+   * application starts up and joins as a new member. The crashed member
+   * stays in the group, holding its tasks, until its session times out.
+   */
   crash(count: number, now: number, restartMs: number): void {
-    for (let i = 0; i < count && this.#pods.length > 0; i++) {
-      this.#leave(this.#pods.splice(0, 1)[0]!, now);
-      this.#restarts.push(now + restartMs);
+    for (const pod of this.#pods.filter((p) => p.joined).slice(0, count)) {
+      this.#ghosts.push({ ...pod, goneAt: now });
+      Object.assign(pod, this.#newPod(now + restartMs + this.params.startupMs));
     }
   }
 
@@ -167,10 +171,6 @@ export class SimStreamsApp {
   /** Advances the application by `dtMs`. */
   step(now: number, dtMs: number): void {
     const p = this.params;
-    for (const at of this.#restarts.filter((t) => t <= now)) {
-      this.#restarts.splice(this.#restarts.indexOf(at), 1);
-      this.#pods.push(this.#newPod(now + p.startupMs));
-    }
     // Pods that finished starting join; sessions of gone pods expire: both rebalance.
     const joining = this.#pods.filter((pod) => !pod.joined && pod.readyAt <= now);
     const expired = this.#ghosts.filter((g) => g.goneAt! + p.sessionTimeoutMs <= now);

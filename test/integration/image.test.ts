@@ -133,7 +133,8 @@ describe('the container image, its stages replayed without Docker', function () 
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': only then has all the child wrote been read.
+    const exited = new Promise<number | null>((resolve) => child!.once('close', (code) => resolve(code)));
 
     client = scalerClient(grpcPort!);
     const health = await eventually(

@@ -54,7 +54,8 @@ describe('the scaler process', function () {
       pending = parts.pop() ?? '';
       for (const line of parts.filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
     });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': only then has all the child wrote to stdout been read.
+    const exited = new Promise<number | null>((resolve) => child!.once('close', (code) => resolve(code)));
 
     client = scalerClient(grpcPort!);
     const health = await eventually(
@@ -95,7 +96,7 @@ describe('the scaler process', function () {
     });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise<number | null>((resolve) => child!.once('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child!.once('close', resolve));
     assert.equal(code, 1);
     const line = JSON.parse(out.trim().split('\n').pop()!) as { level: string; problems: string[] };
     assert.equal(line.level, 'fatal');

@@ -151,13 +151,12 @@ export function variableSchema(files: ConfigFiles) {
 /** The variables as documentation reads them (their files are not checked). */
 export const VARIABLES = variableSchema({ exists: () => true, read: () => '' });
 
-/** The configuration docs' table of variables, one row each, from VARIABLES. */
-export function variablesTable(): string {
-  const rows = Object.entries(VARIABLES).map(([name, spec]) => {
+/** The configuration docs' table of variables: name, default and meaning, one row each, from VARIABLES. */
+export function variableRows(): string[][] {
+  return Object.entries(VARIABLES).map(([name, spec]) => {
     const shown = shownDefault(spec);
     return [`\`${name}\``, shown === undefined ? 'none' : `\`${shown}\``, `${spec.doc}${allowed(spec)}`];
   });
-  return markdownTable(['Variable', 'Default', 'Meaning'], rows);
 }
 
 /** "; one of `a`, `b`" for an enum. */
@@ -176,13 +175,6 @@ export function variablesHelp(): string {
       return `  ${name.padEnd(width)}${doc}${shown === undefined ? '' : ` (default ${shown})`}`;
     })
     .join('\n');
-}
-
-/** A markdown table as prettier formats it: columns padded to their widest cell. */
-export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 export class ConfigError extends Error {

@@ -231,7 +231,7 @@ function columns(rows: readonly string[][]): string[] {
   );
 }
 
-function markdownTable(header: readonly string[], rows: readonly string[][]): string[] {
+export function markdownTable(header: readonly string[], rows: readonly string[][]): string[] {
   return [
     `| ${header.join(' | ')} |`,
     `|${header.map(() => ' --- ').join('|')}|`,

@@ -18,6 +18,8 @@ import { PollerRegistry } from '../poller/pollerRegistry.ts';
 import { ScalerService } from '../scaler/scalerService.ts';
 import { externalScalerHandlers, OpenStreams, safeQuantity } from './externalScalerService.ts';
 import { type RunningGrpcServer, startGrpcServer } from './grpcServer.ts';
+import { HealthImplementation } from 'grpc-health-check';
+import { eventually } from '../../tools/eventually.ts';
 import { HealthState } from './healthState.ts';
 
 const CONFIG: Pick<
@@ -41,12 +43,12 @@ interface Env {
   client: ScalerClient;
 }
 
-async function start(maxStreams = Infinity): Promise<Env> {
+async function start(maxStreams = Infinity, maxWatches?: number): Promise<Env> {
   const logger = createLogger('silent');
   const kafka = new MemoryKafka('kafka:9092');
   const registry = new PollerRegistry({ config: CONFIG, createReader: () => kafka, logger, polling: 'manual' });
   const scaler = new ScalerService({ registry, config: CONFIG, logger });
-  const health = new HealthState();
+  const health = new HealthState(maxWatches);
   const streams = new OpenStreams(maxStreams);
   const server = await startGrpcServer({
     host: '127.0.0.1',
@@ -327,8 +329,69 @@ describe('gRPC ExternalScaler service', () => {
     const unknown = watch('fake');
     await unknown.next();
     assert.deepEqual(unknown.statuses, ['SERVICE_UNKNOWN']);
+    let endedEarly = false;
+    void unknown.ended.then(() => (endedEarly = true));
+    // Another call's answer on the same connection comes after anything the server sent on the Watch.
+    assert.equal((await env.client.healthCheck('liveness')).status, 'SERVING');
+    assert.equal(endedEarly, false, 'the stream is still open');
     unknown.call.cancel();
     assert.equal((await unknown.ended).code, status.CANCELLED);
+  });
+
+  it('health: unknown names never reach grpc-health-check, which would keep one entry per name forever', async () => {
+    const watched: string[] = [];
+    // The library's own (private) bookkeeping: one entry per name it is asked to watch.
+    const library = HealthImplementation.prototype as unknown as {
+      addWatcher: (this: unknown, service: string, watcher: unknown) => void;
+    };
+    const original = library.addWatcher;
+    library.addWatcher = function (service, watcher) {
+      watched.push(service);
+      original.call(this, service, watcher);
+    };
+    try {
+      const calls = Array.from({ length: 20 }, (_, i) => watch(`${'x'.repeat(1_000)}-${i}`));
+      await Promise.all(calls.map((c) => c.next()));
+      const known = watch('readiness');
+      await known.next();
+      assert.deepEqual(watched, ['readiness']);
+      for (const c of [...calls, known]) c.call.cancel();
+      await Promise.all([...calls, known].map((c) => c.ended));
+      // A long unknown name is quoted shortened, not echoed whole.
+      await assert.rejects(env.client.healthCheck('y'.repeat(100_000)), (err: ServiceError) => {
+        assert.equal(err.code, status.NOT_FOUND);
+        assert.ok(err.details.length < 200, `${err.details.length} characters`);
+        return true;
+      });
+    } finally {
+      library.addWatcher = original;
+    }
+  });
+
+  it('health Watch beyond its limit is RESOURCE_EXHAUSTED until one closes', async () => {
+    env.client.close();
+    await env.server.shutdown(1_000);
+    await env.registry.close();
+    env = await start(Infinity, 2);
+    const [a, b] = [watch('readiness'), watch('fake')];
+    await Promise.all([a.next(), b.next()]);
+    const third = watch('liveness');
+    assert.equal((await third.ended).code, status.RESOURCE_EXHAUSTED);
+    a.call.cancel();
+    await a.ended;
+    // The server hears of the cancel a moment after the client: try until the freed place is taken.
+    const fourth = await eventually(
+      async () => {
+        const w = watch('liveness');
+        return (await Promise.race([w.next().then(() => true), w.ended.then(() => false)])) ? w : undefined;
+      },
+      (w) => w !== undefined,
+      { timeoutMs: 5_000, everyMs: 50, what: 'a Watch admitted once one closed' },
+    );
+    assert.deepEqual(fourth!.statuses, ['SERVING']);
+    b.call.cancel();
+    fourth!.call.cancel();
+    await Promise.all([b.ended, fourth!.ended]);
   });
 
   it('health Watch streams hear NOT_SERVING at shutdown, then end with OK instead of holding the server', async () => {

@@ -13,15 +13,31 @@
  *
  * Any other name is unknown: Check answers NOT_FOUND, Watch SERVICE_UNKNOWN.
  */
-import type { Server, ServerWritableStream } from '@grpc/grpc-js';
+import {
+  type sendUnaryData,
+  type Server,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  status,
+} from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { shown } from '../duration.ts';
 
 export const LIVENESS = 'liveness';
 export const READINESS = 'readiness';
 /** The server as a whole, by the health protocol's convention. */
 const SERVER = '';
 
-type WatchCall = ServerWritableStream<unknown, unknown>;
+type WatchCall = ServerWritableStream<{ service?: string }, unknown>;
+type CheckCall = ServerUnaryCall<{ service?: string }, unknown>;
+type CheckHandler = (call: CheckCall, callback: sendUnaryData<unknown>) => void;
+
+/**
+ * Open Watch streams, at most: the kubelet and most tools use Check, so a
+ * few are plenty; more are RESOURCE_EXHAUSTED, since each is held until its
+ * client goes.
+ */
+export const MAX_WATCHES = 100;
 
 export class HealthState {
   /** What the HTTP probes read; grpc-health-check keeps its own copy, which it does not expose. */
@@ -29,7 +45,10 @@ export class HealthState {
   readonly #service: HealthImplementation;
   readonly #watches = new Set<WatchCall>();
 
-  constructor() {
+  readonly #maxWatches: number;
+
+  constructor(maxWatches = MAX_WATCHES) {
+    this.#maxWatches = maxWatches;
     const services = [SERVER, LIVENESS, READINESS];
     for (const service of services) this.#serving.set(service, true);
     this.#service = new HealthImplementation(Object.fromEntries(services.map((s) => [s, 'SERVING'] as const)));
@@ -62,27 +81,48 @@ export class HealthState {
     this.#watches.clear();
   }
 
-  /** Registers grpc.health.v1.Health on `server`, keeping hold of Watch streams so endWatches() can end them. */
+  /**
+   * Registers grpc.health.v1.Health on `server`. grpc-health-check serves
+   * the services this scaler has; a name it does not have is answered here,
+   * because the library keeps a map entry for every name ever watched, which
+   * any client could grow without bound. Watch streams are counted (at most
+   * `maxWatches`) and kept so endWatches() can end them.
+   */
   addToServer(server: Server): void {
     this.#service.addToServer({
       addService: (definition, implementation) => {
-        const watch = implementation['watch'];
-        if (typeof watch !== 'function') {
-          throw new Error(
-            `grpc-health-check offers no "watch" handler (it offers ${Object.keys(implementation).join(', ')})`,
-          );
+        const { check, watch } = implementation;
+        if (typeof check !== 'function' || typeof watch !== 'function') {
+          throw new Error(`grpc-health-check offers ${Object.keys(implementation).join(', ')}, not check and watch`);
         }
         server.addService(definition, {
           ...implementation,
+          check: (call: CheckCall, callback: sendUnaryData<unknown>) => {
+            const service = call.request.service ?? '';
+            if (this.#serving.has(service)) return (check as CheckHandler)(call, callback);
+            callback({ code: status.NOT_FOUND, details: `Health status unknown for service ${shown(service)}` });
+          },
           watch: (call: WatchCall) => {
+            if (this.#watches.size >= this.#maxWatches) {
+              call.emit('error', {
+                code: status.RESOURCE_EXHAUSTED,
+                details: `this scaler already holds ${this.#watches.size} health Watch streams, its limit; use Check, or close one`,
+              });
+              return;
+            }
             this.#watches.add(call);
             const forget = (): void => void this.#watches.delete(call);
             call.on('cancelled', forget);
             call.on('close', forget);
-            (watch as (call: WatchCall) => void)(call);
+            // An unknown service stays unknown: it is said once and the stream held, as the protocol asks.
+            if (this.#serving.has(call.request.service ?? '')) (watch as (call: WatchCall) => void)(call);
+            else call.write({ status: 'SERVICE_UNKNOWN' });
           },
         });
       },
     });
   }
+
+  /** The library's Check, by type. */
+  declare private check: (call: CheckCall, callback: sendUnaryData<unknown>) => void;
 }

@@ -178,6 +178,8 @@ async function measureLoad(
   const skip = Math.round((half * warmupMs) / 1000);
   const running = loads.map((load) => startGhz(ghz, port, load, half, warmupMs + durationMs, skip));
   const reported = Promise.all(running.map(({ report }) => report));
+  // Awaited below; until then a failure must not end the process as an unhandled rejection.
+  reported.catch(() => {});
   try {
     // ghz's own CPU, over the measured part of the load: on 2 shared cores the load generator competes too.
     const ghzPids = running.flatMap(({ ghz }) => (ghz.pid === undefined ? [] : [ghz.pid]));

@@ -78,24 +78,45 @@ describe('managed processes', function () {
   });
 
   describe('stop()', () => {
+    // A grace period far longer than `slowest` shows SIGTERM (not the SIGKILL after it) ended the process.
     const cases = [
-      { name: 'a process that ends on SIGTERM ends with it', script: 'sleep 300', slowest: 2_000 },
       {
-        name: 'a process that ignores SIGTERM is killed after the grace period',
-        script: 'trap "" TERM; sleep 300',
-        slowest: 2_000,
+        name: 'a process that ends on SIGTERM ends with it',
+        script: 'echo ready; sleep 300',
+        graceMs: 30_000,
+        slowest: 10_000,
       },
-      { name: 'a paused process is resumed to take SIGTERM', script: 'sleep 300', pause: true, slowest: 2_000 },
+      {
+        name: 'a process that ignores SIGTERM is killed after the grace period, not before',
+        script: 'trap "" TERM; echo ready; sleep 300',
+        graceMs: 300,
+        fastest: 300,
+        slowest: 10_000,
+      },
+      {
+        name: 'a paused process is resumed to take SIGTERM',
+        script: 'echo ready; sleep 300',
+        pause: true,
+        graceMs: 30_000,
+        slowest: 10_000,
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {
-        const p = launch('sh', '/bin/sh', ['-c', c.script], { graceMs: 300 });
+        const p = launch('sh', '/bin/sh', ['-c', c.script], { graceMs: c.graceMs });
+        // Signalled before the shell set its trap, it would die at once.
+        await p.waitFor(
+          (line) => line === 'ready',
+          10_000,
+          (code) => `exited (${code}) before it was ready`,
+        );
         if (c.pause) p.pause();
         assert.equal(p.paused, c.pause === true);
         const t = Date.now();
         await p.stop();
         assert.equal(p.running, false);
         assert.ok(Date.now() - t < c.slowest, `stopped in ${Date.now() - t} ms`);
+        assert.ok(Date.now() - t >= (c.fastest ?? 0), `stopped in ${Date.now() - t} ms, before the grace period`);
       });
     }
   });
@@ -168,6 +189,18 @@ describe('managed processes', function () {
         await assert.rejects(run(c.command, ['300'], c.options), { message: c.message });
       });
     }
+
+    it('is not started in earnest when its signal has already aborted', async () => {
+      const abort = new AbortController();
+      abort.abort();
+      assert.equal((await run('sleep', ['300'], { signal: abort.signal })).code, null);
+    });
+
+    it('a timeout also kills what the command left running in its process group', async () => {
+      // The shell exits at once; its background sleep holds the output open.
+      const running = run('/bin/sh', ['-c', 'sleep 300 & echo started'], { timeoutMs: 300, name: 'a leaver' });
+      await assert.rejects(running, { message: 'a leaver did not finish within 0.3 s' });
+    });
 
     it('is killed when its signal aborts', async () => {
       const abort = new AbortController();

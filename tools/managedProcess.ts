@@ -66,6 +66,7 @@ export class ManagedProcess {
   readonly #closed: Promise<void>;
   readonly #tail: string[] = [];
   readonly #listeners = new Set<(line: string) => void>();
+  #outputClosed = false;
   readonly #error: (message: string, cause?: unknown) => Error;
   readonly #graceMs: number;
   #startError: Error | undefined;
@@ -105,9 +106,18 @@ export class ManagedProcess {
     ]);
     // 'close' comes after the last output ('exit' may come before it): only then is the log complete.
     this.#closed = Promise.race([new Promise<void>((resolve) => child.once('close', () => resolve())), failed]).then(
-      () => new Promise<void>((resolve) => (log ? log.end(resolve) : resolve())),
+      () => {
+        this.#outputClosed = true;
+        return new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
+      },
     );
-    const unregister = register(this, child.pid);
+    let unregister: () => void;
+    try {
+      unregister = register(this, child.pid);
+    } catch (err) {
+      this.killNow();
+      throw err;
+    }
     void this.#exited.then(unregister);
     for (const [from, stream] of [
       ['stdout', child.stdout],
@@ -204,9 +214,13 @@ export class ManagedProcess {
     });
   }
 
-  /** Sends `signal` to its process group, if it still runs. */
+  /**
+   * Sends `signal` to its process group while the child runs or its output
+   * is still open: a process it left in its group (`sleep 9 &`) holds the
+   * output open, and the group's id cannot be reused while it does.
+   */
   signal(signal: NodeJS.Signals): void {
-    if (!this.running || this.#child.pid === undefined) return;
+    if (this.#child.pid === undefined || this.#startError !== undefined || this.#outputClosed) return;
     try {
       process.kill(-this.#child.pid, signal);
     } catch {
@@ -300,6 +314,7 @@ export async function run(command: string, args: readonly string[], options: Run
         }, timeoutMs);
   const abort = (): void => child.killNow();
   signal?.addEventListener('abort', abort);
+  if (signal?.aborted === true) abort();
   const code = await child.exited;
   await child.closed;
   clearTimeout(timer);
@@ -324,13 +339,6 @@ export function temporaryFolder(prefix: string): { readonly path: string; readon
   };
   folders.add(remove);
   return { path: folder, remove };
-}
-
-/** Registers a synchronous cleanup for this process's exit; returns a function that unregisters it. */
-export function onProcessExit(cleanup: () => void): () => void {
-  installExitHook();
-  cleanups.add(cleanup);
-  return () => cleanups.delete(cleanup);
 }
 
 /** Whether `pid` is a live process (a zombie, dead but not yet reaped by its parent, counts as gone). */
@@ -363,7 +371,6 @@ export function managedProcessesOf(parentPid: number): number[] {
 
 const live = new Set<ManagedProcess>();
 const folders = new Set<() => void>();
-const cleanups = new Set<() => void>();
 let watchdogFolder: string | undefined;
 let hookInstalled = false;
 const SIGNALS: ReadonlyArray<readonly [NodeJS.Signals, number]> = [
@@ -380,7 +387,9 @@ function watchFolder(): string {
     spawn(process.execPath, [WATCHDOG, String(process.pid), watchdogFolder], {
       detached: true,
       stdio: 'ignore',
-    }).unref();
+    })
+      .on('error', (err) => process.stderr.write(`cannot start the watchdog: ${err.message}\n`))
+      .unref();
   }
   return watchdogFolder;
 }
@@ -399,20 +408,17 @@ function register(child: ManagedProcess, pid: number | undefined): () => void {
 }
 
 function runExitCleanups(): void {
-  const steps = [
-    ...[...live].map((p) => () => p.killNow()),
-    ...cleanups,
-    ...folders,
-    () => watchdogFolder && rmSync(watchdogFolder, { recursive: true, force: true }),
-  ];
-  cleanups.clear();
-  for (const step of steps) {
+  let complete = true;
+  for (const step of [...[...live].map((p) => () => p.killNow()), ...folders]) {
     try {
       step();
     } catch {
-      // Best effort: keep cleaning up the rest.
+      // Keep cleaning up the rest; the watchdog finishes what failed.
+      complete = false;
     }
   }
+  // The watchdog stands down only when nothing is left for it.
+  if (complete && watchdogFolder !== undefined) rmSync(watchdogFolder, { recursive: true, force: true });
 }
 
 function installExitHook(): void {

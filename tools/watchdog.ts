@@ -26,13 +26,20 @@ if (!Number.isInteger(parentPid) || !folder) {
 }
 
 function entries(kind: 'p' | 'd'): Array<{ name: string; text: string }> {
+  let names: string[];
   try {
-    return readdirSync(folder!)
-      .filter((name) => name.startsWith(kind))
-      .map((name) => ({ name: name.slice(1), text: readFileSync(path.join(folder!, kind + name.slice(1)), 'utf8') }));
+    names = readdirSync(folder!).filter((name) => name.startsWith(kind));
   } catch {
     return [];
   }
+  // One entry that cannot be read (removed in the meantime) does not hide the others.
+  return names.flatMap((name) => {
+    try {
+      return [{ name: name.slice(1), text: readFileSync(path.join(folder!, name), 'utf8') }];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function reap(): void {

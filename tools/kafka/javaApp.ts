@@ -113,7 +113,8 @@ export async function launchJavaApp(launch: JavaAppLaunch): Promise<JavaApp> {
     { ...JAVA, logFile: launch.logFile ?? path.join(root, 'app.log'), graceMs: 15_000 },
   );
   if (launch.onLine) jvm.onLine(launch.onLine);
-  const exited = jvm.exited.then(() => folder.remove());
+  // Its log is in the folder: removed once the last output is written, not at exit.
+  const exited = jvm.closed.then(() => folder.remove());
   const ready = jvm
     .waitFor(
       launch.isReady,

@@ -202,6 +202,12 @@ describe('managed processes', function () {
       await assert.rejects(running, { message: 'a leaver did not finish within 0.3 s' });
     });
 
+    it('a command that prints without end is stopped', async () => {
+      await assert.rejects(run('yes', [], { timeoutMs: 60_000, name: 'chatter' }), {
+        message: /^chatter printed more than 33554432 characters on one stream; it was stopped/,
+      });
+    });
+
     it('is killed when its signal aborts', async () => {
       const abort = new AbortController();
       const running = run('sleep', ['300'], { signal: abort.signal });

@@ -292,17 +292,29 @@ export interface RunResult {
   readonly lastLine: string;
 }
 
+/** Characters of stdout (or of stderr) run() keeps, at most; a command that prints more is stopped. */
+export const MAX_RUN_OUTPUT = 32 * 1024 * 1024;
+
 /**
  * Runs a command to its end as a managed process (own group, killed with the
- * parent), its output kept in memory. Rejects only if it cannot be started or
- * overruns `timeoutMs`; a non-zero exit is the caller's to judge.
+ * parent), its output kept in memory (at most MAX_RUN_OUTPUT a stream).
+ * Rejects if it cannot be started, overruns `timeoutMs` or prints too much; a
+ * non-zero exit is the caller's to judge.
  */
 export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const out = { stdout: '', stderr: '' };
   const { name = path.basename(command), timeoutMs, signal, ...rest } = options;
-  const child = new ManagedProcess(name, command, args, {
+  let tooLong = false;
+  const child: ManagedProcess = new ManagedProcess(name, command, args, {
     ...rest,
-    onOutput: (chunk, from) => (out[from] += chunk.toString()),
+    onOutput: (chunk, from) => {
+      if (tooLong) return;
+      out[from] += chunk.toString();
+      if (out[from].length > MAX_RUN_OUTPUT) {
+        tooLong = true;
+        child.killNow();
+      }
+    },
   });
   let timedOut = false;
   const timer =
@@ -321,6 +333,8 @@ export async function run(command: string, args: readonly string[], options: Run
   signal?.removeEventListener('abort', abort);
   if (child.startError) throw child.startError;
   if (timedOut) throw child.error(`${name} did not finish within ${timeoutMs! / 1000} s`);
+  if (tooLong)
+    throw child.error(`${name} printed more than ${MAX_RUN_OUTPUT} characters on one stream; it was stopped`);
   return { code, ...out, lastLine: child.lastInterestingLine() };
 }
 

@@ -33,7 +33,7 @@ describe('real KEDA: external trigger, offset strategy (strategy-offset.yaml)', 
       }),
     );
     // KEDA's first poll found nothing waiting.
-    await untilReadyAndInactive(cluster, NS, NAME);
+    await untilReadyAndInactive(cluster, s.scaler, NS, NAME);
     assert.equal(s.timeline.current, 0);
     const producedAt = s.timeline.elapsedMs;
     await s.kafka.produce(TOPIC, lag);

@@ -35,7 +35,7 @@ describe('real KEDA: external-push trigger (streams-app-external-push.yaml)', fu
       }),
     );
     // KEDA's first poll found nothing waiting: the ScaledObject is ready and inactive.
-    await untilReadyAndInactive(cluster, NS, NAME);
+    await untilReadyAndInactive(cluster, s.scaler, NS, NAME);
     assert.equal(s.timeline.current, 0);
     // KEDA v2.21 opens both streams of an external-push trigger (StreamMetricSpec from its own
     // goroutine, so perhaps a moment later). The HPA's target is the one spec both StreamMetricSpec

@@ -106,15 +106,41 @@ export async function untilConditions(
   await eventually(() => conditions(cluster, namespace, name), accept, { timeoutMs, everyMs: 500, what });
 }
 
-/** Waits until KEDA's first poll found nothing waiting: the ScaledObject Ready and inactive. */
-export function untilReadyAndInactive(cluster: LocalCluster, namespace: string, name: string): Promise<void> {
-  return untilConditions(
-    cluster,
-    namespace,
-    name,
-    (c) => c['Ready']?.status === 'True' && c['Active']?.status === 'False',
-    'the ScaledObject Ready and inactive',
+/**
+ * Waits until KEDA's first poll found nothing waiting: the ScaledObject Ready, the scaler asked
+ * IsActive (and answered OK), and the Active condition not True.
+ *
+ * The Active condition alone is not enough: KEDA v2.21's reconciler copies the conditions (Active
+ * Unknown) before it starts the scale loop and writes that copy back after, so it can overwrite the
+ * False the loop's first poll just set; with a long pollingInterval, Active then stays Unknown
+ * until the next poll, minutes later.
+ */
+export async function untilReadyAndInactive(
+  cluster: LocalCluster,
+  scaler: { readonly httpPort: number },
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await eventually(
+    async () => ({
+      conditions: await conditions(cluster, namespace, name),
+      isActiveCalls: await isActiveCalls(scaler),
+    }),
+    (seen) =>
+      seen.conditions['Ready']?.status === 'True' &&
+      seen.conditions['Active']?.status !== 'True' &&
+      seen.isActiveCalls >= 1,
+    { timeoutMs: 60_000, everyMs: 500, what: 'the ScaledObject Ready, polled and inactive' },
   );
+}
+
+/** IsActive calls the scaler answered OK, from its /metrics. */
+async function isActiveCalls(scaler: { readonly httpPort: number }): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${scaler.httpPort}/metrics`)).text();
+  const match = /^kstreams_scaler_grpc_server_handled_total\{grpc_method="IsActive",grpc_code="OK"\} (\d+)$/m.exec(
+    text,
+  );
+  return match === null ? 0 : Number(match[1]);
 }
 
 /** A namespace and a Deployment at 0 replicas in it (its pods stay Pending), with a timeline of its replicas. */

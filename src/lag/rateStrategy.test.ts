@@ -472,13 +472,34 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
     });
   }
 
-  it('a remembered floor expires after FLOOR_MEMORY_MS: it can overstate, and nothing corrects it', () => {
+  it('a remembered floor expires after FLOOR_MEMORY_MS (a day): the work may have changed since', () => {
     const base = decide(calm());
     const seen = withFigures(base, { throughputFloor: 40, throughputFloorAt: 60_000 });
     assert.equal(decide(calm(), {}, seen, 60_000 + FLOOR_MEMORY_MS - 1).metricValue, 1, 'still counts');
     const expired = decide(calm(), {}, seen, 60_000 + FLOOR_MEMORY_MS);
     assert.equal(expired.metricValue, 3, expired.explanation);
     assert.equal(expired.topology.subTopologies[0]!.throughputFloor, 20 / 3, 'the floor seen now');
+  });
+
+  it('a remembered floor that says the instances keep up while the group is behind overstated: it goes', () => {
+    // 1 instance; 4 × 25/s arriving, 4 × 5/s processed: behind. Its state unknown, so no floor is seen now.
+    const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: unknownState(1) });
+    const settings = { lagThreshold: '5000', rateWindow: '30s' };
+    const base = decide(growing, settings);
+    const kept = (floor: number): number | undefined =>
+      decide(growing, settings, withFigures(base, { throughputFloor: floor, throughputFloorAt: 60_000 })).topology
+        .subTopologies[0]!.throughputFloor;
+    assert.equal(kept(200), undefined, 'at 200/s one instance would keep up with 100/s: contradicted');
+    assert.equal(kept(50), 50, 'at 50/s it would not: the floor stands');
+    // Not behind (the same group keeping up): even a floor that says so much stands.
+    const keepingUp = history({ seconds: 60, arrive: 25, drain: 25, backlog: 0, group: unknownState(1) });
+    const calmBase = decide(keepingUp, settings);
+    const stands = decide(
+      keepingUp,
+      settings,
+      withFigures(calmBase, { throughputFloor: 200, throughputFloorAt: 60_000 }),
+    );
+    assert.equal(stands.topology.subTopologies[0]!.throughputFloor, 200);
   });
 
   it('a lower count waits scaleDownDelay after polls where a floor said the instances were needed', () => {

@@ -45,6 +45,7 @@ import {
   BUSY_BACKLOG_SECONDS,
   instancesOf,
   keySignature,
+  lowBacklog,
   SAWTOOTH_MS,
 } from './rates.ts';
 import { disturbedSamples } from './rebalanceHold.ts';
@@ -53,11 +54,14 @@ import { SampleMemo } from './sampleMemo.ts';
 import { learnedThroughput, steadyWindows, throughputFloor, type Floor } from './throughput.ts';
 
 /**
- * How long a floor counts after the stretch it was seen over: it can
- * overstate what a replica does now (see throughputFloor), so an old one must
- * not keep the group small.
+ * How long a floor counts after the stretch it was seen over: a day, so that
+ * a load with a daily shape, which comes down through the afternoon hours
+ * after its busiest hour, can come down with it. A floor can overstate what a
+ * replica does now (see throughputFloor): one that says the instances keep up
+ * while the group is behind is dropped at once (knowledgeOf), and an old one
+ * still goes, since the work may have changed since.
  */
-export const FLOOR_MEMORY_MS = 60 * 60_000;
+export const FLOOR_MEMORY_MS = 24 * 60 * 60_000;
 
 /** What is known of a sub-topology's per-replica throughput. */
 type Knowledge =
@@ -99,14 +103,6 @@ function replicasFor(demand: number, perReplica: number): number {
   return Math.max(0, Math.ceil(demand / perReplica - 1e-9));
 }
 
-/** The lowest backlog over the SAWTOOTH_MS up to sample `i`: the backlog without the commit sawtooth. */
-function lowBacklog(samples: readonly Sample[], i: number, plan: SubPlan): bigint {
-  const from = samples[i]!.at - SAWTOOTH_MS;
-  let low = plan.backlogs[i]!;
-  for (let k = i - 1; k >= 0 && samples[k]!.at >= from; k--) if (plan.backlogs[k]! < low) low = plan.backlogs[k]!;
-  return low;
-}
-
 /** The poll history of a decision, and which polls a rebalance disturbed (disturbedSamples). */
 interface History {
   readonly samples: readonly Sample[];
@@ -123,19 +119,28 @@ interface History {
  * the last SAWTOOTH_MS, above the highest it reached before: still rising
  * after the pile-up.
  */
-function notShrinking(h: History, i: number, plan: SubPlan, m: TriggerMetadata): boolean {
+function notShrinking(h: History, i: number, backlogs: readonly bigint[], m: TriggerMetadata): boolean {
   const { samples, disturbed } = h;
   const before = sampleBefore(samples, i, m.rateWindow);
   if (before === undefined) return true;
-  const low = lowBacklog(samples, i, plan);
-  if (low < lowBacklog(samples, before, plan)) return false;
+  const low = lowBacklog(samples, backlogs, i);
+  if (low < lowBacklog(samples, backlogs, before)) return false;
   const from = samples[before]!.at - SAWTOOTH_MS;
   let span = i;
   while (span > 0 && samples[span - 1]!.at >= from) span--;
   if (!disturbed.slice(span, i + 1).includes(true)) return true;
   const recent = samples[i]!.at - SAWTOOTH_MS;
-  for (let k = span; k <= i && samples[k]!.at < recent; k++) if (plan.backlogs[k]! > low) return false;
+  for (let k = span; k <= i && samples[k]!.at < recent; k++) if (backlogs[k]! > low) return false;
   return true;
+}
+
+/**
+ * Whether the group is visibly behind at sample `i`: a backlog of at least
+ * lagThreshold and BUSY_BACKLOG_SECONDS of arrivals that is not shrinking.
+ */
+function behindAt(h: History, i: number, backlogs: readonly bigint[], arrival: number, m: TriggerMetadata): boolean {
+  const backlog = Number(backlogs[i]!);
+  return backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(h, i, backlogs, m);
 }
 
 /** Replicas the arrival rate alone needs at sample `i`, by a throughput known (never a floor); 0 if none is. */
@@ -166,7 +171,7 @@ function replicasAt(
   // enough; add what works the backlog off at lagThreshold per replica, but
   // no more than one per backlogged partition when they are fewer than the
   // instances (a hot partition).
-  if (backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(h, i, plan, m)) {
+  if (behindAt(h, i, plan.backlogs, arrival, m)) {
     const spread = backloggedPartitions(samples, i, plan.keys, m, h.memo, plan.signature);
     const more = spread < instances ? Math.min(byLag, Math.max(1, spread)) : byLag;
     return { replicas: Math.ceil(instances) + more, arrival, basis: 'behind' };
@@ -177,6 +182,24 @@ function replicasAt(
   return { replicas: Math.ceil(instances), arrival, basis: 'hold' };
 }
 
+/**
+ * Whether the group, now behind, contradicts a floor: at `perReplica` each,
+ * the instances there are would keep up with the arrivals.
+ */
+function contradicted(
+  h: History,
+  keys: readonly string[],
+  backlogs: readonly bigint[],
+  perReplica: number,
+  m: TriggerMetadata,
+): boolean {
+  const last = h.samples.length - 1;
+  const instances = instancesOf(h.samples[last]!.group, m.streamThreads);
+  if (instances === undefined) return false;
+  const arrival = arrivalRate(h.samples, last, keys, m.rateWindow, m, h.memo) ?? 0;
+  return perReplica * instances >= arrival && behindAt(h, last, backlogs, arrival, m);
+}
+
 /** What the trigger's previous decision knew of a sub-topology's throughput. */
 function previously(input: StrategyInput, id: string): SubTopologyDecision | undefined {
   return input.previous?.topology.subTopologies.find((s) => s.id === id);
@@ -184,7 +207,9 @@ function previously(input: StrategyInput, id: string): SubTopologyDecision | und
 
 /**
  * Given, learned now, remembered from before, or only a floor: the higher
- * of now's and a remembered one younger than FLOOR_MEMORY_MS.
+ * of now's and a remembered one younger than FLOOR_MEMORY_MS, unless the
+ * remembered one says the instances keep up with the arrivals while the
+ * group is behind: it overstated, and goes.
  */
 function knowledgeOf(
   input: StrategyInput,
@@ -209,7 +234,8 @@ function knowledgeOf(
   if (
     usableThroughput(before?.throughputFloor) &&
     before.throughputFloorAt !== undefined &&
-    input.now - before.throughputFloorAt < FLOOR_MEMORY_MS
+    input.now - before.throughputFloorAt < FLOOR_MEMORY_MS &&
+    !contradicted(h, keys, backlogs, before.throughputFloor, m)
   ) {
     floors.push({ perReplica: before.throughputFloor, at: before.throughputFloorAt });
   }

@@ -25,6 +25,17 @@ export const BUSY_BACKLOG_SECONDS = 60;
 export const SAWTOOTH_MS = 40_000;
 
 /**
+ * The lowest of `backlogs` (one per sample) over the SAWTOOTH_MS up to sample
+ * `i`: the backlog without the sawtooth of commits.
+ */
+export function lowBacklog(samples: readonly Sample[], backlogs: readonly bigint[], i: number): bigint {
+  const from = samples[i]!.at - SAWTOOTH_MS;
+  let low = backlogs[i]!;
+  for (let k = i - 1; k >= 0 && samples[k]!.at >= from; k--) if (backlogs[k]! < low) low = backlogs[k]!;
+  return low;
+}
+
+/**
  * Records waiting over `keys` in `sample`, remembered per sample and key set:
  * a history is mostly the same samples from one decision to the next.
  * `signature` identifies the key set and the metadata that backlog depends on.

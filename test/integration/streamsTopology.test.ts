@@ -4,8 +4,11 @@
  * behind a repartition topic, an independent filter on a 3-partition topic:
  * 3 sub-topologies, 11 tasks, where the topic names alone give 8) in a
  * classic group and in a streams group (KIP-1071, Kafka 4.x), with 1 and 3
- * instances; a plain consumer in a KIP-848 consumer group; and an instance
- * frozen with SIGSTOP, reported as what it is. `explain` is run as an
+ * instances; a plain consumer in a KIP-848 consumer group; an instance
+ * frozen with SIGSTOP, reported as what it is; and a join sub-topology
+ * starved inside a running app (its tasks wait on max.task.idle.ms for the
+ * input that has no records) while the same member moves the filter's
+ * partitions: not stalled, and sized by `rate`. `explain` is run as an
  * operator runs it.
  */
 import assert from 'node:assert/strict';
@@ -246,6 +249,93 @@ describe('the topology as the running application reports it @compat', function 
     } finally {
       await consumer.disconnect();
     }
+  });
+
+  it('a sub-topology starved inside a running Streams app (its join waits on max.task.idle.ms) while the member moves another: not stalled, and sized by rate', async () => {
+    // A join task with records on one input only waits up to max.task.idle.ms for the other
+    // before it processes them (KIP-695): far longer than this test runs.
+    const options = await pipeline({ 'max.task.idle.ms': '120000' });
+    await run(options, 1);
+    const { left, right, third } = options;
+    /** `perPartition` records to each partition of `topic`, keyed `k<partition>` (so left and right join). */
+    const send = (topic: string, partitions: number, perPartition: number, timestamp?: number) =>
+      producer.send({
+        topic,
+        messages: Array.from({ length: partitions * perPartition }, (_, i) => ({
+          partition: i % partitions,
+          key: `k${i % partitions}`,
+          value: `v${i}`,
+          ...(timestamp === undefined ? {} : { timestamp: String(timestamp) }),
+        })),
+      });
+    const meta = { stallWindow: '10s', lagStrategy: 'rate' };
+    const offsets = (d: Decision, topic: string) => d.partitions.filter((p) => p.topic === topic);
+
+    // One record a join partition on each side, left's older: each task joins its left record,
+    // then holds its right one, waiting for more left. Every left partition gets a commit.
+    const at = Date.now();
+    await send(left, 4, 1, at);
+    await send(right, 4, 1, at + 1);
+    await send(third, 3, 1);
+    await eventually(
+      () => decide(options.appId, meta),
+      (d) =>
+        offsets(d, left).filter((p) => p.committed === 1n && p.lag === 0n).length === 4 &&
+        offsets(d, third).filter((p) => p.committed === 1n && p.lag === 0n).length === 3,
+      { timeoutMs: 60_000, everyMs: 500, what: 'the left and third partitions processed and committed' },
+    );
+
+    // Records to left only: each join task has data on one input and idles, so left's commits stand still.
+    await send(left, 4, 10);
+    const starvedAt = Date.now();
+    // Past the 10 s stall window (with margin for the polls at 500 ms); meanwhile the same member
+    // keeps committing third: a record to each of its partitions every second.
+    let midway: bigint[] | undefined;
+    while (Date.now() - starvedAt < 13_000) {
+      await send(third, 3, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Inside the stall window of the decision below.
+      if (!midway && Date.now() - starvedAt >= 4_000) {
+        midway = offsets(await decide(options.appId, meta), third).map((p) => p.committed);
+      }
+    }
+    const busy = await decide(options.appId, meta);
+    const why = busy.explanation;
+    assert.deepEqual(
+      offsets(busy, left).map((p) => ({ partition: p.partition, committed: p.committed, lag: p.lag })),
+      [0, 1, 2, 3].map((partition) => ({ partition, committed: 1n, lag: 10n })),
+      why,
+    );
+    assert.ok(
+      offsets(busy, third).every((p, i) => p.committed > midway![i]!),
+      `third's committed offsets moved during the stall window: ${String(midway)} → ${String(offsets(busy, third).map((p) => p.committed))}`,
+    );
+    assert.deepEqual(busy.stalled, [], why);
+    assert.ok(
+      offsets(busy, left).every((p) => !p.stalled),
+      why,
+    );
+    // `rate` counts them for the join sub-topology: its backlog is left's 40 (0 if they were left out).
+    assert.equal(busy.dominant, '0', why);
+    assert.equal(Number(/sub-topology 0: .*?backlog (\d+)/.exec(why)?.[1]), 40, why);
+    assert.equal(busy.topology.subTopologies.find((s) => s.id === '0')?.lag, 40n, why);
+    assert.ok((busy.topology.subTopologies.find((s) => s.id === '0')?.replicas ?? 0) >= 1, why);
+    // With a throughput to size by, the backlog alone asks for 40 / 1 s / 10 a second = 4 replicas
+    // (without the starved partitions: right's arrivals, at most 1).
+    const sized = await decide(options.appId, { ...meta, replicaThroughput: '10', catchUpSeconds: '1' });
+    assert.deepEqual(sized.stalled, [], sized.explanation);
+    assert.ok((sized.topology.subTopologies.find((s) => s.id === '0')?.replicas ?? 0) >= 4, sized.explanation);
+    process.stdout.write(
+      `      left committed 1 for ${((Date.now() - starvedAt) / 1000).toFixed(0)}s with lag 40 while third's went ${String(midway)} → ${String(offsets(busy, third).map((p) => p.committed))}; ${why}; sized: ${sized.explanation}\n`,
+    );
+
+    // A record to right's partitions releases the join: the left records it held are processed.
+    await send(right, 4, 1);
+    await eventually(
+      () => decide(options.appId, meta),
+      (d) => offsets(d, left).every((p) => p.committed === 11n && p.lag === 0n),
+      { timeoutMs: 30_000, everyMs: 500, what: 'the held left records joined and committed' },
+    );
   });
 
   it('rate: the throughput it learns is within ±20 % of the drain measured from committed offsets (2 stream threads)', async () => {

@@ -122,7 +122,4 @@ export class HealthState {
       },
     });
   }
-
-  /** The library's Check, by type. */
-  declare private check: (call: CheckCall, callback: sendUnaryData<unknown>) => void;
 }

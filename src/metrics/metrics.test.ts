@@ -7,6 +7,7 @@ import type { TriggerStatus } from '../scaler/scalerService.ts';
 import { parseTrigger } from '../scaler/trigger.ts';
 import { topicSample } from '../../test/support/samples.ts';
 import { ScalerMetrics } from './metrics.ts';
+import { metricSamples } from '../../test/support/metricsText.ts';
 
 const NOW = 1_000_000;
 
@@ -34,10 +35,7 @@ function poller(cluster: string, latestAt: number | undefined): Poller {
 }
 
 /** The value of one series in the exposition text, by its name and exact label set. */
-function value(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+const value = (text: string, series: string): number | undefined => metricSamples(text).get(series);
 
 describe('Prometheus metrics', () => {
   const busy: TriggerFigures = {

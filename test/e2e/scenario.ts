@@ -20,6 +20,7 @@ import type { LocalCluster } from '../../tools/k8s/localCluster.ts';
 import { deployScaler } from '../../tools/k8s/localScaler.ts';
 import type { K8sObject } from '../../tools/k8s/manifests.ts';
 import { ReplicaTimeline } from '../../tools/k8s/replicaTimeline.ts';
+import { metricSamples } from '../support/metricsText.ts';
 import { e2e, LOG_DIR } from './fixture.ts';
 
 /** Prints a line under the running test (the replica timelines the run observed). */
@@ -121,26 +122,24 @@ export async function untilReadyAndInactive(
   namespace: string,
   name: string,
 ): Promise<void> {
+  const isActive = 'kstreams_scaler_grpc_server_handled_total{grpc_method="IsActive",grpc_code="OK"}';
   await eventually(
-    async () => ({
-      conditions: await conditions(cluster, namespace, name),
-      isActiveCalls: await isActiveCalls(scaler),
-    }),
-    (seen) =>
-      seen.conditions['Ready']?.status === 'True' &&
-      seen.conditions['Active']?.status !== 'True' &&
-      seen.isActiveCalls >= 1,
-    { timeoutMs: 60_000, everyMs: 500, what: 'the ScaledObject Ready, polled and inactive' },
+    async () => (await scalerMetrics(scaler)).get(isActive) ?? 0,
+    (calls) => calls >= 1,
+    { timeoutMs: 60_000, everyMs: 500, what: "KEDA's first IsActive call answered" },
+  );
+  await untilConditions(
+    cluster,
+    namespace,
+    name,
+    (c) => c['Ready']?.status === 'True' && c['Active']?.status !== 'True',
+    'the ScaledObject Ready and not active',
   );
 }
 
-/** IsActive calls the scaler answered OK, from its /metrics. */
-async function isActiveCalls(scaler: { readonly httpPort: number }): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${scaler.httpPort}/metrics`)).text();
-  const match = /^kstreams_scaler_grpc_server_handled_total\{grpc_method="IsActive",grpc_code="OK"\} (\d+)$/m.exec(
-    text,
-  );
-  return match === null ? 0 : Number(match[1]);
+/** The scaler's Prometheus metrics, `name{labels}` → value. */
+async function scalerMetrics(scaler: { readonly httpPort: number }): Promise<Map<string, number>> {
+  return metricSamples(await (await fetch(`http://127.0.0.1:${scaler.httpPort}/metrics`)).text());
 }
 
 /** A namespace and a Deployment at 0 replicas in it (its pods stay Pending), with a timeline of its replicas. */
@@ -160,10 +159,10 @@ export async function apply(cluster: LocalCluster, ...objects: K8sObject[]): Pro
 
 /** The scaler's open streams by method, from its Prometheus metrics (kstreams_scaler_grpc_open_streams). */
 export async function openStreams(scaler: { readonly httpPort: number }): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${scaler.httpPort}/metrics`)).text();
   const open: Record<string, number> = {};
-  for (const match of text.matchAll(/^kstreams_scaler_grpc_open_streams\{grpc_method="(\w+)"\} (\d+)$/gm)) {
-    open[match[1]!] = Number(match[2]);
+  for (const [series, value] of await scalerMetrics(scaler)) {
+    const method = /^kstreams_scaler_grpc_open_streams\{grpc_method="(\w+)"\}$/.exec(series)?.[1];
+    if (method !== undefined) open[method] = value;
   }
   return open;
 }

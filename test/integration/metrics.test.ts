@@ -18,19 +18,7 @@ import {
   testKafkaClient,
   uniqueName,
 } from '../support/kafka.ts';
-
-/** Every sample of the exposition text as [name{labels}, value]. */
-function samples(text: string): Map<string, number> {
-  return new Map(
-    text
-      .split('\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => {
-        const at = l.lastIndexOf(' ');
-        return [l.slice(0, at), Number(l.slice(at + 1))] as const;
-      }),
-  );
-}
+import { metricSamples } from '../support/metricsText.ts';
 
 describe('Prometheus metrics of a running scaler', function () {
   this.timeout(60_000);
@@ -51,7 +39,7 @@ describe('Prometheus metrics of a running scaler', function () {
     const res = await fetch(`http://127.0.0.1:${app.httpPort}/metrics`);
     assert.equal(res.status, 200);
     const text = await res.text();
-    return { text, values: samples(text), contentType: res.headers.get('content-type') };
+    return { text, values: metricSamples(text), contentType: res.headers.get('content-type') };
   }
 
   it('per trigger: lag, replicas and activity as served; per method and code; per cluster', async () => {

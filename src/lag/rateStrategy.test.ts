@@ -476,6 +476,8 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
     const base = decide(calm());
     const seen = withFigures(base, { throughputFloor: 40, throughputFloorAt: 60_000 });
     assert.equal(decide(calm(), {}, seen, 60_000 + FLOOR_MEMORY_MS - 1).metricValue, 1, 'still counts');
+    // A day-shaped load comes down through the afternoon, hours after the busiest hour showed the floor.
+    assert.equal(decide(calm(), {}, seen, 60_000 + 6 * 60 * 60_000).metricValue, 1, 'six hours later, still counts');
     const expired = decide(calm(), {}, seen, 60_000 + FLOOR_MEMORY_MS);
     assert.equal(expired.metricValue, 3, expired.explanation);
     assert.equal(expired.topology.subTopologies[0]!.throughputFloor, 20 / 3, 'the floor seen now');
@@ -500,6 +502,31 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
       withFigures(calmBase, { throughputFloor: 200, throughputFloorAt: 60_000 }),
     );
     assert.equal(stands.topology.subTopologies[0]!.throughputFloor, 200);
+    // Behind on one partition of four with 2 instances (a hot partition): the others idle whatever a replica
+    // can do, so the floor is not contradicted.
+    const hot: Sample[] = [];
+    for (let t = 0; t <= 60_000; t += 2_000) {
+      const seconds = t / 1000;
+      hot.push(
+        sample(
+          t,
+          PARTITIONS.map((p) =>
+            p === 0
+              ? row('in', p, BigInt(5 * seconds), BigInt(8_000 + 25 * seconds))
+              : row('in', p, BigInt(25 * seconds), BigInt(25 * seconds)),
+          ),
+          unknownState(2),
+        ),
+      );
+    }
+    const hotBase = decide(hot, { ...settings, lagThreshold: '1000' });
+    assert.match(hotBase.explanation, /the group is behind/, 'behind, as the uniform case above');
+    const hotKept = decide(
+      hot,
+      { ...settings, lagThreshold: '1000' },
+      withFigures(hotBase, { throughputFloor: 200, throughputFloorAt: 60_000 }),
+    );
+    assert.equal(hotKept.topology.subTopologies[0]!.throughputFloor, 200, hotKept.explanation);
   });
 
   it('a lower count waits scaleDownDelay after polls where a floor said the instances were needed', () => {

@@ -182,22 +182,25 @@ function replicasAt(
   return { replicas: Math.ceil(instances), arrival, basis: 'hold' };
 }
 
+/** A sub-topology's partitions that count, and their backlog at every poll. */
+type Backlogs = Pick<SubPlan, 'keys' | 'signature' | 'backlogs'>;
+
 /**
  * Whether the group, now behind, contradicts a floor: at `perReplica` each,
- * the instances there are would keep up with the arrivals.
+ * the instances there are would keep up with the arrivals. Not when the
+ * backlog sits on fewer partitions than there are instances: a hot partition
+ * leaves the others idle, whatever a replica can do.
  */
-function contradicted(
-  h: History,
-  keys: readonly string[],
-  backlogs: readonly bigint[],
-  perReplica: number,
-  m: TriggerMetadata,
-): boolean {
+function contradicted(h: History, plan: Backlogs, perReplica: number, m: TriggerMetadata): boolean {
   const last = h.samples.length - 1;
   const instances = instancesOf(h.samples[last]!.group, m.streamThreads);
   if (instances === undefined) return false;
-  const arrival = arrivalRate(h.samples, last, keys, m.rateWindow, m, h.memo) ?? 0;
-  return perReplica * instances >= arrival && behindAt(h, last, backlogs, arrival, m);
+  const arrival = arrivalRate(h.samples, last, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;
+  return (
+    perReplica * instances >= arrival &&
+    behindAt(h, last, plan.backlogs, arrival, m) &&
+    backloggedPartitions(h.samples, last, plan.keys, m, h.memo, plan.signature) >= instances
+  );
 }
 
 /** What the trigger's previous decision knew of a sub-topology's throughput. */
@@ -211,13 +214,8 @@ function previously(input: StrategyInput, id: string): SubTopologyDecision | und
  * remembered one says the instances keep up with the arrivals while the
  * group is behind: it overstated, and goes.
  */
-function knowledgeOf(
-  input: StrategyInput,
-  h: History,
-  id: string,
-  keys: readonly string[],
-  backlogs: readonly bigint[],
-): Knowledge {
+function knowledgeOf(input: StrategyInput, h: History, id: string, plan: Backlogs): Knowledge {
+  const { keys, backlogs } = plan;
   const m = input.metadata;
   if (usableThroughput(m.replicaThroughput)) return { kind: 'given', perReplica: m.replicaThroughput };
   const steady = steadyWindows(h.samples, keys, m, h.memo, h.disturbed);
@@ -235,7 +233,7 @@ function knowledgeOf(
     usableThroughput(before?.throughputFloor) &&
     before.throughputFloorAt !== undefined &&
     input.now - before.throughputFloorAt < FLOOR_MEMORY_MS &&
-    !contradicted(h, keys, backlogs, before.throughputFloor, m)
+    !contradicted(h, plan, before.throughputFloor, m)
   ) {
     floors.push({ perReplica: before.throughputFloor, at: before.throughputFloorAt });
   }
@@ -308,7 +306,13 @@ export const rateStrategy: LagStrategy = {
       const backlogs = memo.series(`backlog|${signature}`, samples, (i) =>
         backlogAt(samples[i]!, keys, m, memo, signature),
       );
-      return { id: sub.id, keys, signature, backlogs, knowledge: knowledgeOf(input, h, sub.id, keys, backlogs) };
+      return {
+        id: sub.id,
+        keys,
+        signature,
+        backlogs,
+        knowledge: knowledgeOf(input, h, sub.id, { keys, signature, backlogs }),
+      };
     });
 
     const figures = new Map<string, Partial<SubTopologyDecision>>();

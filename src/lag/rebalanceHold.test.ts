@@ -184,7 +184,17 @@ describe('a higher recommendation through a hold, when demand keeps rising', () 
       history: polls(steady),
       metric: 3750,
       explanation:
-        /^held the recommendation of 1m ago \(metric 250\): group members changed 50s ago \(rebalanceCooldown 1m\), but demand kept rising: records waiting 1500 → 1750 \(the least over the last 40s; the pause explains 1500: 0 before it and 1500 arriving during it\); now: /,
+        /^held the recommendation of 1m ago \(metric 250\): group members changed 50s ago \(rebalanceCooldown 1m\), but demand kept rising: records waiting 1500 → 1750 on 1 of the 1 partitions worked again \(the least over the last 40s; the pause explains 1500: 0 before it and 1500 arriving during it\); now: /,
+    },
+    {
+      name: 'a partition that keeps falling behind is answered though another works off more than it gains',
+      // t-0 rises by 250 past what the pause explains; t-1 works off 500 of its pile-up: summed, 500 less.
+      history: polls(steady).map((p, i) =>
+        sample(p.at, [...p.partitions, row('t', 1, BigInt(oneOff(i * 5)), BigInt(100 * i * 5))], p.group),
+      ),
+      metric: 3750,
+      explanation:
+        /but demand kept rising: records waiting 1500 → 1750 on 1 of the 2 partitions worked again \(the least over the last 40s; the pause explains 1500: 0 before it and 1500 arriving during it\); now: /,
     },
     {
       name: 'a one-off jump during the pause, not rising after it, is held',

@@ -155,7 +155,7 @@ function risingDemandNote(input: StrategyInput, current: Decision, hold: Hold): 
     .map((p) => partitionKey(p.topic, p.partition));
   const rising = risingThroughHold(input.history, hold.pause, keys, input.metadata, input.now);
   if (!rising) return undefined;
-  return `but demand kept rising: records waiting ${rising.explained} → ${rising.low} (the least over the last ${formatDuration(SAWTOOTH_MS)}; the pause explains ${rising.explained}: ${rising.before} before it and ${rising.arrived} arriving during it)`;
+  return `but demand kept rising: records waiting ${rising.explained} → ${rising.low} on ${rising.rising} of the ${rising.worked} partitions worked again (the least over the last ${formatDuration(SAWTOOTH_MS)}; the pause explains ${rising.explained}: ${rising.before} before it and ${rising.arrived} arriving during it)`;
 }
 
 /**

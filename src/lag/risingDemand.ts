@@ -8,18 +8,22 @@
  * Per partition, the pause explains at most its records waiting before the
  * pause, read below the commit sawtooth (the least over the SAWTOOTH_MS up to
  * the poll before it), plus what arrived on it from that poll to the first
- * poll after the pause (end offsets moving). Demand kept rising when the
- * records waiting now, read below the sawtooth the same way (the least over
- * the last SAWTOOTH_MS, all of it after the pause, so every task committed
- * since), are more than that, summed over the partitions the group works
- * again: their committed offsets moved since the pause. Partitions that did
- * not move are still restoring state or otherwise paused, the rebalance's
- * doing, and more replicas would not move them.
+ * poll after the pause (end offsets moving). Demand kept rising on a
+ * partition the group works again when its records waiting now, read below
+ * the sawtooth the same way (the least over the last SAWTOOTH_MS, all of it
+ * after the pause, so every task committed since), are more than that.
+ * Partition by partition, not summed over the group: partitions that work
+ * off their pile-up must not hide one that keeps falling behind (a time lag
+ * is the age on one partition). A partition works again once its committed
+ * offset moved by the start of that last SAWTOOTH_MS; one that did not is
+ * still restoring state or otherwise paused, the rebalance's doing, or
+ * resumed too recently to tell.
  */
 import { columnsOf, NO_COMMIT, type Sample } from '../model/sample.ts';
 import { SAWTOOTH_MS } from './rates.ts';
 import { recordsWaitingAt, type WaitingRules } from './recordsWaiting.ts';
 
+/** Summed over the partitions where demand kept rising. */
 export interface RisingDemand {
   /** Records waiting before the pause, below the sawtooth, and arriving during it: what the pause explains. */
   readonly before: bigint;
@@ -27,7 +31,9 @@ export interface RisingDemand {
   readonly explained: bigint;
   /** Records waiting over the last SAWTOOTH_MS, below the sawtooth: more than `explained`. */
   readonly low: bigint;
-  /** Partitions whose committed offset moved since the pause. */
+  /** Partitions where demand kept rising, of `worked`. */
+  readonly rising: number;
+  /** Partitions whose committed offset moved since the pause (by the start of the last SAWTOOTH_MS). */
   readonly worked: number;
 }
 
@@ -90,22 +96,25 @@ export function risingThroughHold(
   let arrived = 0n;
   let low = 0n;
   let worked = 0;
+  let rising = 0;
   for (const key of keys) {
     const then = offsetsOf(history[pause.last]!, key, m);
     const start = offsetsOf(history[pause.before]!, key, m);
     const after = offsetsOf(history[resumed]!, key, m);
-    const current = offsetsOf(history[latest]!, key, m);
-    if (then?.committed === undefined || current?.committed === undefined || current.committed <= then.committed)
-      continue;
+    const moved = offsetsOf(history[window]!, key, m);
+    if (then?.committed === undefined || moved?.committed === undefined || moved.committed <= then.committed) continue;
     const waitingBefore = leastWaiting(history, lead, pause.before, key, m);
     const waitingNow = leastWaiting(history, window, latest, key, m);
     if (waitingBefore === undefined || waitingNow === undefined) continue;
     worked++;
+    const arrivedHere =
+      start?.end !== undefined && after?.end !== undefined && after.end > start.end ? after.end - start.end : 0n;
+    if (waitingNow <= waitingBefore + arrivedHere) continue;
+    rising++;
     before += waitingBefore;
-    if (start?.end !== undefined && after?.end !== undefined && after.end > start.end) arrived += after.end - start.end;
+    arrived += arrivedHere;
     low += waitingNow;
   }
-  const explained = before + arrived;
-  if (worked === 0 || low <= explained) return undefined;
-  return { before, arrived, explained, low, worked };
+  if (rising === 0) return undefined;
+  return { before, arrived, explained: before + arrived, low, rising, worked };
 }

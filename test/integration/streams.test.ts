@@ -156,6 +156,62 @@ describe('a real Kafka Streams application', function () {
     assert.match(sized.explanation, /learned over/);
   });
 
+  it('time: demand that keeps rising through a rebalance hold is answered within the cooldown', async () => {
+    // The counting sub-topology sleeps 20 ms a record: at most 50 records/s an instance, so 150/s arriving
+    // outruns one instance and the two it will have. The hold (rebalanceCooldown, 1m by default) is for
+    // scale-down and for the one-off pile-up of the pause; this demand keeps rising after it.
+    const { appId, input } = await startApp(20);
+    const meta = { lagStrategy: 'time', timeLagThreshold: '5' };
+    let producing = true;
+    const load = (async () => {
+      // 30 records every 200 ms, for at most 3 minutes (the test ends it sooner).
+      for (let i = 0; producing && i < 900; i++) {
+        await produce(input, 30);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+    let second: StreamsApp | undefined;
+    try {
+      const behind = await eventually(
+        async () => (await decide(appId, meta)).decision,
+        (d: Decision) => d.metricValue > 5 && d.held === undefined,
+        { timeoutMs: 60_000, everyMs: 1_000, what: 'the group behind, past the 5 s target' },
+      );
+      second = await startStreamsApp({
+        bootstrap: testBootstrap(),
+        appId,
+        input,
+        output: `${input}-counts`,
+        delayMs: 20,
+      });
+      // A second instance joins: the group rebalances, and the recommendation is held.
+      const held = await eventually(
+        async () => (await decide(appId, meta)).decision,
+        (d: Decision) => d.held !== undefined,
+        { timeoutMs: 30_000, everyMs: 500, what: 'the recommendation held through the rebalance' },
+      );
+      const heldAt = Date.now();
+      assert.match(held.explanation, /^holding the recommendation of/, held.explanation);
+      // Within the cooldown the records waiting keep rising past the pile-up of the pause: let through.
+      const answered = await eventually(
+        async () => (await decide(appId, meta)).decision,
+        (d: Decision) => /but demand kept rising/.test(d.explanation),
+        { timeoutMs: 60_000, everyMs: 1_000, what: 'rising demand let through the hold' },
+      );
+      const seconds = (Date.now() - heldAt) / 1000;
+      assert.equal(answered.held, undefined, answered.explanation);
+      assert.ok(answered.metricValue > held.metricValue, `${held.metricValue} → ${answered.metricValue}`);
+      assert.match(answered.explanation, /^held the recommendation of \d+s ago \(metric /, answered.explanation);
+      process.stdout.write(
+        `      behind: metric ${behind.metricValue}; held at ${held.metricValue}, then ${answered.metricValue} let through ${seconds.toFixed(0)} s after the hold began (rebalanceCooldown 1m): ${answered.explanation.slice(0, 400)}\n`,
+      );
+    } finally {
+      producing = false;
+      await load;
+      await second?.kill();
+    }
+  });
+
   it('exactly-once (exactly_once_v2): goes inactive once caught up, ready to scale to zero', async () => {
     // Its repartition topic is written in transactions. (Kafka Streams 4.x commits its consumer position,
     // which is past the markers; a client that commits last-processed + 1 leaves them: transactions.test.ts.)

@@ -73,6 +73,14 @@ export interface ParseResult<S extends Schema> {
   readonly unknownKeys: readonly string[];
 }
 
+/** Items that fail, as messages name them: the first few, shortened, then how many more. */
+function listedItems(items: readonly string[]): string {
+  const limit = 3;
+  const named = items.slice(0, limit).map((item) => `"${shown(item)}"`);
+  if (items.length > limit) return `${named.join(', ')} and ${items.length - limit} more`;
+  return named.length === 1 ? named[0]! : `${named.slice(0, -1).join(', ')} and ${named.at(-1)!}`;
+}
+
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 const bad = <T>(problem: string): Outcome<T> => ({ ok: false, problem });
 
@@ -135,11 +143,17 @@ export const field = {
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
       if (items.length === 0) return bad(`${label} value "${shown(raw)}" ${common.empty}`);
+      const wrong = new Map<string, string>();
       for (const item of items) {
         const problem = common.item?.(item);
-        if (problem) return bad(`${label} value "${shown(raw)}" ${problem}`);
+        if (problem && !wrong.has(item)) wrong.set(item, problem);
       }
-      return ok(items);
+      const [problem] = wrong.values();
+      if (problem === undefined) return ok(items);
+      // The whole value says where; the items say what, unless the value is that one item.
+      const which =
+        items.length === 1 ? '' : `; ${listedItems([...wrong.keys()])} ${wrong.size === 1 ? 'is' : 'are'} not`;
+      return bad(`${label} value "${shown(raw)}" ${problem}${which}`);
     });
   },
 

@@ -245,7 +245,24 @@ describe('trigger metadata: every problem at once, in KEDA grammar', () => {
       name: "topic names outside Kafka's rules",
       metadata: { ...BASE, topic: `ok,a/b,..,${'t'.repeat(250)}` },
       problems: [
-        `parameter "topic" value "ok,a/b,..,${'t'.repeat(54)}…(260 characters)" must be topic names of 1 to 249 characters from [a-zA-Z0-9._-], separated by commas`,
+        `parameter "topic" value "ok,a/b,..,${'t'.repeat(54)}…(260 characters)" must be topic names of 1 to 249 characters from [a-zA-Z0-9._-], separated by commas; "a/b", ".." and "${'t'.repeat(64)}…(250 characters)" are not`,
+      ],
+    },
+    {
+      name: 'one bad server at the end of a long list: named, not cut off',
+      metadata: {
+        ...BASE,
+        bootstrapServers: `${Array.from({ length: 8 }, (_, i) => `kafka-${i}.kafka.svc:9092`).join(',')},kafka-8:90922`,
+      },
+      problems: [
+        'parameter "bootstrapServers" value "kafka-0.kafka.svc:9092,kafka-1.kafka.svc:9092,kafka-2.kafka.svc:…(197 characters)" must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"; "kafka-8:90922" is not',
+      ],
+    },
+    {
+      name: 'many bad servers: the first three, and how many more',
+      metadata: { ...BASE, bootstrapServers: 'a:1,b,c,d,e, c ,f' },
+      problems: [
+        'parameter "bootstrapServers" value "a:1,b,c,d,e, c ,f" must be a comma-separated list of host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"; "b", "c", "d" and 2 more are not',
       ],
     },
     {

@@ -98,7 +98,7 @@ describe('cluster profiles', () => {
         },
       },
       problems: [
-        'clusters.json: clusters.a.tls.caFile value "/nope" does not exist or cannot be read',
+        'clusters.json: clusters.a.tls.caFile names no file that exists and can be read',
         'clusters.json: clusters.a.tls.insecureSkipVerify must be true or false',
         'clusters.json: clusters.a.tls needs certFile and keyFile together',
       ],
@@ -114,9 +114,9 @@ describe('cluster profiles', () => {
       },
       problems: [
         'clusters.json: clusters.a.tls must not be null (leave the setting out instead)',
-        'clusters.json: clusters.a.sasl.passwordEnv value "UNSET" is not set in the scaler\'s environment',
+        "clusters.json: clusters.a.sasl.passwordEnv names an environment variable that is not set in the scaler's environment",
         'clusters.json: clusters.b.tls.caFile must not be null (leave the setting out instead)',
-        'clusters.json: clusters.b.tls.certFile value "/nope" does not exist or cannot be read',
+        'clusters.json: clusters.b.tls.certFile names no file that exists and can be read',
         'clusters.json: clusters.c.sasl.mechanism is missing; one of [plain scram-sha-256 scram-sha-512 oauthbearer]',
       ],
     },
@@ -139,7 +139,7 @@ describe('cluster profiles', () => {
         },
       },
       problems: [
-        'clusters.json: clusters.b.sasl.passwordEnv value "UNSET" is not set in the scaler\'s environment',
+        "clusters.json: clusters.b.sasl.passwordEnv names an environment variable that is not set in the scaler's environment",
         'clusters.json: clusters.a.sasl needs passwordFile or passwordEnv',
         'clusters.json: clusters.b.sasl sets username more than once; set one of username, usernameFile, usernameEnv',
       ],
@@ -170,6 +170,63 @@ describe('cluster profiles', () => {
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^clusters\.json: not valid JSON/);
   });
+
+  /** A secret written where the name of its file or variable belongs: no message may quote it. */
+  const SECRET = 's3cr3tPassw0rd';
+  const leaks: Array<{ name: string; text: string; problems: string[] }> = [
+    ...(
+      [
+        ['passwordEnv', { username: 'u' }],
+        ['usernameEnv', { passwordFile: '/sasl/password' }],
+      ] as const
+    ).map(([key, others]) => ({
+      name: `the password as ${key}`,
+      text: JSON.stringify({
+        clusters: { a: { bootstrapServers: 'x:1', sasl: { mechanism: 'plain', ...others, [key]: SECRET } } },
+      }),
+      problems: [
+        `clusters.json: clusters.a.sasl.${key} names an environment variable that is not set in the scaler's environment`,
+      ],
+    })),
+    {
+      name: 'the password, not a variable name, as passwordEnv',
+      text: JSON.stringify({
+        clusters: {
+          a: { bootstrapServers: 'x:1', sasl: { mechanism: 'plain', username: 'u', passwordEnv: `${SECRET}!` } },
+        },
+      }),
+      problems: ['clusters.json: clusters.a.sasl.passwordEnv is not an environment variable name'],
+    },
+    {
+      name: 'the token as tokenFile, the key password as keyPasswordEnv, a key as keyFile',
+      text: JSON.stringify({
+        clusters: {
+          a: {
+            bootstrapServers: 'x:1',
+            tls: { certFile: '/tls/client.crt', keyFile: `-----BEGIN KEY-----${SECRET}`, keyPasswordEnv: SECRET },
+            sasl: { mechanism: 'oauthbearer', tokenFile: SECRET },
+          },
+        },
+      }),
+      problems: [
+        'clusters.json: clusters.a.tls.keyFile names no file that exists and can be read',
+        "clusters.json: clusters.a.tls.keyPasswordEnv names an environment variable that is not set in the scaler's environment",
+        'clusters.json: clusters.a.sasl.tokenFile names no file that exists and can be read',
+      ],
+    },
+    {
+      name: 'the password unquoted, so the file is not JSON',
+      text: `{"clusters": {"a": {"bootstrapServers": "x:1", "sasl": {"passwordEnv": ${SECRET}}}}}`,
+      problems: ['clusters.json: not valid JSON (Unexpected token (the text is not quoted: it may hold a secret))'],
+    },
+  ];
+  for (const c of leaks) {
+    it(`never quotes a secret: ${c.name}`, () => {
+      const { problems } = parseClusterProfiles(c.text, 'clusters.json', {}, (path) => FILES.has(path));
+      assert.deepEqual(problems, c.problems);
+      for (const problem of problems) assert.ok(!problem.includes(SECRET.slice(0, 6)), problem);
+    });
+  }
 
   describe('the published JSON Schema (docs/cluster-profiles.schema.json)', () => {
     const root = path.resolve(import.meta.dirname, '..');

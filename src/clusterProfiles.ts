@@ -85,16 +85,18 @@ interface Lookup {
  * JSON Schema (`profilesJsonSchema`) all come from these rows.
  */
 function profilesShape({ env, fileExists }: Lookup) {
+  // Both name where a secret (or a key, or a user name) comes from, and a user
+  // may have written the secret itself there: their messages never quote the value.
   const file = (doc: string): Field<string> =>
-    field.custom<string>({ doc, fallback: '' }, (path) =>
-      fileExists(path) ? { value: path } : { problem: 'does not exist or cannot be read' },
+    field.custom<string>({ doc, fallback: '', secret: true }, (path) =>
+      fileExists(path) ? { value: path } : { problem: 'names no file that exists and can be read' },
     );
   const variable = (doc: string): Field<string> =>
-    field.custom<string>({ doc, fallback: '', pattern: ENV_NAME_PATTERN }, (name) =>
+    field.custom<string>({ doc, fallback: '', pattern: ENV_NAME_PATTERN, secret: true }, (name) =>
       !ENV_NAME.test(name)
         ? { problem: 'is not an environment variable name' }
         : (env[name] ?? '') === ''
-          ? { problem: "is not set in the scaler's environment" }
+          ? { problem: "names an environment variable that is not set in the scaler's environment" }
           : { value: name },
     );
   const text = (doc: string): Field<string> => field.string({ doc, fallback: '' });
@@ -186,7 +188,7 @@ export function parseClusterProfiles(
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { profiles: [], problems: [`${source}: not valid JSON (${(err as Error).message})`] };
+    return { profiles: [], problems: [`${source}: not valid JSON (${jsonError(err as Error)})`] };
   }
   const problems: string[] = [];
   /** Settings given but wrong: already reported, so not reported again as missing. */
@@ -213,6 +215,15 @@ export function parseClusterProfiles(
     profiles.push({ name, bootstrapServers: servers, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) });
   }
   return { profiles, problems };
+}
+
+/**
+ * JSON.parse's complaint without the text it quotes (`Unexpected token 's',
+ * ..."wordEnv": s3cr3t}" is not valid JSON`): a secret written where its
+ * variable's name belongs would be quoted too.
+ */
+function jsonError(err: Error): string {
+  return err.message.replace(/^(Unexpected token)\b.*$/s, '$1 (the text is not quoted: it may hold a secret)');
 }
 
 /**

@@ -78,9 +78,9 @@ const port = (doc: string, fallback: number): Field<number> =>
   );
 const count = (doc: string, fallback: number): Field<number> => field.int({ doc, fallback, min: 1, max: 9_999_999 });
 const duration = (doc: string, fallbackMs: number): Field<number> => field.duration({ doc, fallback: fallbackMs });
-/** A file path; '' when unset. */
-const file = (doc: string, files: ConfigFiles): Field<string> =>
-  field.custom<string>({ doc, fallback: '' }, (path) =>
+/** A file path; '' when unset. `secret`: never quoted (a key's PEM may be written in its place). */
+const file = (doc: string, files: ConfigFiles, secret = false): Field<string> =>
+  field.custom<string>({ doc, fallback: '', secret }, (path) =>
     files.exists(path) ? { value: path } : { problem: 'is not a file that exists and can be read' },
   );
 
@@ -140,7 +140,7 @@ export function variableSchema(files: ConfigFiles) {
       'PEM certificate (chain) of the gRPC server; with `SCALER_TLS_KEY_FILE`, the server speaks TLS',
       files,
     ),
-    SCALER_TLS_KEY_FILE: file('PEM private key of the gRPC server', files),
+    SCALER_TLS_KEY_FILE: file('PEM private key of the gRPC server', files, true),
     SCALER_TLS_CLIENT_CA_FILE: file(
       'PEM CA bundle: gRPC clients must present a certificate it signed (mutual TLS)',
       files,

@@ -60,6 +60,8 @@ export interface Field<T> {
   readonly maximum?: number;
   /** For JSON Schema: what a string value (or each list item) matches. */
   readonly pattern?: string;
+  /** Messages never quote the value (see `Common.secret`). */
+  readonly secret: boolean;
   parse(raw: string, key: Key): Outcome<T>;
 }
 
@@ -92,14 +94,27 @@ interface Common<T> {
   readonly maxLength?: number;
   /** For JSON Schema only: a regular expression a string value (or each list item) matches. */
   readonly pattern?: string;
+  /**
+   * Messages never quote the value: it names where a secret comes from, so a
+   * user may have written the secret itself there (`"passwordEnv": "s3cr3t"`).
+   */
+  readonly secret?: boolean;
 }
+
+/**
+ * The start of a message about `raw`: `parameter "x" value "y"`, or the
+ * label alone for a secret field, whose value is never quoted.
+ */
+type Subject = (raw: string, key: Key) => string;
 
 function make<T>(
   kind: FieldKind,
   common: Common<T>,
-  parse: (raw: string, key: Key) => Outcome<T>,
+  parse: (raw: string, key: Key, subject: Subject) => Outcome<T>,
   extra: Pick<Field<T>, 'values' | 'minimum' | 'maximum' | 'foldCase'> = {},
 ): Field<T> {
+  const secret = common.secret ?? false;
+  const subject: Subject = (raw, { label }) => (secret ? label : `${label} value "${shown(raw)}"`);
   return {
     node: 'field',
     kind,
@@ -110,7 +125,8 @@ function make<T>(
     fallback: common.fallback,
     fromEnv: common.fromEnv ?? false,
     maxLength: Math.min(common.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH),
-    parse,
+    secret,
+    parse: (raw, key) => parse(raw, key, subject),
   };
 }
 
@@ -137,12 +153,12 @@ export const field = {
       readonly empty: string;
     },
   ): Field<readonly string[]> {
-    return make('list', common, (raw, { label }) => {
+    return make('list', common, (raw, key, subject) => {
       const items = raw
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
-      if (items.length === 0) return bad(`${label} value "${shown(raw)}" ${common.empty}`);
+      if (items.length === 0) return bad(`${subject(raw, key)} ${common.empty}`);
       const wrong = new Map<string, string>();
       for (const item of items) {
         const problem = common.item?.(item);
@@ -153,15 +169,15 @@ export const field = {
       // The whole value says where; the items say what, unless the value is that one item.
       const which =
         items.length === 1 ? '' : `; ${listedItems([...wrong.keys()])} ${wrong.size === 1 ? 'is' : 'are'} not`;
-      return bad(`${label} value "${shown(raw)}" ${problem}${which}`);
+      return bad(`${subject(raw, key)} ${problem}${common.secret === true ? '' : which}`);
     });
   },
 
   bool(common: Common<boolean>): Field<boolean> {
-    return make('bool', common, (raw, { label }) => {
+    return make('bool', common, (raw, key, subject) => {
       if (TRUE.has(raw)) return ok(true);
       if (FALSE.has(raw)) return ok(false);
-      return bad(`${label} value "${shown(raw)}" must be a boolean (true or false)`);
+      return bad(`${subject(raw, key)} must be a boolean (true or false)`);
     });
   },
 
@@ -182,13 +198,13 @@ export const field = {
     return make(
       'int',
       common,
-      (raw, { label }) => {
+      (raw, key, subject) => {
         if (!/^-?(0|[1-9]\d*)$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-          return bad(`${label} value "${shown(raw)}" must be ${max === undefined ? 'an integer' : range}`);
+          return bad(`${subject(raw, key)} must be ${max === undefined ? 'an integer' : range}`);
         }
         const value = Number(raw);
         if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
-          return bad(`${label} value "${shown(raw)}" must be ${range}`);
+          return bad(`${subject(raw, key)} must be ${range}`);
         }
         return ok(value);
       },
@@ -200,17 +216,17 @@ export const field = {
   number(
     common: Common<number> & { readonly greaterThan?: number; readonly min?: number; readonly max?: number },
   ): Field<number> {
-    return make('number', common, (raw, { label }) => {
+    return make('number', common, (raw, key, subject) => {
       const value = JSON_NUMBER.test(raw) ? Number(raw) : NaN;
-      if (!Number.isFinite(value)) return bad(`${label} value "${shown(raw)}" must be a number`);
+      if (!Number.isFinite(value)) return bad(`${subject(raw, key)} must be a number`);
       if (common.greaterThan !== undefined && !(value > common.greaterThan)) {
-        return bad(`${label} value "${shown(raw)}" must be greater than ${common.greaterThan}`);
+        return bad(`${subject(raw, key)} must be greater than ${common.greaterThan}`);
       }
       if (common.min !== undefined && value < common.min) {
-        return bad(`${label} value "${shown(raw)}" must be at least ${common.min}`);
+        return bad(`${subject(raw, key)} must be at least ${common.min}`);
       }
       if (common.max !== undefined && value > common.max) {
-        return bad(`${label} value "${shown(raw)}" must be at most ${common.max}`);
+        return bad(`${subject(raw, key)} must be at most ${common.max}`);
       }
       return ok(value);
     });
@@ -223,12 +239,10 @@ export const field = {
     return make(
       'enum',
       common,
-      (raw, { label }) => {
+      (raw, key, subject) => {
         const allowed = common.values();
         const value = allowed.find((v) => v === raw || (common.foldCase === true && v === raw.toLowerCase()));
-        return value !== undefined
-          ? ok(value)
-          : bad(`${label} value "${shown(raw)}" must be one of [${allowed.join(' ')}]`);
+        return value !== undefined ? ok(value) : bad(`${subject(raw, key)} must be one of [${allowed.join(' ')}]`);
       },
       { values: common.values, ...(common.foldCase === true ? { foldCase: true } : {}) },
     );
@@ -236,11 +250,13 @@ export const field = {
 
   /** Milliseconds, written as "30s", "5m", "1m30s" or a number of milliseconds. */
   duration(common: Common<number> & { readonly minMs?: number }): Field<number> {
-    return make('duration', common, (raw, { name, label }) => {
+    return make('duration', common, (raw, key, subject) => {
       const ms = parseDurationMs(raw);
-      if (ms === undefined) return bad(durationProblem(name, raw));
+      if (ms === undefined) {
+        return bad(common.secret === true ? `${key.label} must be a duration` : durationProblem(key.name, raw));
+      }
       if (common.minMs !== undefined && ms < common.minMs) {
-        return bad(`${label} value "${shown(raw)}" must be at least ${formatDuration(common.minMs)}`);
+        return bad(`${subject(raw, key)} must be at least ${formatDuration(common.minMs)}`);
       }
       return ok(ms);
     });
@@ -248,9 +264,9 @@ export const field = {
 
   /** Anything else: `parse` returns the value or a problem phrase ("must be ..."). */
   custom<T>(common: Common<T>, parse: (raw: string) => { value: T } | { problem: string }): Field<T> {
-    return make('custom', common, (raw, { label }) => {
+    return make('custom', common, (raw, key, subject) => {
       const result = parse(raw);
-      return 'problem' in result ? bad(`${label} value "${shown(raw)}" ${result.problem}`) : ok(result.value);
+      return 'problem' in result ? bad(`${subject(raw, key)} ${result.problem}`) : ok(result.value);
     });
   },
 };

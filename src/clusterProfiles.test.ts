@@ -75,6 +75,7 @@ describe('cluster profiles', () => {
       json: {
         clusters: {
           Prod: { bootstrapServers: 'k0' },
+          p: { bootstrapServers: 'k0' },
           b: { bootstrapServers: [] },
           c: { bootstrapServers: 'x:1' },
           d: { bootstrapServers: 'X:1' },
@@ -82,7 +83,7 @@ describe('cluster profiles', () => {
       },
       problems: [
         'clusters.json: clusters.Prod must be named in lower case letters, digits and dashes (at most 63)',
-        'clusters.json: clusters.Prod.bootstrapServers value "k0" must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
+        'clusters.json: clusters.p.bootstrapServers value "k0" must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
         'clusters.json: clusters.b.bootstrapServers value "" must name at least one host:port',
         'clusters.json: clusters.d.bootstrapServers "X:1" is also in clusters.c',
       ],
@@ -164,6 +165,21 @@ describe('cluster profiles', () => {
   for (const c of cases) {
     it(`problems: ${c.name}`, () => assert.deepEqual(parse(c.json).problems, c.problems));
   }
+
+  it('problems: a megabyte-long cluster name and setting name are shortened, and the badly named cluster not read', () => {
+    const [name, setting] = ['N'.repeat(1_000_000), 's'.repeat(1_000_000)];
+    const { problems } = parse({
+      clusters: {
+        [name]: { bootstrapServers: 'k0', tls: { ca: '/x' } },
+        a: { bootstrapServers: 'x:1', [setting]: true },
+      },
+    });
+    assert.deepEqual(problems, [
+      `clusters.json: clusters.${'N'.repeat(64)}…(1000000 characters) must be named in lower case letters, digits and dashes (at most 63)`,
+      `clusters.json: clusters.a.${'s'.repeat(64)}…(1000000 characters) is not a known setting; known: bootstrapServers, tls, sasl`,
+    ]);
+    assert.ok(problems.join('; ').length < 500, `${problems.join('; ').length} characters`);
+  });
 
   it('problems: not JSON', () => {
     const { problems } = parseClusterProfiles('{clusters:', 'clusters.json', {}, () => true);

@@ -512,11 +512,16 @@ export function parseJson<N extends JsonNode>(
     return outcome.value as JsonValue<N>;
   }
   if (!isObject(value)) return void at(where, 'must be an object');
-  const child = (key: string): string => (path === '' ? key : `${path}.${key}`);
+  // Keys are the user's: shortened in paths, so a huge key never makes huge messages.
+  const child = (key: string): string => (path === '' ? shown(key) : `${path}.${shown(key)}`);
   if (node.node === 'record') {
     const entries = new Map<string, unknown>();
     for (const [key, item] of Object.entries(value)) {
-      if (!node.keyPattern.test(key)) at(child(key), `must be named ${node.keyRule}`);
+      if (!node.keyPattern.test(key)) {
+        // Its value is not read: every problem in it would repeat the bad name.
+        at(child(key), `must be named ${node.keyRule}`);
+        continue;
+      }
       const parsed = parseJson(node.value, item, child(key), at);
       if (parsed !== undefined) entries.set(key, parsed);
     }

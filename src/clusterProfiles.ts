@@ -87,10 +87,7 @@ interface Lookup {
 function profilesShape({ env, fileExists }: Lookup) {
   // Both name where a secret (or a key, or a user name) comes from, and a user
   // may have written the secret itself there: their messages never quote the value.
-  const file = (doc: string): Field<string> =>
-    field.custom<string>({ doc, fallback: '', secret: true }, (path) =>
-      fileExists(path) ? { value: path } : { problem: 'names no file that exists and can be read' },
-    );
+  const file = (doc: string): Field<string> => field.file({ doc, exists: fileExists, secret: true });
   const variable = (doc: string): Field<string> =>
     field.custom<string>({ doc, fallback: '', pattern: ENV_NAME_PATTERN, secret: true }, (name) =>
       !ENV_NAME.test(name)

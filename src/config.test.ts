@@ -162,9 +162,14 @@ describe('configuration', () => {
         SCALER_CLUSTERS_FILE: '/nope.json',
       },
       problems: [
-        'SCALER_CLUSTERS_FILE value "/nope.json" is not a file that exists and can be read',
-        'SCALER_TLS_CERT_FILE value "/nope.crt" is not a file that exists and can be read',
+        'SCALER_CLUSTERS_FILE value "/nope.json" names no file that exists and can be read',
+        'SCALER_TLS_CERT_FILE value "/nope.crt" names no file that exists and can be read',
       ],
+    },
+    {
+      name: 'a private key written where its file name belongs: never quoted',
+      env: { SCALER_TLS_CERT_FILE: '/tls/tls.crt', SCALER_TLS_KEY_FILE: '-----BEGIN PRIVATE KEY-----MIIEv' },
+      problems: ['SCALER_TLS_KEY_FILE names no file that exists and can be read'],
     },
   ];
   for (const c of tlsProblems) {

@@ -80,9 +80,7 @@ const count = (doc: string, fallback: number): Field<number> => field.int({ doc,
 const duration = (doc: string, fallbackMs: number): Field<number> => field.duration({ doc, fallback: fallbackMs });
 /** A file path; '' when unset. `secret`: never quoted (a key's PEM may be written in its place). */
 const file = (doc: string, files: ConfigFiles, secret = false): Field<string> =>
-  field.custom<string>({ doc, fallback: '', secret }, (path) =>
-    files.exists(path) ? { value: path } : { problem: 'is not a file that exists and can be read' },
-  );
+  field.file({ doc, exists: files.exists, secret });
 
 /**
  * Every variable the scaler reads, with its default and meaning: validation,

@@ -38,7 +38,7 @@ export interface Key {
   readonly label: string;
 }
 
-export type FieldKind = 'string' | 'list' | 'bool' | 'int' | 'number' | 'enum' | 'duration' | 'custom';
+export type FieldKind = 'string' | 'list' | 'bool' | 'int' | 'number' | 'enum' | 'duration' | 'file' | 'custom';
 
 export interface Field<T> {
   readonly node: 'field';
@@ -260,6 +260,21 @@ export const field = {
       }
       return ok(ms);
     });
+  },
+
+  /**
+   * A path that names a file that exists and can be read ('' when unset);
+   * `exists` checks that (tests pass their own).
+   */
+  file(
+    common: Omit<Common<string>, 'fallback'> & {
+      readonly fallback?: string;
+      readonly exists: (path: string) => boolean;
+    },
+  ): Field<string> {
+    return make('file', { ...common, fallback: common.fallback ?? '' }, (raw, key, subject) =>
+      common.exists(raw) ? ok(raw) : bad(`${subject(raw, key)} names no file that exists and can be read`),
+    );
   },
 
   /** Anything else: `parse` returns the value or a problem phrase ("must be ..."). */

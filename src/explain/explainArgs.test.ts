@@ -24,7 +24,7 @@ const FILES: ConfigFiles = {
 };
 
 function plan(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  return planExplain(parseExplainArgs(argv), {
+  return planExplain(parseExplainArgs(argv, FILES), {
     env,
     files: FILES,
     logger: silent,
@@ -117,7 +117,7 @@ describe('explain arguments: good invocations', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const args = parseExplainArgs(c.argv);
+      const args = parseExplainArgs(c.argv, FILES);
       for (const [key, value] of Object.entries(c.expected)) {
         assert.deepEqual(args[key as keyof ExplainArgs], value, key);
       }
@@ -300,7 +300,14 @@ describe('explain arguments: every problem at once, exactly', () => {
     {
       name: 'a clusters file that is not there',
       argv: [...BASE, '--clusters-file', '/etc/nowhere.json'],
-      problems: ['option --clusters-file value "/etc/nowhere.json" is not a file that exists and can be read'],
+      problems: ['option --clusters-file value "/etc/nowhere.json" names no file that exists and can be read'],
+    },
+    {
+      name: 'a clusters file with a long name: shortened, as every value',
+      argv: [...BASE, '--clusters-file', `/${'d'.repeat(199)}`],
+      problems: [
+        `option --clusters-file value "/${'d'.repeat(63)}…(200 characters)" names no file that exists and can be read`,
+      ],
     },
     {
       name: 'the server configuration, checked as the server checks it; the metadata still is',

@@ -12,7 +12,7 @@
  * parameters are checked by the scaler's own metadata parser (explainPlan.ts).
  */
 import { parseArgs } from 'node:util';
-import { type LogLevel, LOG_LEVELS } from '../config.ts';
+import { type ConfigFiles, type LogLevel, LOG_LEVELS, NODE_FILES } from '../config.ts';
 import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
 import { TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
 import { type Field, field, parseFields, type Schema, shownDefault } from '../schema.ts';
@@ -54,30 +54,34 @@ const PARAMETER_FLAGS: ReadonlyMap<string, string> = new Map([
 /**
  * The command's own options, declared as the trigger parameters are: the
  * help lists them and the engine checks their values. Bool options are
- * switches (no value).
+ * switches (no value). `exists` checks the files they name.
  */
-const OWN_OPTIONS = {
-  json: field.bool({ doc: 'print one JSON document instead of tables (offsets as strings)', fallback: false }),
-  watch: field.duration({
-    doc: 'poll this long before deciding (default: one poll for offset, 10s for time and rate)',
-    fallback: 0,
-  }),
-  interval: field.duration({
-    doc: 'time between polls (default SCALER_POLL_INTERVAL, 2s)',
-    fallback: 0,
-    minMs: MIN_INTERVAL_MS,
-  }),
-  'clusters-file': field.string({
-    doc: 'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters contacted',
-    fallback: '',
-  }),
-  'log-level': field.enum({
-    doc: `log JSON lines to stderr: ${LOG_LEVELS.join(', ')} (default silent)`,
-    fallback: 'silent',
-    values: () => LOG_LEVELS,
-  }),
-  help: field.bool({ doc: 'this help', fallback: false }),
-} as const satisfies Schema;
+const ownOptions = (exists: ConfigFiles['exists']) =>
+  ({
+    json: field.bool({ doc: 'print one JSON document instead of tables (offsets as strings)', fallback: false }),
+    watch: field.duration({
+      doc: 'poll this long before deciding (default: one poll for offset, 10s for time and rate)',
+      fallback: 0,
+    }),
+    interval: field.duration({
+      doc: 'time between polls (default SCALER_POLL_INTERVAL, 2s)',
+      fallback: 0,
+      minMs: MIN_INTERVAL_MS,
+    }),
+    'clusters-file': field.file({
+      doc: 'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters contacted',
+      exists,
+    }),
+    'log-level': field.enum({
+      doc: `log JSON lines to stderr: ${LOG_LEVELS.join(', ')} (default silent)`,
+      fallback: 'silent',
+      values: () => LOG_LEVELS,
+    }),
+    help: field.bool({ doc: 'this help', fallback: false }),
+  }) as const satisfies Schema;
+
+/** The options as help and node's parseArgs read them (their files are not checked). */
+const OWN_OPTIONS = ownOptions(() => true);
 
 /** `--set KEY=VALUE` and its synonym: any trigger parameter by its KEDA name. */
 const SET_FLAGS: ReadonlySet<string> = new Set(['set', 'metadata']);
@@ -133,8 +137,8 @@ function tokensOf(argv: readonly string[], problems: string[]): Token[] {
 /** Arguments read, at most: far more than any trigger needs, few enough to read at once. */
 export const MAX_ARGUMENTS = 1_000;
 
-/** Parses the arguments after `explain`; never throws. */
-export function parseExplainArgs(all: readonly string[]): ExplainArgs {
+/** Parses the arguments after `explain`; never throws. `files` checks that the files named exist. */
+export function parseExplainArgs(all: readonly string[], files: Pick<ConfigFiles, 'exists'> = NODE_FILES): ExplainArgs {
   const problems: string[] = [];
   if (all.length > MAX_ARGUMENTS) problems.push(`${all.length} arguments; at most ${MAX_ARGUMENTS} are read`);
   const argv = all.slice(0, MAX_ARGUMENTS);
@@ -196,7 +200,7 @@ export function parseExplainArgs(all: readonly string[]): ExplainArgs {
     }
   }
 
-  const parsed = parseFields(OWN_OPTIONS, Object.fromEntries(own), {
+  const parsed = parseFields(ownOptions(files.exists), Object.fromEntries(own), {
     label: (name) => `option --${name}`,
     name: (name) => `--${name}`,
     missing: (name) => `option --${name} is required`,
@@ -222,13 +226,13 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   number: ' NUMBER',
   duration: ' DURATION',
   list: ' A[,B]',
+  file: ' PATH',
 };
 
 /** Own options whose placeholder says more than their kind. */
 const OWN_PLACEHOLDERS: Readonly<Record<string, string>> = {
   json: '',
   help: '',
-  'clusters-file': ' PATH',
   'log-level': ' LEVEL',
 };
 

@@ -39,7 +39,7 @@ export interface CommandIo {
 
 /** Runs the command; resolves with the exit status. */
 export async function explainCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseExplainArgs(argv);
+  const args = parseExplainArgs(argv, io.files);
   if (args.help) {
     io.stdout(explainHelp());
     return EXIT_OK;

@@ -51,10 +51,8 @@ export function planExplain(args: ExplainArgs, deps: PlanDeps): PlanOutcome {
   const problems = [...args.problems];
   const env = { ...deps.env };
   const files = deps.files ?? NODE_FILES;
-  if (args.clustersFile !== undefined) {
-    if (files.exists(args.clustersFile)) env['SCALER_CLUSTERS_FILE'] = args.clustersFile;
-    else problems.push(`option --clusters-file value "${args.clustersFile}" is not a file that exists and can be read`);
-  }
+  // parseExplainArgs checked that it exists.
+  if (args.clustersFile !== undefined) env['SCALER_CLUSTERS_FILE'] = args.clustersFile;
   let config: Config | undefined;
   try {
     config = loadConfig(env, files);

@@ -106,6 +106,29 @@ describe('configuration', () => {
     );
   });
 
+  const intervals = [
+    { text: '100ms', want: 100 },
+    { text: '99', problem: 'SCALER_POLL_INTERVAL value "99" must be at least 100ms' },
+    { text: '0s', problem: 'SCALER_POLL_INTERVAL value "0s" must be at least 100ms' },
+  ];
+  for (const c of intervals) {
+    it(`SCALER_POLL_INTERVAL "${c.text}": ${c.problem ?? c.want}`, () => {
+      if (c.problem === undefined) assert.equal(loadConfig({ SCALER_POLL_INTERVAL: c.text }).pollIntervalMs, c.want);
+      else
+        assert.throws(
+          () => loadConfig({ SCALER_POLL_INTERVAL: c.text, SCALER_LOG_LEVEL: 'loud' }),
+          (err: ConfigError) => {
+            // Reported with the other variables' problems, not only once they are all right.
+            assert.deepEqual(err.problems, [
+              c.problem,
+              'SCALER_LOG_LEVEL value "loud" must be one of [fatal error warn info debug trace silent]',
+            ]);
+            return true;
+          },
+        );
+    });
+  }
+
   it('checks the rules between variables', () => {
     assert.throws(
       () => loadConfig({ SCALER_POLL_INTERVAL: '30s', SCALER_MAX_STALENESS: '20s', SCALER_GRPC_PORT: '8080' }),

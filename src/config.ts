@@ -68,6 +68,8 @@ export const DEFAULT_MAX_TRIGGERS = 1_000;
 /** A StreamIsActive and a StreamMetricSpec for every trigger (KEDA opens both for external-push). */
 export const DEFAULT_MAX_STREAMS = 2 * DEFAULT_MAX_TRIGGERS;
 export const DEFAULT_MAX_CLUSTERS = 50;
+/** The shortest SCALER_POLL_INTERVAL (and explain --interval): shorter would poll Kafka in a busy loop. */
+export const MIN_POLL_INTERVAL_MS = 100;
 
 /** A port number; leading zeros are allowed, as they always were. */
 const port = (doc: string, fallback: number): Field<number> =>
@@ -77,7 +79,8 @@ const port = (doc: string, fallback: number): Field<number> =>
       : { problem: 'must be a port number from 0 to 65535' },
   );
 const count = (doc: string, fallback: number): Field<number> => field.int({ doc, fallback, min: 1, max: 9_999_999 });
-const duration = (doc: string, fallbackMs: number): Field<number> => field.duration({ doc, fallback: fallbackMs });
+const duration = (doc: string, fallbackMs: number, minMs?: number): Field<number> =>
+  field.duration({ doc, fallback: fallbackMs, ...(minMs === undefined ? {} : { minMs }) });
 /** A file path; '' when unset. `secret`: never quoted (a key's PEM may be written in its place). */
 const file = (doc: string, files: ConfigFiles, secret = false): Field<string> =>
   field.file({ doc, exists: files.exists, secret });
@@ -99,7 +102,7 @@ export function variableSchema(files: ConfigFiles) {
       'HTTP port (status page `/`, `/healthz`, `/readyz`, `/metrics`, `/api/triggers`, `/api/history`)',
       8080,
     ),
-    SCALER_POLL_INTERVAL: duration('how often each poller reads offsets', 2_000),
+    SCALER_POLL_INTERVAL: duration('how often each poller reads offsets', 2_000, MIN_POLL_INTERVAL_MS),
     SCALER_MAX_STALENESS: duration('older data gives `UNAVAILABLE` instead of a value', 30_000),
     SCALER_KAFKA_TIMEOUT: duration("upper bound for one poll's Kafka requests", 10_000),
     SCALER_POLLER_IDLE_TIMEOUT: duration('a poller nobody asked for in this long is stopped', 600_000),
@@ -200,7 +203,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
     ...parsed.unknownKeys.map((name) => `unknown variable ${name}; known: ${known.join(', ')}`),
   ];
   if (problems.length === 0) {
-    if (v.SCALER_POLL_INTERVAL < 100) problems.push('SCALER_POLL_INTERVAL must be at least 100ms');
     if (v.SCALER_MAX_STALENESS <= v.SCALER_POLL_INTERVAL) {
       problems.push('SCALER_MAX_STALENESS must be longer than SCALER_POLL_INTERVAL');
     }

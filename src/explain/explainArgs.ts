@@ -12,7 +12,7 @@
  * parameters are checked by the scaler's own metadata parser (explainPlan.ts).
  */
 import { parseArgs } from 'node:util';
-import { type ConfigFiles, type LogLevel, LOG_LEVELS, NODE_FILES } from '../config.ts';
+import { type ConfigFiles, type LogLevel, LOG_LEVELS, MIN_POLL_INTERVAL_MS, NODE_FILES } from '../config.ts';
 import { STRATEGY_NAMES } from '../model/metadata/strategyNames.ts';
 import { TRIGGER_SCHEMA } from '../model/metadata/triggerMetadata.ts';
 import { type Field, field, parseFields, type Schema, shownDefault } from '../schema.ts';
@@ -32,9 +32,6 @@ export interface ExplainArgs {
   readonly logLevel: LogLevel;
   readonly problems: readonly string[];
 }
-
-/** The shortest interval between polls, as for SCALER_POLL_INTERVAL. */
-export const MIN_INTERVAL_MS = 100;
 
 export const EXPLAIN_USAGE =
   'usage: kstreams-scaler explain (--bootstrap-servers HOST:PORT[,HOST:PORT] | --cluster NAME) --group GROUP [--topic TOPIC[,TOPIC]] [--strategy NAME] [--watch DURATION] [--json] [--set KEY=VALUE]...';
@@ -66,7 +63,7 @@ const ownOptions = (exists: ConfigFiles['exists']) =>
     interval: field.duration({
       doc: 'time between polls (default SCALER_POLL_INTERVAL, 2s)',
       fallback: 0,
-      minMs: MIN_INTERVAL_MS,
+      minMs: MIN_POLL_INTERVAL_MS,
     }),
     'clusters-file': field.file({
       doc: 'Kafka cluster profiles (default SCALER_CLUSTERS_FILE); once given, the only clusters contacted',

@@ -83,7 +83,7 @@ describe('cluster profiles', () => {
       },
       problems: [
         'clusters.json: clusters.Prod must be named in lower case letters, digits and dashes (at most 63)',
-        'clusters.json: clusters.p.bootstrapServers value "k0" must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"',
+        'clusters.json: clusters.p.bootstrapServers value "k0" must be host:port addresses (ports 1 to 65535), e.g. "kafka-0:9092,kafka-1:9092"',
         'clusters.json: clusters.b.bootstrapServers value "" must name at least one host:port',
         'clusters.json: clusters.d.bootstrapServers "X:1" is also in clusters.c',
       ],
@@ -300,6 +300,20 @@ describe('cluster profiles', () => {
         false,
       ],
       ['a cluster name in capitals', { clusters: { Prod: { bootstrapServers: 'x:1' } } }, false],
+      [
+        'a mechanism in mixed case',
+        {
+          clusters: {
+            a: { bootstrapServers: 'x:1', sasl: { mechanism: ' Scram-Sha-512', username: 'u', passwordEnv: 'P' } },
+          },
+        },
+        true,
+      ],
+      ['two servers in one list entry', { clusters: { a: { bootstrapServers: ['x:1,y:2'] } } }, false],
+      ['port 0', { clusters: { a: { bootstrapServers: 'x:0' } } }, false],
+      ['port 99999', { clusters: { a: { bootstrapServers: 'x:99999' } } }, false],
+      ['a port with a leading zero', { clusters: { a: { bootstrapServers: 'x:09092' } } }, false],
+      ['the highest port', { clusters: { a: { bootstrapServers: '[::1]:65535, x:1' } } }, true],
     ];
     for (const [name, document, valid] of documents) {
       it(`${valid ? 'accepts' : 'rejects'} ${name}, as the parser does`, () => {

@@ -69,7 +69,9 @@ export interface ParsedProfiles {
 }
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const HOST_PORT_PATTERN = '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):\\d{1,5}';
+/** host:port with a port from 1 to 65535, without leading zeros: the JSON Schema's pattern is the parser's. */
+const HOST_PORT_PATTERN =
+  '(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})';
 const HOST_PORT = new RegExp(`^${HOST_PORT_PATTERN}$`);
 const ENV_NAME_PATTERN = '[A-Za-z_][A-Za-z0-9_]*';
 const ENV_NAME = new RegExp(`^${ENV_NAME_PATTERN}$`);
@@ -114,12 +116,10 @@ function profilesShape({ env, fileExists }: Lookup) {
               required: true,
               empty: 'must name at least one host:port',
               pattern: HOST_PORT_PATTERN,
-              item: (server) => {
-                const port = Number(server.slice(server.lastIndexOf(':') + 1));
-                return HOST_PORT.test(server) && port >= 1 && port <= 65535
+              item: (server) =>
+                HOST_PORT.test(server)
                   ? undefined
-                  : 'must be host:port addresses, e.g. "kafka-0:9092,kafka-1:9092"';
-              },
+                  : 'must be host:port addresses (ports 1 to 65535), e.g. "kafka-0:9092,kafka-1:9092"',
             }),
             tls: shape('TLS to the brokers', {
               caFile: file("PEM CA bundle to trust instead of the system's"),
@@ -132,7 +132,7 @@ function profilesShape({ env, fileExists }: Lookup) {
             }),
             sasl: shape('SASL authentication', {
               mechanism: field.enum({
-                doc: 'the SASL mechanism',
+                doc: 'the SASL mechanism, in any case (e.g. `SCRAM-SHA-512`, as Kafka writes it)',
                 fallback: 'plain',
                 required: true,
                 values: () => SASL_MECHANISMS,

@@ -491,6 +491,9 @@ function jsonText(spec: Field<unknown>, value: unknown): string | { problem: str
   if (typeof value === 'string') return value;
   if ((spec.kind === 'int' || spec.kind === 'number') && typeof value === 'number') return String(value);
   if (spec.kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    // Joined with commas, an entry "a:1,b:2" would silently be two.
+    if (value.some((v) => v.includes(',')))
+      return { problem: 'must be a list of single items, without commas in them' };
     return value.join(',');
   }
   return { problem: spec.kind === 'list' ? 'must be a string or a list of strings' : 'must be a string' };
@@ -553,6 +556,10 @@ export function parseJson<N extends JsonNode>(
   return parsed as JsonValue<N>;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** The JSON Schema (draft 2020-12) of a node, for editors. */
 export function jsonSchema(node: JsonNode): Record<string, unknown> {
   if (node.node === 'shape') {
@@ -595,9 +602,24 @@ export function jsonSchema(node: JsonNode): Record<string, unknown> {
     }
     case 'enum': {
       const values = node.values?.() ?? [];
-      // JSON Schema has no case-insensitive match: the lower and upper case spellings cover what is written.
-      const spellings = node.foldCase === true ? [...values, ...values.map((v) => v.toUpperCase())] : values;
-      return { type: 'string', enum: [...new Set(spellings)], ...description };
+      if (node.foldCase !== true) return { type: 'string', enum: values, ...description };
+      // JSON Schema has no case-insensitive match: the pattern spells each letter in both cases (and allows
+      // the blanks the parser trims), so it accepts what the parser does; the enum is what editors offer.
+      const anyCase = values.map((v) =>
+        [...v]
+          .map((c) =>
+            c.toLowerCase() === c.toUpperCase() ? escapeRegExp(c) : `[${c.toLowerCase()}${c.toUpperCase()}]`,
+          )
+          .join(''),
+      );
+      return {
+        type: 'string',
+        anyOf: [
+          { enum: [...new Set([...values, ...values.map((v) => v.toUpperCase())])] },
+          { pattern: `^\\s*(${anyCase.join('|')})\\s*$` },
+        ],
+        ...description,
+      };
     }
     case 'int':
     case 'number':

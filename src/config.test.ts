@@ -129,6 +129,39 @@ describe('configuration', () => {
     });
   }
 
+  it('100,000 unknown variables: one problem, the known names once, the unknown ones cut short', () => {
+    const env = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`SCALER_X${i}`, '1']));
+    assert.throws(
+      () => loadConfig(env),
+      (err: ConfigError) => {
+        assert.equal(err.problems.length, 1);
+        const names = [...Object.keys(env)].sort().slice(0, 20).join(', ');
+        assert.ok(err.problems[0]!.startsWith(`unknown variables ${names} and 99980 more; known: SCALER_HOST,`));
+        assert.equal(err.message.split('SCALER_HOST').length, 2, 'the known names once');
+        assert.ok(err.message.length < 2_000, `${err.message.length} characters`);
+        return true;
+      },
+    );
+  });
+
+  it('many problems: the first 20, then how many more', () => {
+    const clusters = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`c${i}`, {}]));
+    assert.throws(
+      () =>
+        loadConfig(
+          { SCALER_CLUSTERS_FILE: '/c.json' },
+          { exists: () => true, read: () => JSON.stringify({ clusters }) },
+        ),
+      (err: ConfigError) => {
+        assert.equal(err.problems.length, 21);
+        assert.equal(err.problems[0], 'SCALER_CLUSTERS_FILE /c.json: clusters.c0.bootstrapServers is missing');
+        assert.equal(err.problems[20], 'and 480 more problems');
+        assert.ok(err.message.endsWith('; and 480 more problems'));
+        return true;
+      },
+    );
+  });
+
   it('checks the rules between variables', () => {
     assert.throws(
       () => loadConfig({ SCALER_POLL_INTERVAL: '30s', SCALER_MAX_STALENESS: '20s', SCALER_GRPC_PORT: '8080' }),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { type ClusterProfile, parseClusterProfiles } from './clusterProfiles.ts';
-import { type Field, field, parseFields, type Schema, shownDefault } from './schema.ts';
+import { cappedProblems, type Field, field, listedNames, parseFields, type Schema, shownDefault } from './schema.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -182,9 +182,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
   readonly problems: readonly string[];
 
+  /** `problems`: every one; the first MAX_PROBLEMS are kept, then how many more. */
   constructor(problems: readonly string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.problems = problems;
+    const capped = cappedProblems(problems);
+    super(`invalid configuration: ${capped.join('; ')}`);
+    this.problems = capped;
   }
 }
 
@@ -198,10 +200,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
     claims: (name) => name.startsWith('SCALER_'),
   });
   const v = parsed.values;
-  const problems = [
-    ...parsed.problems,
-    ...parsed.unknownKeys.map((name) => `unknown variable ${name}; known: ${known.join(', ')}`),
-  ];
+  const problems = [...parsed.problems];
+  const unknown = parsed.unknownKeys;
+  if (unknown.length > 0) {
+    // One problem, the known names once, however many variables are unknown.
+    const variables = unknown.length === 1 ? 'variable' : 'variables';
+    problems.push(`unknown ${variables} ${listedNames(unknown)}; known: ${known.join(', ')}`);
+  }
   if (problems.length === 0) {
     if (v.SCALER_MAX_STALENESS <= v.SCALER_POLL_INTERVAL) {
       problems.push('SCALER_MAX_STALENESS must be longer than SCALER_POLL_INTERVAL');

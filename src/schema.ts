@@ -28,6 +28,24 @@ export const MAX_KEYS = 128;
 /** Characters in one metadata map, keys and values together, at most. */
 export const MAX_METADATA_LENGTH = 64 * 1024;
 
+/** Problems reported at once, at most: the rest are counted. */
+export const MAX_PROBLEMS = 20;
+
+/**
+ * The first `MAX_PROBLEMS` problems, then how many more there are: however
+ * many an input has (100,000 unknown variables), the message stays short.
+ */
+export function cappedProblems(problems: readonly string[]): readonly string[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [...problems.slice(0, MAX_PROBLEMS), `and ${problems.length - MAX_PROBLEMS} more problems`];
+}
+
+/** Names in a message: the first `MAX_PROBLEMS`, shortened, then how many more. */
+export function listedNames(names: readonly string[]): string {
+  const listed = names.slice(0, MAX_PROBLEMS).map(shown).join(', ');
+  return names.length > MAX_PROBLEMS ? `${listed} and ${names.length - MAX_PROBLEMS} more` : listed;
+}
+
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
 /** What a message names: the setting's own name, and how messages call it. */

@@ -201,11 +201,12 @@ export function parseClusterProfiles(
     const path = `clusters.${name}`;
     const servers = cluster.bootstrapServers ?? [];
     for (const server of servers) {
-      const owner = owners.get(normalizeServer(server));
+      const normal = normalizeServer(server);
+      const owner = owners.get(normal);
       if (owner !== undefined && owner !== name) {
         at(`${path}.bootstrapServers`, `"${server}" is also in clusters.${owner}`);
       }
-      owners.set(normalizeServer(server), name);
+      owners.set(normal, name);
     }
     const tls = cluster.tls && tlsSettings(cluster.tls, `${path}.tls`, at, wrong);
     const sasl = cluster.sasl && saslSettings(cluster.sasl, `${path}.sasl`, at, wrong);
@@ -258,7 +259,7 @@ function tlsSettings(
     ...(tls.certFile ? { certFile: tls.certFile } : {}),
     ...(tls.keyFile ? { keyFile: tls.keyFile } : {}),
     ...(keyPassword ? { keyPassword } : {}),
-    ...(tls.serverName ? { serverName: tls.serverName.trim() } : {}),
+    ...(tls.serverName ? { serverName: tls.serverName } : {}),
     insecureSkipVerify: tls.insecureSkipVerify === true,
   };
 }
@@ -283,7 +284,7 @@ function saslSettings(
   for (const key of given(['tokenFile', 'tokenEnv'])) {
     at(`${path}.${key}`, `does not apply to ${mechanism} (it uses a username and password)`);
   }
-  const inline = sasl.username?.trim();
+  const inline = sasl.username; // parseJson trimmed it
   const fromSecret = secret(sasl.usernameFile, sasl.usernameEnv, 'username', path, at, wrong, inline === undefined);
   if (inline !== undefined && fromSecret !== undefined) {
     at(path, 'sets username more than once; set one of username, usernameFile, usernameEnv');

@@ -90,7 +90,7 @@ const file = (doc: string, files: ConfigFiles, secret = false): Field<string> =>
  * `kstreams-scaler --help` and the configuration docs' table all come from
  * this one list. `files` checks that the files named exist.
  */
-export function variableSchema(files: ConfigFiles) {
+function variableSchema(files: ConfigFiles) {
   return {
     SCALER_HOST: field.custom<string>(
       { doc: 'address the gRPC and HTTP servers bind to', fallback: '0.0.0.0' },
@@ -229,7 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
   }
   let clusters: readonly ClusterProfile[] = [];
   const clustersFile = v.SCALER_CLUSTERS_FILE;
-  if (clustersFile !== '' && files.exists(clustersFile)) {
+  // '' when unset, or when it names no file (already reported).
+  if (clustersFile !== '') {
     const profiles = parseClusterProfiles(
       files.read(clustersFile),
       `SCALER_CLUSTERS_FILE ${clustersFile}`,

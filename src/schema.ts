@@ -22,11 +22,11 @@ import { durationProblem, formatDuration, parseDurationMs, shown } from './durat
 /** Characters in one metadata value, at most (a field may allow fewer). */
 export const MAX_VALUE_LENGTH = 4_096;
 /** Characters in one metadata key, at most. */
-export const MAX_KEY_LENGTH = 256;
+const MAX_KEY_LENGTH = 256;
 /** Keys in one metadata map, at most. */
 export const MAX_KEYS = 128;
 /** Characters in one metadata map, keys and values together, at most. */
-export const MAX_METADATA_LENGTH = 64 * 1024;
+const MAX_METADATA_LENGTH = 64 * 1024;
 
 /** Problems reported at once, at most: the rest are counted. */
 export const MAX_PROBLEMS = 20;
@@ -56,7 +56,7 @@ export interface Key {
   readonly label: string;
 }
 
-export type FieldKind = 'string' | 'list' | 'bool' | 'int' | 'number' | 'enum' | 'duration' | 'file' | 'custom';
+type FieldKind = 'string' | 'list' | 'bool' | 'int' | 'number' | 'enum' | 'duration' | 'file' | 'custom';
 
 export interface Field<T> {
   readonly node: 'field';
@@ -86,7 +86,7 @@ export interface Field<T> {
 export type Schema = Readonly<Record<string, Field<unknown>>>;
 export type Parsed<S extends Schema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
 
-export interface ParseResult<S extends Schema> {
+interface ParseResult<S extends Schema> {
   readonly values: Parsed<S>;
   readonly problems: readonly string[];
   /** Keys present in the metadata that no field reads (and that are not in `ignored`). */
@@ -155,6 +155,14 @@ export const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
 
+/** What a whole number must be, in words: "a whole number from 1 to 9", "greater than 0", "at least 0". */
+function rangeOf(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return `a whole number from ${min} to ${max}`;
+  if (min === 1) return 'greater than 0';
+  if (min !== undefined) return `at least ${min}`;
+  return max !== undefined ? `at most ${max}` : 'an integer';
+}
+
 export const field = {
   string(common: Common<string>): Field<string> {
     return make('string', common, (raw) => ok(raw));
@@ -205,14 +213,7 @@ export const field = {
    */
   int(common: Common<number> & { readonly min?: number; readonly max?: number }): Field<number> {
     const { min, max } = common;
-    const range =
-      min !== undefined && max !== undefined
-        ? `a whole number from ${min} to ${max}`
-        : min === 1
-          ? 'greater than 0'
-          : min !== undefined
-            ? `at least ${min}`
-            : `at most ${max}`;
+    const range = rangeOf(min, max);
     return make(
       'int',
       common,
@@ -356,7 +357,7 @@ export function sizeProblems(metadata: Readonly<Record<string, string>>): string
 }
 
 /** How `parseFields` names things in its messages, and which keys it reads. */
-export interface FieldSource {
+interface FieldSource {
   /** The subject of a message about `name`, e.g. `parameter "x"` or `SCALER_X`. */
   readonly label: (name: string) => string;
   /** The name messages quote for `key` (default: the key), e.g. `--watch`. */
@@ -444,7 +445,7 @@ export function shownDefault(spec: Field<unknown>): string | undefined {
 // JSON documents: objects of fields, nested objects and maps of named objects.
 
 /** An object with known keys; any other key is a problem. */
-export interface ShapeNode<S extends Shape = Shape> {
+interface ShapeNode<S extends Shape = Shape> {
   readonly node: 'shape';
   readonly doc: string;
   readonly required: boolean;
@@ -452,7 +453,7 @@ export interface ShapeNode<S extends Shape = Shape> {
 }
 
 /** An object whose keys are names the user picks (e.g. clusters by name), each value of one shape. */
-export interface RecordNode<N extends JsonNode = JsonNode> {
+interface RecordNode<N extends JsonNode = JsonNode> {
   readonly node: 'record';
   readonly doc: string;
   readonly required: boolean;
@@ -462,7 +463,7 @@ export interface RecordNode<N extends JsonNode = JsonNode> {
   readonly value: N;
 }
 
-export type JsonNode = Field<unknown> | ShapeNode | RecordNode;
+type JsonNode = Field<unknown> | ShapeNode | RecordNode;
 export type Shape = Readonly<Record<string, JsonNode>>;
 
 /** What a node reads from JSON; undefined when absent (or wrong). */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from './eventually.ts';
-import { ManagedProcess, managedProcessesOf, processAlive, run } from './managedProcess.ts';
+import { ManagedProcess, managedProcessesOf, processAlive, processStartTime, run } from './managedProcess.ts';
 
 const MODULE = path.join(import.meta.dirname, 'managedProcess.ts');
 
@@ -75,6 +75,51 @@ describe('managed processes', function () {
         { timeoutMs: 10_000, what: 'children, folder and watchdog gone' },
       );
     });
+  });
+
+  describe('what a child left running in its process group, once the child has exited', () => {
+    // A parent whose child (a shell) exits at once, leaving a sleep in its group that holds its output open.
+    const script = [
+      `import { run } from ${JSON.stringify(MODULE)};`,
+      `void run('/bin/sh', ['-c', 'sleep 301 & echo $$ $!'], { onLine: (line) => console.log(line) });`,
+      `setInterval(() => {}, 1000);`,
+    ].join('\n');
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      it(`is killed when the parent gets ${signal}`, async () => {
+        const file = path.join(dir, 'parent.mjs');
+        writeFileSync(file, script);
+        const parent = launch('parent', process.execPath, [file]);
+        await parent.waitFor(
+          (line) => /^\d+ \d+$/.test(line),
+          10_000,
+          () => `the parent exited: ${parent.tail.join('\n')}`,
+        );
+        const [shell, sleeper] = parent.tail.at(-1)!.split(' ').map(Number) as [number, number];
+        const sleeperStarted = processStartTime(sleeper);
+        try {
+          await eventually(
+            () => processAlive(shell),
+            (alive) => !alive,
+            { timeoutMs: 10_000, what: 'the shell gone' },
+          );
+          assert.ok(processAlive(sleeper), 'the sleep it left runs on');
+          parent.signal(signal);
+          await parent.exited;
+          await eventually(
+            () => processAlive(sleeper),
+            (alive) => !alive,
+            {
+              timeoutMs: 10_000,
+              what: 'the sleep it left gone',
+            },
+          );
+        } finally {
+          if (sleeperStarted !== undefined && processStartTime(sleeper) === sleeperStarted) {
+            process.kill(sleeper, 'SIGKILL');
+          }
+        }
+      });
+    }
   });
 
   describe('stop()', () => {

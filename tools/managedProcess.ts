@@ -18,8 +18,10 @@
  * A parent has one watchdog, whatever it starts: the first process or
  * temporaryFolder() starts it, and each registers itself in the watchdog's
  * folder (`<tmp>/kstreams-watch-<parent pid>-*`): `p<pid>` holds the
- * process's start time (so a reused PID is never killed), `d<name>` a folder
- * to delete.
+ * process's start time (so a reused PID is never killed) and its process
+ * group, `d<name>` a folder to delete. A process stays registered until its
+ * output closes, not merely until it exits: what it left running in its
+ * group (`sleep 9 &`) holds the output open, and is killed with the group.
  *
  * The exit hook: on every exit (normal end, process.exit) the synchronous
  * cleanups run. On SIGINT/SIGTERM/SIGHUP, Node's default is to die without
@@ -118,7 +120,8 @@ export class ManagedProcess {
       this.killNow();
       throw err;
     }
-    void this.#exited.then(unregister);
+    // Not on exit: what it left in its group still runs, and is killed with the group until the output closes.
+    void this.#closed.then(unregister);
     for (const [from, stream] of [
       ['stdout', child.stdout],
       ['stderr', child.stderr],
@@ -360,19 +363,48 @@ export function processAlive(pid: number): boolean {
   return processStartTime(pid) !== undefined;
 }
 
-/** When a live process started (field 22 of /proc/<pid>/stat, in clock ticks since boot); undefined if it is gone. */
-export function processStartTime(pid: number): string | undefined {
+/**
+ * The fields of /proc/<pid>/stat from field 3 (the state) on, for a live
+ * process (or a zombie too, with `zombies`); undefined if it is gone. The line
+ * is "pid (comm) state ppid pgrp ...", and comm may hold spaces and ')': it
+ * ends at the last ')'.
+ */
+function statFields(pid: number | string, zombies = false): string[] | undefined {
   try {
-    // /proc/<pid>/stat is "pid (comm) state ...", the state being field 3.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? undefined : fields[19];
+    return fields[0] === 'Z' && !zombies ? undefined : fields;
   } catch {
     return undefined;
   }
 }
 
-/** The PIDs of the processes that `parentPid` runs through this module now, by its watchdog's folder. */
+/** When a live process started (field 22 of /proc/<pid>/stat, in clock ticks since boot); undefined if it is gone. */
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** The process groups that have a live member (zombies do not count), by /proc. */
+export function liveProcessGroups(): Set<number> {
+  const groups = new Set<number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return groups;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const group = statFields(entry)?.[2];
+    if (group !== undefined) groups.add(Number(group));
+  }
+  return groups;
+}
+
+/**
+ * The PIDs of the processes that `parentPid` runs through this module now, by
+ * its watchdog's folder (one that has exited is listed until its output closes).
+ */
 export function managedProcessesOf(parentPid: number): number[] {
   return readdirSync(os.tmpdir())
     .filter((name) => name.startsWith(`${WATCH_PREFIX}${parentPid}-`))
@@ -408,12 +440,17 @@ function watchFolder(): string {
   return watchdogFolder;
 }
 
-/** Tracks a started process until it exits; returns the function that forgets it. */
+/** Tracks a started process until its output closes; returns the function that forgets it. */
 function register(child: ManagedProcess, pid: number | undefined): () => void {
-  const started = pid === undefined ? undefined : processStartTime(pid);
-  if (pid === undefined || started === undefined) return () => {};
+  // A child that has already exited is a zombie until this process reaps it (not before this returns): its
+  // start time and group are still there, and what it left in its group must still be killed.
+  const fields = pid === undefined ? undefined : statFields(pid, true);
+  const started = fields?.[19];
+  const group = fields?.[2];
+  if (pid === undefined || started === undefined || group === undefined) return () => {};
   const entry = path.join(watchFolder(), `p${pid}`);
-  writeFileSync(entry, started);
+  // "<start time> <process group>", for the watchdog.
+  writeFileSync(entry, `${started} ${group}`);
   live.add(child);
   return () => {
     live.delete(child);

@@ -139,11 +139,13 @@ describe('managed processes', function () {
         slowest: 10_000,
       },
       {
+        // A stopped process dies of SIGTERM's default action, but holds a handled SIGTERM until it is continued.
         name: 'a paused process is resumed to take SIGTERM',
-        script: 'echo ready; sleep 300',
+        script: 'trap "echo term; exit 7" TERM; echo ready; while :; do sleep 0.1; done',
         pause: true,
         graceMs: 30_000,
         slowest: 10_000,
+        code: 7,
       },
     ];
     for (const c of cases) {
@@ -162,6 +164,7 @@ describe('managed processes', function () {
         assert.equal(p.running, false);
         assert.ok(Date.now() - t < c.slowest, `stopped in ${Date.now() - t} ms`);
         assert.ok(Date.now() - t >= (c.fastest ?? 0), `stopped in ${Date.now() - t} ms, before the grace period`);
+        if (c.code !== undefined) assert.equal(await p.exited, c.code, 'its SIGTERM handler ran');
       });
     }
   });

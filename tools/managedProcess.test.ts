@@ -77,6 +77,87 @@ describe('managed processes', function () {
     });
   });
 
+  describe('a parent whose children have children of their own', () => {
+    // A parent with a sleep, a shell that waits for its own background sleep, and a temporary folder.
+    const script = [
+      `import { ManagedProcess, temporaryFolder } from ${JSON.stringify(MODULE)};`,
+      `const folder = temporaryFolder('managed-process-test-parent-');`,
+      `const sleeper = new ManagedProcess('sleep', 'sleep', ['300']);`,
+      `const shell = new ManagedProcess('sh', '/bin/sh', ['-c', 'sleep 300 & echo $!; wait'], {`,
+      `  onLine: (line) => console.log(JSON.stringify({`,
+      `    pids: [sleeper.pid, shell.pid, Number(line)],`,
+      `    folder: folder.path,`,
+      `  })),`,
+      `});`,
+      `setInterval(() => {}, 1000);`,
+    ].join('\n');
+
+    /** Starts that parent; `check` gets the parent, its children and grandchild, and its folder. */
+    async function withParent(check: (parent: ManagedProcess, pids: number[], folder: string) => Promise<void>) {
+      const file = path.join(dir, 'parent.mjs');
+      writeFileSync(file, script);
+      const parent = launch('parent', process.execPath, [file]);
+      const parentPid = parent.pid!;
+      await parent.waitFor(
+        (line) => line.startsWith('{'),
+        10_000,
+        () => `the parent exited: ${parent.tail.join('\n')}`,
+      );
+      const { pids, folder } = JSON.parse(parent.tail.at(-1)!) as { pids: number[]; folder: string };
+      const startTimes = pids.map(processStartTime);
+      try {
+        assert.equal(pids.length, 3);
+        assert.deepEqual(pids.filter(processAlive), pids, 'the children and the grandchild run');
+        assert.ok(existsSync(folder));
+        await check(parent, pids, folder);
+      } finally {
+        // Whatever the outcome, nothing is left behind.
+        pids.forEach((pid, i) => {
+          if (startTimes[i] !== undefined && processStartTime(pid) === startTimes[i]) process.kill(pid, 'SIGKILL');
+        });
+        rmSync(folder, { recursive: true, force: true });
+        // The parent's watchdog folder too, had neither its exit hook nor its watchdog removed it.
+        if (!processAlive(parentPid)) {
+          for (const name of readdirSync(os.tmpdir()).filter((n) => n.startsWith(`kstreams-watch-${parentPid}-`))) {
+            rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+          }
+        }
+      }
+    }
+
+    const gone = (pids: number[], folder: string): Promise<unknown> =>
+      eventually(
+        () => [...pids.filter(processAlive), ...(existsSync(folder) ? [folder] : [])],
+        (left) => left.length === 0,
+        { timeoutMs: 10_000, what: 'children, grandchild and folder gone' },
+      );
+
+    it('dies of SIGKILL: its watchdog kills the process group of each child', async () => {
+      await withParent(async (parent, pids, folder) => {
+        await parent.kill();
+        await gone(pids, folder);
+      });
+    });
+
+    it('gets SIGTERM after its watchdog died: its exit hook kills the children and deletes the folder', async () => {
+      await withParent(async (parent, pids, folder) => {
+        const parentPid = parent.pid!;
+        const watchdogs = watchdogsOf(parentPid);
+        assert.equal(watchdogs.length, 1);
+        process.kill(watchdogs[0]!, 'SIGKILL');
+        await eventually(
+          () => processAlive(watchdogs[0]!),
+          (alive) => !alive,
+          { timeoutMs: 10_000, what: 'the watchdog gone' },
+        );
+        parent.signal('SIGTERM');
+        assert.equal(await parent.exited, 128 + 15);
+        await gone(pids, folder);
+        assert.deepEqual(managedProcessesOf(parentPid), [], 'the watchdog folder deleted');
+      });
+    });
+  });
+
   describe('what a child left running in its process group, once the child has exited', () => {
     // A parent whose child (a shell) exits at once, leaving a sleep in its group that holds its output open.
     const script = [

@@ -337,6 +337,22 @@ describe('managed processes', function () {
       });
     });
 
+    it('decodes a UTF-8 character split between two reads', async () => {
+      // 65,535 'a' and the first byte of '€', then, once that has been read, the rest.
+      const script = [
+        `const euro = Buffer.from('€'.repeat(10));`,
+        `process.stdout.write(Buffer.concat([Buffer.from('a'.repeat(65535)), euro.subarray(0, 1)]), () =>`,
+        `  setTimeout(() => process.stdout.write(Buffer.concat([euro.subarray(1), Buffer.from('\\n')])), 200));`,
+      ].join('\n');
+      const line = 'a'.repeat(65535) + '€'.repeat(10);
+      assert.deepEqual(await run(process.execPath, ['-e', script]), {
+        code: 0,
+        stdout: `${line}\n`,
+        stderr: '',
+        lastLine: line,
+      });
+    });
+
     it('is killed when its signal aborts', async () => {
       const abort = new AbortController();
       const running = run('sleep', ['300'], { signal: abort.signal });

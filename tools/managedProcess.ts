@@ -34,6 +34,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 const TAIL_LINES = 40;
 const DEFAULT_GRACE_MS = 20_000;
@@ -57,8 +58,11 @@ export interface ProcessOptions {
   readonly needs?: string;
   /** Called with every output line. */
   readonly onLine?: (line: string) => void;
-  /** Called with every chunk of output, as it comes (run() keeps stdout and stderr with it). */
-  readonly onOutput?: (chunk: Buffer, from: 'stdout' | 'stderr') => void;
+  /**
+   * Called with the output as it comes, decoded as UTF-8 (a character split
+   * across reads is held back until it is whole); run() keeps stdout and stderr with it.
+   */
+  readonly onOutput?: (text: string, from: 'stdout' | 'stderr') => void;
 }
 
 export class ManagedProcess {
@@ -126,11 +130,13 @@ export class ManagedProcess {
       ['stdout', child.stdout],
       ['stderr', child.stderr],
     ] as const) {
+      // One decoder a stream: a chunk may end inside a multi-byte character.
+      const decoder = new StringDecoder('utf8');
       let pending = '';
-      stream?.on('data', (chunk: Buffer) => {
-        log?.write(chunk);
-        options.onOutput?.(chunk, from);
-        pending += chunk.toString();
+      const take = (text: string): void => {
+        if (text === '') return;
+        options.onOutput?.(text, from);
+        pending += text;
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
         for (const line of lines) {
@@ -138,7 +144,13 @@ export class ManagedProcess {
           if (this.#tail.length > TAIL_LINES) this.#tail.shift();
           for (const listener of this.#listeners) listener(line);
         }
+      };
+      stream?.on('data', (chunk: Buffer) => {
+        log?.write(chunk);
+        take(decoder.write(chunk));
       });
+      // An incomplete character at the very end comes out as U+FFFD.
+      stream?.on('end', () => take(decoder.end()));
     }
   }
 
@@ -310,9 +322,9 @@ export async function run(command: string, args: readonly string[], options: Run
   let tooLong = false;
   const child: ManagedProcess = new ManagedProcess(name, command, args, {
     ...rest,
-    onOutput: (chunk, from) => {
+    onOutput: (text, from) => {
       if (tooLong) return;
-      out[from] += chunk.toString();
+      out[from] += text;
       if (out[from].length > MAX_RUN_OUTPUT) {
         tooLong = true;
         child.killNow();

@@ -118,7 +118,8 @@ function startGhz(
     ],
     { logFile: `${load.reportFile}.log` },
   );
-  const report = ghz.exited.then((code) => {
+  // The last line is read once all of the output has come in ('exited' may come before it).
+  const report = Promise.all([ghz.exited, ghz.closed]).then(([code]) => {
     if (code !== 0) throw new Error(`ghz ${load.method} exited ${code}: ${ghz.lastInterestingLine()}`);
     return JSON.parse(readFileSync(load.reportFile, 'utf8')) as GhzReport;
   });

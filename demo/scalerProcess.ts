@@ -54,8 +54,11 @@ export async function startScalerProcess(options: {
   try {
     await eventually(
       async () => {
-        if (!scaler.running)
+        if (!scaler.running) {
+          // Its last lines may come in after the exit.
+          await scaler.closed;
           throw new Error(`the scaler exited: ${scaler.lastInterestingLine()}; see ${options.logFile}`);
+        }
         return (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status;
       },
       (status) => status === 200,

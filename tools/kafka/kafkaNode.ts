@@ -76,6 +76,8 @@ export class KafkaNode {
       );
     } catch (err) {
       await jvm.kill();
+      // kill() waits for the exit only; the log is complete once the output has closed.
+      await jvm.closed;
       try {
         copyFileSync(this.logFile, this.#failureLogFile);
       } catch {

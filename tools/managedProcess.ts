@@ -491,7 +491,7 @@ function installExitHook(): void {
   for (const [signal, number] of SIGNALS) {
     process.on(signal, () => {
       if (process.listenerCount(signal) > 1) return;
-      runExitCleanups();
+      // process.exit() emits 'exit' at once, whose listener above runs the cleanups.
       process.exit(128 + number);
     });
   }

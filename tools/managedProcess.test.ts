@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from './eventually.ts';
-import { ManagedProcess, managedProcessesOf, processAlive, processStartTime, run } from './managedProcess.ts';
+import {
+  MAX_RUN_OUTPUT,
+  ManagedProcess,
+  managedProcessesOf,
+  processAlive,
+  processStartTime,
+  run,
+} from './managedProcess.ts';
 
 const MODULE = path.join(import.meta.dirname, 'managedProcess.ts');
 
@@ -333,7 +340,7 @@ describe('managed processes', function () {
 
     it('a command that prints without end is stopped', async () => {
       await assert.rejects(run('yes', [], { timeoutMs: 60_000, name: 'chatter' }), {
-        message: /^chatter printed more than 33554432 characters on one stream; it was stopped/,
+        message: new RegExp(`^chatter printed more than ${MAX_RUN_OUTPUT} characters on one stream; it was stopped`),
       });
     });
 

@@ -37,7 +37,8 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
 const TAIL_LINES = 40;
-const DEFAULT_GRACE_MS = 20_000;
+/** How long stop() waits after SIGTERM before SIGKILL unless told otherwise. */
+export const DEFAULT_GRACE_MS = 20_000;
 const WATCHDOG = path.join(import.meta.dirname, 'watchdog.ts');
 const WATCH_PREFIX = 'kstreams-watch-';
 

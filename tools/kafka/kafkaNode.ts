@@ -6,7 +6,7 @@
  */
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { ManagedProcess } from '../managedProcess.ts';
+import { DEFAULT_GRACE_MS, ManagedProcess } from '../managedProcess.ts';
 import { HarnessError, JAVA } from './harnessError.ts';
 import { LOOPBACK } from './ports.ts';
 import type { NodeAddress } from './brokerConfig.ts';
@@ -90,7 +90,7 @@ export class KafkaNode {
   }
 
   /** Graceful stop (SIGTERM runs Kafka's shutdown hook), SIGKILL after `graceMs`. */
-  stop(graceMs = 20_000): Promise<void> {
+  stop(graceMs = DEFAULT_GRACE_MS): Promise<void> {
     return this.#process?.stop(graceMs) ?? Promise.resolve();
   }
 

@@ -68,6 +68,11 @@ describe('Dockerfile', () => {
     ['a JSON-form COPY', 'FROM a\nCOPY ["a b", "c/"]', /only the COPY \[--from=STAGE\] SOURCE... DEST form/],
     ['a COPY heredoc', 'FROM a\nCOPY <<EOF /x\nhello\nEOF', /only the COPY/],
     ['a RUN heredoc', 'FROM a\nRUN <<EOF\necho hi\nEOF', /RUN with a heredoc is not understood/],
+    [
+      'a RUN heredoc after a shift',
+      'FROM a\nRUN echo $((1<<n)) && cat <<EOF\nhi\nEOF',
+      /RUN with a heredoc is not understood/,
+    ],
   ];
   for (const [name, text, error] of rejected) {
     it(`rejects ${name}`, () => assert.throws(() => parseDockerfile(text), error));
@@ -79,6 +84,14 @@ describe('Dockerfile', () => {
       { name: 'x', image: 'node:24-slim', instructions: [{ kind: 'RUN', command: 'echo $((1<<2))' }] },
     ]);
   });
+
+  // `<<` inside an arithmetic expansion is a shift, not a heredoc.
+  const shifts = ['echo $((1<<n))', 'echo $(( (1 << SHIFT) + 1 )) $((2<<x))'];
+  for (const command of shifts) {
+    it(`reads RUN ${command}`, () => {
+      assert.deepEqual(parseDockerfile(`FROM a\nRUN ${command}`)[0]?.instructions, [{ kind: 'RUN', command }]);
+    });
+  }
 
   it('joins continued lines and skips comments inside them', () => {
     const [only] = parseDockerfile('FROM a AS x\nRUN a \\\n  # note\n  && b\nLABEL k="v w" \\\n  k2=z');

@@ -107,15 +107,32 @@ export function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
-/** `<<EOF`, `<<-EOF`, `<<"EOF"`: a heredoc opener (not a shift such as `$((1<<2))`). */
+/** `<<EOF`, `<<-EOF`, `<<"EOF"`: a heredoc opener, once arithmetic expansions are left out. */
 const HEREDOC = /<<-?\s*["']?[A-Za-z_]/;
+
+/** Whether `text` opens a heredoc; `<<` inside `$((...))` (`$((1<<n))`) is a shift. */
+function hasHeredoc(text: string): boolean {
+  let rest = text;
+  for (let start = rest.indexOf('$(('); start >= 0; start = rest.indexOf('$((', start)) {
+    let depth = 0;
+    let end = start + 1;
+    for (; end < rest.length; end++) {
+      if (rest[end] === '(') depth++;
+      else if (rest[end] === ')' && --depth === 0) break;
+    }
+    // An unclosed one is left as it is.
+    if (end >= rest.length) break;
+    rest = `${rest.slice(0, start)} ${rest.slice(end + 1)}`;
+  }
+  return HEREDOC.test(rest);
+}
 
 function instruction(keyword: string, rest: string, where: string): Instruction {
   switch (keyword) {
     case 'WORKDIR':
       return { kind: 'WORKDIR', path: rest };
     case 'RUN':
-      if (HEREDOC.test(rest)) {
+      if (hasHeredoc(rest)) {
         throw new Error(`${where}: RUN with a heredoc is not understood; write the commands inline`);
       }
       return { kind: 'RUN', command: rest };
@@ -134,7 +151,7 @@ function instruction(keyword: string, rest: string, where: string): Instruction 
     case 'ENTRYPOINT':
       return { kind: keyword, exec: execForm(rest, `${where} (${keyword})`) };
     case 'COPY': {
-      if (rest.startsWith('[') || HEREDOC.test(rest)) {
+      if (rest.startsWith('[') || hasHeredoc(rest)) {
         throw new Error(`${where}: only the COPY [--from=STAGE] SOURCE... DEST form is understood, got ${rest}`);
       }
       const words = rest.split(/\s+/);

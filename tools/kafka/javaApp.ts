@@ -10,7 +10,7 @@
  * streamsApp.ts, multiPipelineApp.ts and plainConsumerApp.ts hold each app's
  * options and readiness; launchJavaApp() is what they share.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError, JAVA } from './harnessError.ts';
@@ -74,22 +74,40 @@ export async function compileJavaApps(versionText?: string, cacheDir = DEFAULT_C
   const hash = createHash('sha256');
   for (const source of sources) hash.update(`${source}\0`).update(readFileSync(path.join(SOURCE_DIR, source)));
   const classes = path.join(cacheDir, `streams-app-${version.text}-${hash.digest('hex').slice(0, 8)}`);
+  // Instances launched together compile once: each would otherwise empty the others' staging folder.
+  let compiling = compilations.get(classes);
+  if (compiling === undefined) {
+    compiling = compileInto(classes, sources, libs).finally(() => compilations.delete(classes));
+    compilations.set(classes, compiling);
+  }
+  await compiling;
+  return `${classes}${path.delimiter}${path.join(libs, '*')}`;
+}
+
+/** Compilations in flight in this process, by their classes folder. */
+const compilations = new Map<string, Promise<void>>();
+
+/** Compiles `sources` into `classes` unless a complete compilation is there; another process may race it. */
+async function compileInto(classes: string, sources: readonly string[], libs: string): Promise<void> {
   const compiled = (dir: string): boolean =>
     sources.every((s) => existsSync(path.join(dir, s.replace(/\.java$/, '.class'))));
-  if (!compiled(classes)) {
-    const staging = `${classes}.partial-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging, { recursive: true });
+  if (compiled(classes)) return;
+  const staging = `${classes}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  mkdirSync(staging, { recursive: true });
+  try {
     const javac = await run(
       'javac',
       ['-cp', path.join(libs, '*'), '-d', staging, ...sources.map((s) => path.join(SOURCE_DIR, s))],
       JAVA,
     );
     if (javac.code !== 0) throw new HarnessError(`javac failed (exit ${javac.code}): ${javac.lastLine}`);
+    // Another process may have finished first: its complete folder stands.
+    if (compiled(classes)) return;
     rmSync(classes, { recursive: true, force: true });
     renameSync(staging, classes);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  return `${classes}${path.delimiter}${path.join(libs, '*')}`;
 }
 
 /** Starts a JVM of one of the apps and returns at once; `ready` tells when it is ready. */

@@ -18,7 +18,6 @@
 import { formatDuration } from '../duration.ts';
 import { partitionKey, type Sample } from '../model/sample.ts';
 import type { Decision } from '../model/decision.ts';
-import { SAWTOOTH_MS } from './rates.ts';
 import { risingThroughHold } from './risingDemand.ts';
 import type { LagStrategy, StrategyInput } from './strategy.ts';
 import { SampleMemo } from './sampleMemo.ts';
@@ -153,9 +152,9 @@ function risingDemandNote(input: StrategyInput, current: Decision, hold: Hold): 
   const keys = current.partitions
     .filter((p) => p.role !== 'changelog' && p.stalled !== true)
     .map((p) => partitionKey(p.topic, p.partition));
-  const rising = risingThroughHold(input.history, hold.pause, keys, input.metadata, input.now);
+  const rising = risingThroughHold(input.history, hold.pause, hold.anchor, keys, input.metadata, input.now);
   if (!rising) return undefined;
-  return `but demand kept rising: records waiting ${rising.explained} → ${rising.low} on ${rising.rising} of the ${rising.worked} partitions worked again (the least over the last ${formatDuration(SAWTOOTH_MS)}; the pause explains ${rising.explained}: ${rising.before} before it and ${rising.arrived} arriving during it)`;
+  return `but demand kept rising: records waiting ${rising.explained} → ${rising.low} on ${rising.rising} of the ${rising.worked} partitions worked again (the least over the last ${formatDuration(rising.windowMs)}; the pause explains ${rising.explained}: ${rising.before} before it and ${rising.arrived} arriving during it)`;
 }
 
 /**

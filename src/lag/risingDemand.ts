@@ -5,19 +5,26 @@
  * again, or at least holds it; one that cannot keeps falling behind, and the
  * hold must not keep it from more replicas.
  *
+ * Records waiting rise and fall with the group's commits (a sawtooth), so
+ * they are read below it: the least over a window that holds a commit of
+ * every worked partition. The window is twice the longest the group was seen
+ * to work a partition without committing, over the SAWTOOTH_MS before the
+ * hold, between MIN_WINDOW_MS and SAWTOOTH_MS: 40 s for Kafka Streams'
+ * default 30 s commit interval, the minimum for an app that commits every
+ * second or runs exactly-once (100 ms), which is then answered sooner.
+ *
  * Per partition, the pause explains at most its records waiting before the
- * pause, read below the commit sawtooth (the least over the SAWTOOTH_MS up to
- * the poll before it), plus what arrived on it from that poll to the first
- * poll after the pause (end offsets moving). Demand kept rising on a
- * partition the group works again when its records waiting now, read below
- * the sawtooth the same way (the least over the last SAWTOOTH_MS, all of it
- * after the pause, so every task committed since), are more than that.
- * Partition by partition, not summed over the group: partitions that work
- * off their pile-up must not hide one that keeps falling behind (a time lag
- * is the age on one partition). A partition works again once its committed
- * offset moved by the start of that last SAWTOOTH_MS; one that did not is
- * still restoring state or otherwise paused, the rebalance's doing, or
- * resumed too recently to tell.
+ * pause, read below the sawtooth (the least over the window up to the poll
+ * before it), plus what arrived on it from that poll to the first poll after
+ * the pause (end offsets moving). Demand kept rising on a partition the group
+ * works again when its records waiting now, read below the sawtooth the same
+ * way (the least over the last window, all of it after the pause, so every
+ * task committed since), are more than that. Partition by partition, not
+ * summed over the group: partitions that work off their pile-up must not hide
+ * one that keeps falling behind (a time lag is the age on one partition). A
+ * partition works again once its committed offset moved by the start of that
+ * last window; one that did not is still restoring state or otherwise paused,
+ * the rebalance's doing, or resumed too recently to tell.
  */
 import { columnsOf, NO_COMMIT, type Sample } from '../model/sample.ts';
 import { SAWTOOTH_MS } from './rates.ts';
@@ -29,11 +36,13 @@ export interface RisingDemand {
   readonly before: bigint;
   readonly arrived: bigint;
   readonly explained: bigint;
-  /** Records waiting over the last SAWTOOTH_MS, below the sawtooth: more than `explained`. */
+  /** Records waiting over the last `windowMs`, below the sawtooth: more than `explained`. */
   readonly low: bigint;
+  /** The window the records waiting were read over (see the module comment). */
+  readonly windowMs: number;
   /** Partitions where demand kept rising, of `worked`. */
   readonly rising: number;
-  /** Partitions whose committed offset moved since the pause (by the start of the last SAWTOOTH_MS). */
+  /** Partitions whose committed offset moved since the pause (by the start of the last `windowMs`). */
   readonly worked: number;
 }
 
@@ -73,25 +82,74 @@ function firstAt(history: readonly Sample[], from: number, at: number): number {
   return i;
 }
 
+/** The shortest window that reads records waiting below the sawtooth: a few polls at the default 2 s interval. */
+export const MIN_WINDOW_MS = 10_000;
+
+/**
+ * The window to read records waiting over, from the polls of the SAWTOOTH_MS
+ * up to poll `before`: twice the longest span in which a partition of `keys`
+ * had records waiting and its committed offset stood still, between
+ * MIN_WINDOW_MS and SAWTOOTH_MS. SAWTOOTH_MS when no partition was seen
+ * committing, or the polls span less than that window: a longer cadence
+ * would show as a still span of half the polls' span or more.
+ */
+export function sawtoothWindow(
+  history: readonly Sample[],
+  before: number,
+  keys: readonly string[],
+  m: WaitingRules,
+): number {
+  const end = history[before]!.at;
+  const first = firstAt(history, 0, end - SAWTOOTH_MS);
+  let longest = 0;
+  let committing = false;
+  for (const key of keys) {
+    // Since when the partition has had records waiting with its commit standing still, if it has.
+    let still: number | undefined;
+    let previous: bigint | undefined;
+    for (let i = first; i <= before; i++) {
+      const p = offsetsOf(history[i]!, key, m);
+      const at = history[i]!.at;
+      if (p?.committed !== undefined && previous !== undefined && p.committed !== previous) {
+        committing = true;
+        if (still !== undefined) longest = Math.max(longest, at - still);
+        still = undefined;
+      }
+      if (p !== undefined && p.waiting > 0n) still ??= at;
+      else still = undefined;
+      previous = p?.committed;
+    }
+    if (still !== undefined) longest = Math.max(longest, end - still);
+    if (longest * 2 >= SAWTOOTH_MS) return SAWTOOTH_MS;
+  }
+  const window = Math.max(MIN_WINDOW_MS, longest * 2);
+  return committing && window <= end - history[first]!.at ? window : SAWTOOTH_MS;
+}
+
 /**
  * Whether the records waiting on `keys` kept rising after the group's last
  * pause: `before` is the index of the poll before it, `last` of the last
- * poll that saw it. Undefined if they did not, or if it is too early to
- * tell (no poll of the last SAWTOOTH_MS comes after the pause).
+ * poll that saw it; `undisturbed`, of the last poll before the hold (the
+ * window is learned from the polls up to it, the group working undisturbed:
+ * the polls up to `before` may hold an earlier pause of the same hold). Undefined if they did not, or if it is too early to
+ * tell (no poll of the last window comes after the pause).
  */
 export function risingThroughHold(
   history: readonly Sample[],
   pause: { readonly before: number; readonly last: number },
+  undisturbed: number,
   keys: readonly string[],
   m: WaitingRules,
   now: number,
 ): RisingDemand | undefined {
   const latest = history.length - 1;
   const resumed = pause.last + 1;
-  const windowStart = now - SAWTOOTH_MS;
-  if (resumed > latest || history[resumed]!.at >= windowStart) return undefined;
+  if (resumed > latest) return undefined;
+  const windowMs = sawtoothWindow(history, undisturbed, keys, m);
+  const windowStart = now - windowMs;
+  if (history[resumed]!.at >= windowStart) return undefined;
   const window = firstAt(history, resumed, windowStart);
-  const lead = firstAt(history, 0, history[pause.before]!.at - SAWTOOTH_MS);
+  const lead = firstAt(history, 0, history[pause.before]!.at - windowMs);
   let before = 0n;
   let arrived = 0n;
   let low = 0n;
@@ -116,5 +174,5 @@ export function risingThroughHold(
     low += waitingNow;
   }
   if (rising === 0) return undefined;
-  return { before, arrived, explained: before + arrived, low, rising, worked };
+  return { before, arrived, explained: before + arrived, low, windowMs, rising, worked };
 }

@@ -158,21 +158,30 @@ describe('a real Kafka Streams application', function () {
 
   it('time: demand that keeps rising through a rebalance hold is answered within the cooldown', async function () {
     this.timeout(300_000);
-    // The counting sub-topology sleeps 20 ms a record: at most 50 records/s an instance, so 150/s arriving
-    // outruns one instance and the two it will have. The hold (rebalanceCooldown, 1m by default) is for
-    // scale-down and for the one-off pile-up of the pause; this demand keeps rising after it.
+    // The counting sub-topology sleeps 20 ms a record: at most 50 records/s an instance. It keeps up with 30/s
+    // while the scaler watches it (as a scaler does all along: it learns how often the app commits, every
+    // second here); then 150/s outruns one instance and the two it will have. The hold (rebalanceCooldown, 1m by
+    // default) is for scale-down and for the one-off pile-up of the pause; this demand keeps rising after it.
     const { appId, input } = await startApp(20);
     const meta = { lagStrategy: 'time', timeLagThreshold: '5' };
     let producing = true;
+    let perTick = 6;
     const load = (async () => {
-      // 30 records every 200 ms, for at most 5 minutes (the test ends it sooner).
+      // `perTick` records every 200 ms, for at most 5 minutes (the test ends it sooner).
       for (let i = 0; producing && i < 1500; i++) {
-        await produce(input, 30);
+        await produce(input, perTick);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();
     let second: StreamsApp | undefined;
     try {
+      const watchedFrom = Date.now();
+      const keepingUp = await eventually(
+        async () => (await decide(appId, meta)).decision,
+        (d: Decision) => Date.now() - watchedFrom >= 30_000 && d.partitions.length === 8 && d.metricValue <= 5,
+        { timeoutMs: 60_000, everyMs: 1_000, what: 'the app keeping up with 30 records/s for 30 s' },
+      );
+      perTick = 30;
       const behind = await eventually(
         async () => (await decide(appId, meta)).decision,
         (d: Decision) => d.metricValue > 5 && d.held === undefined,
@@ -221,7 +230,7 @@ describe('a real Kafka Streams application', function () {
       assert.equal(outcome.held, undefined, outcome.explanation);
       assert.ok(outcome.metricValue > held.metricValue, `${held.metricValue} → ${outcome.metricValue}`);
       process.stdout.write(
-        `      behind: metric ${behind.metricValue}; held at ${held.metricValue}, then ${outcome.metricValue} let through ${seconds.toFixed(0)} s after the hold began: ${outcome.explanation.slice(0, 400)}\n`,
+        `      keeping up: metric ${keepingUp.metricValue}; behind: metric ${behind.metricValue}; held at ${held.metricValue}, then ${outcome.metricValue} let through ${seconds.toFixed(0)} s after the hold began: ${outcome.explanation.slice(0, 400)}\n`,
       );
     } finally {
       producing = false;

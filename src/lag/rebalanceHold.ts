@@ -152,7 +152,7 @@ function risingDemandNote(input: StrategyInput, current: Decision, hold: Hold): 
   const keys = current.partitions
     .filter((p) => p.role !== 'changelog' && p.stalled !== true)
     .map((p) => partitionKey(p.topic, p.partition));
-  const rising = risingThroughHold(input.history, hold.pause, hold.anchor, keys, input.metadata, input.now);
+  const rising = risingThroughHold(input.history, hold.pause, hold.anchor, keys, input.metadata, input.now, input.memo);
   if (!rising) return undefined;
   return `but demand kept rising: records waiting ${rising.explained} → ${rising.low} on ${rising.rising} of the ${rising.worked} partitions worked again (the least over the last ${formatDuration(rising.windowMs)}; the pause explains ${rising.explained}: ${rising.before} before it and ${rising.arrived} arriving during it)`;
 }

@@ -6,29 +6,35 @@ import { offsetStrategy } from './offsetStrategy.ts';
 import { SAWTOOTH_MS } from './rates.ts';
 import { withRebalanceHold } from './rebalanceHold.ts';
 import { MIN_WINDOW_MS, risingThroughHold, sawtoothWindow } from './risingDemand.ts';
+import { SampleMemo } from './sampleMemo.ts';
 import type { LagStrategy } from './strategy.ts';
 
 const rules = { offsetResetPolicy: 'latest', scaleToZeroOnInvalidOffset: false } as const;
 const joining: GroupInfo = { state: 'PreparingRebalance', members: 2, instances: undefined, memberIds: ['m0', 'm1'] };
 
-/** Committed and end offsets of one partition at `t` seconds. */
-type Offsets = (t: number) => readonly [committed: number, end: number];
+/** Committed and end offsets of one partition at `t` seconds; undefined when a poll does not list it. */
+type Offsets = (t: number) => readonly [committed: number, end: number] | undefined;
 
-/** Polls every 2 s from `from` to `until` seconds of partitions t-0, t-1, …; the group as `group` says. */
+/**
+ * Polls every 2 s from `from` to `until` seconds of partitions t-0, t-1, …; the group as `group` says; none
+ * where `failed` says the poll failed.
+ */
 function polls(
   partitions: readonly Offsets[],
   until: number,
   from = 0,
   group = (_t: number) => stableGroup(1),
+  failed = (_t: number) => false,
 ): Sample[] {
-  return Array.from({ length: (until - from) / 2 + 1 }, (_, i) => {
-    const t = from + i * 2;
-    const rows = partitions.map((offsets, p) => {
-      const [committed, end] = offsets(t);
-      return row('t', p, BigInt(committed), BigInt(end));
+  return Array.from({ length: (until - from) / 2 + 1 }, (_, i) => from + i * 2)
+    .filter((t) => !failed(t))
+    .map((t) => {
+      const rows = partitions.flatMap((offsets, p) => {
+        const o = offsets(t);
+        return o === undefined ? [] : [row('t', p, BigInt(o[0]), BigInt(o[1]))];
+      });
+      return sample(t * 1000, rows, group(t));
     });
-    return sample(t * 1000, rows, group(t));
-  });
 }
 
 /** 100 records/s arriving, processed at `rate`/s, committed every `every` seconds (from 0). */
@@ -39,7 +45,15 @@ const committing =
 describe('the window records waiting are read over, from how often the group commits', () => {
   const keys = [partitionKey('t', 0), partitionKey('t', 1)];
   // The pause begins after the poll at 60 s: the window is learned from 20 s to 60 s.
-  const cases: Array<{ name: string; partitions: Offsets[]; from?: number; window: number }> = [
+  // 100 records arriving at 26 s, 56 s, …, committed at 30 s, 60 s, …
+  const arrivals = (t: number): number => 100 * Math.floor((t + 4) / 30);
+  const cases: Array<{
+    name: string;
+    partitions: Offsets[];
+    from?: number;
+    failed?: (t: number) => boolean;
+    window: number;
+  }> = [
     { name: 'commits every 4 s: the shortest window', partitions: [committing(4)], window: MIN_WINDOW_MS },
     { name: 'commits every 8 s: twice that', partitions: [committing(8)], window: 16_000 },
     { name: "commits every 30 s (Kafka Streams' default): SAWTOOTH_MS", partitions: [committing(30)], window: 40_000 },
@@ -66,13 +80,58 @@ describe('the window records waiting are read over, from how often the group com
       from: 46,
       window: SAWTOOTH_MS,
     },
+    {
+      name: 'records now and then, committed every 30 s: SAWTOOTH_MS (a span runs from commit to commit)',
+      partitions: [(t) => [arrivals(30 * Math.floor(t / 30)), arrivals(t)]],
+      window: SAWTOOTH_MS,
+    },
+    {
+      name: 'failed polls lengthen a span, not shorten it: commits every 30 s, polls failing from 32 s to 48 s',
+      partitions: [committing(30, 100)],
+      failed: (t) => t > 30 && t < 50,
+      window: SAWTOOTH_MS,
+    },
+    {
+      name: 'a poll that does not list the partition does not split a span',
+      partitions: [(t) => (t === 44 ? undefined : committing(30, 100)(t))],
+      window: SAWTOOTH_MS,
+    },
+    {
+      name: 'a committed offset moving back (a reset) is not a commit',
+      partitions: [(t) => [t < 30 ? 0 : t < 44 ? 3000 : t < 60 ? 1000 : 6000, 100 * t]],
+      window: SAWTOOTH_MS,
+    },
+    {
+      name: 'a span before the SAWTOOTH_MS before the hold does not count',
+      partitions: [(t) => (t < 24 ? [0, 100 * t] : committing(4)(t))],
+      window: MIN_WINDOW_MS,
+    },
+    {
+      name: 'polls over exactly the window they would give: SAWTOOTH_MS',
+      partitions: [(t) => [t < 22 ? 0 : t < 52 ? 2200 : 5200, 100 * t]],
+      from: 44,
+      window: SAWTOOTH_MS,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const history = polls(c.partitions, 60, c.from);
+      const history = polls(c.partitions, 60, c.from, undefined, c.failed);
       assert.equal(sawtoothWindow(history, history.length - 1, keys, rules), c.window);
     });
   }
+});
+
+describe('the learned window, remembered per poll', () => {
+  it('is learned again when the polls before it are no longer the same', () => {
+    const memo = new SampleMemo();
+    const keys = [partitionKey('t', 0)];
+    const history = polls([committing(4)], 60);
+    assert.equal(sawtoothWindow(history, history.length - 1, keys, rules, memo), MIN_WINDOW_MS);
+    assert.equal(sawtoothWindow(history, history.length - 1, keys, rules, memo), MIN_WINDOW_MS);
+    // The same last poll, with the polls before 52 s gone: 8 s of polls are too few to learn 10 s.
+    const short = history.slice(26);
+    assert.equal(sawtoothWindow(short, short.length - 1, keys, rules, memo), SAWTOOTH_MS);
+  });
 });
 
 describe('demand rising through a hold, read over the window the commits allow', () => {
@@ -86,6 +145,11 @@ describe('demand rising through a hold, read over the window the commits allow',
       const done = Math.min(100 * t, t <= 60 ? rate * t : t < 66 ? rate * 60 : rate * 60 + after * (t - 66));
       return [done - (done % (rate * 4)), 100 * t];
     };
+  // As worked(50, 50), but committed every 12 s of processing from 66 s (a consumer working off in full batches).
+  const slower: Offsets = (t) => {
+    const done = t <= 60 ? 50 * t : t < 66 ? 3000 : 3000 + 50 * (t - 66);
+    return [t <= 60 ? done - (done % 200) : done - ((done - 3000) % 600), 100 * t];
+  };
   const cases: Array<{ name: string; offsets: Offsets; now: number; rising: RegExp | undefined }> = [
     {
       name: 'processing at half the arrivals: answered once a poll after the pause is older than the window',
@@ -95,6 +159,18 @@ describe('demand rising through a hold, read over the window the commits allow',
     },
     { name: 'not before its commit moved after the pause', offsets: worked(50, 50), now: 78, rising: undefined },
     { name: 'working off the pile-up: held', offsets: worked(100, 150), now: 90, rising: undefined },
+    {
+      name: 'committing less often since the pause (every 12 s): not answered over the 10 s learned before it',
+      offsets: slower,
+      now: 90,
+      rising: undefined,
+    },
+    {
+      name: 'committing less often since the pause (every 12 s): answered over twice that',
+      offsets: slower,
+      now: 104,
+      rising: /^2400 → 4400 over 24000 ms on 1 of 1$/,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -6,12 +6,15 @@
  * hold must not keep it from more replicas.
  *
  * Records waiting rise and fall with the group's commits (a sawtooth), so
- * they are read below it: the least over a window that holds a commit of
- * every worked partition. The window is twice the longest the group was seen
- * to work a partition without committing, over the SAWTOOTH_MS before the
- * hold, between MIN_WINDOW_MS and SAWTOOTH_MS: 40 s for Kafka Streams'
- * default 30 s commit interval, the minimum for an app that commits every
- * second or runs exactly-once (100 ms), which is then answered sooner.
+ * they are read below it: the least over a window long enough to hold a
+ * commit of every worked partition. The window is twice the longest span
+ * between two commits of a partition in which records waited, over the
+ * SAWTOOTH_MS before the hold (or since the pause, if that is longer),
+ * between MIN_WINDOW_MS and SAWTOOTH_MS: 40 s for Kafka Streams' default 30 s
+ * commit interval, whether records arrive all the time or now and then; the
+ * minimum for an app that commits every second or runs exactly-once (100 ms)
+ * under a steady load, which is then answered sooner. When nothing was seen
+ * committing, or the polls do not reach back far enough, it is SAWTOOTH_MS.
  *
  * Per partition, the pause explains at most its records waiting before the
  * pause, read below the sawtooth (the least over the window up to the poll
@@ -27,8 +30,9 @@
  * the rebalance's doing, or resumed too recently to tell.
  */
 import { columnsOf, NO_COMMIT, type Sample } from '../model/sample.ts';
-import { SAWTOOTH_MS } from './rates.ts';
+import { keySignature, SAWTOOTH_MS } from './rates.ts';
 import { recordsWaitingAt, type WaitingRules } from './recordsWaiting.ts';
+import { SampleMemo } from './sampleMemo.ts';
 
 /** Summed over the partitions where demand kept rising. */
 export interface RisingDemand {
@@ -85,54 +89,96 @@ function firstAt(history: readonly Sample[], from: number, at: number): number {
 /** The shortest window that reads records waiting below the sawtooth: a few polls at the default 2 s interval. */
 export const MIN_WINDOW_MS = 10_000;
 
+/** The longest span between commits of a partition in which records waited, and whether it committed at all. */
+interface CommitSpans {
+  readonly longest: number;
+  readonly committed: boolean;
+}
+
+/**
+ * The spans between the commits of `key` over the polls `from` to `to`
+ * (inclusive), up to `end`: from one poll where its committed offset moved
+ * forward to the next, counted when records waited at a poll in it. A poll
+ * failure only lengthens a span, a poll without the partition is skipped, and
+ * a committed offset that moves back (a reset) is not a commit. `leading`:
+ * whether the span before the first commit counts (from the poll `from`).
+ */
+function commitSpans(
+  history: readonly Sample[],
+  from: number,
+  to: number,
+  end: number,
+  key: string,
+  m: WaitingRules,
+  leading: boolean,
+): CommitSpans {
+  let longest = 0;
+  let committed = false;
+  let since: number | undefined = leading ? history[from]!.at : undefined;
+  let waited = false;
+  let previous: bigint | undefined;
+  for (let i = from; i <= to; i++) {
+    const p = offsetsOf(history[i]!, key, m);
+    if (p === undefined) continue;
+    const at = history[i]!.at;
+    if (p.committed !== undefined && previous !== undefined && p.committed > previous) {
+      if (since !== undefined && waited) longest = Math.max(longest, at - since);
+      committed = true;
+      since = at;
+      waited = false;
+    }
+    if (p.waiting > 0n) waited = true;
+    if (p.committed !== undefined) previous = p.committed;
+  }
+  if (since !== undefined && waited) longest = Math.max(longest, end - since);
+  return { longest, committed };
+}
+
 /**
  * The window to read records waiting over, from the polls of the SAWTOOTH_MS
- * up to poll `before`: twice the longest span in which a partition of `keys`
- * had records waiting and its committed offset stood still, between
- * MIN_WINDOW_MS and SAWTOOTH_MS. SAWTOOTH_MS when no partition was seen
- * committing, or the polls span less than that window: a longer cadence
- * would show as a still span of half the polls' span or more.
+ * up to poll `undisturbed` (the group working undisturbed before the hold):
+ * twice the longest span between a partition's commits in which records
+ * waited (commitSpans), between MIN_WINDOW_MS and SAWTOOTH_MS. SAWTOOTH_MS
+ * when no partition was seen committing, or the polls span no more than that
+ * window: a longer cadence would show as a span of half the polls' span or
+ * more. Remembered per sample and key set.
  */
 export function sawtoothWindow(
   history: readonly Sample[],
-  before: number,
+  undisturbed: number,
   keys: readonly string[],
   m: WaitingRules,
+  memo = new SampleMemo(),
 ): number {
-  const end = history[before]!.at;
+  const end = history[undisturbed]!.at;
   const first = firstAt(history, 0, end - SAWTOOTH_MS);
-  let longest = 0;
-  let committing = false;
-  for (const key of keys) {
-    // Since when the partition has had records waiting with its commit standing still, if it has.
-    let still: number | undefined;
-    let previous: bigint | undefined;
-    for (let i = first; i <= before; i++) {
-      const p = offsetsOf(history[i]!, key, m);
-      const at = history[i]!.at;
-      if (p?.committed !== undefined && previous !== undefined && p.committed !== previous) {
-        committing = true;
-        if (still !== undefined) longest = Math.max(longest, at - still);
-        still = undefined;
-      }
-      if (p !== undefined && p.waiting > 0n) still ??= at;
-      else still = undefined;
-      previous = p?.committed;
+  const learn = (): number => {
+    let longest = 0;
+    let committed = false;
+    for (const key of keys) {
+      const spans = commitSpans(history, first, undisturbed, end, key, m, true);
+      longest = Math.max(longest, spans.longest);
+      committed ||= spans.committed;
+      if (longest * 2 >= SAWTOOTH_MS) return SAWTOOTH_MS;
     }
-    if (still !== undefined) longest = Math.max(longest, end - still);
-    if (longest * 2 >= SAWTOOTH_MS) return SAWTOOTH_MS;
-  }
-  const window = Math.max(MIN_WINDOW_MS, longest * 2);
-  return committing && window <= end - history[first]!.at ? window : SAWTOOTH_MS;
+    const window = Math.max(MIN_WINDOW_MS, longest * 2);
+    return committed && window < end - history[first]!.at ? window : SAWTOOTH_MS;
+  };
+  return memo.table<{ readonly first: Sample; readonly window: number }>('sawtoothWindow').get(
+    history[undisturbed]!,
+    keySignature(keys, m, memo),
+    () => ({ first: history[first]!, window: learn() }),
+    (cached) => cached.first === history[first],
+  ).window;
 }
 
 /**
  * Whether the records waiting on `keys` kept rising after the group's last
  * pause: `before` is the index of the poll before it, `last` of the last
  * poll that saw it; `undisturbed`, of the last poll before the hold (the
- * window is learned from the polls up to it, the group working undisturbed:
- * the polls up to `before` may hold an earlier pause of the same hold). Undefined if they did not, or if it is too early to
- * tell (no poll of the last window comes after the pause).
+ * window is learned from the polls up to it: the polls up to `before` may
+ * hold an earlier pause of the same hold). Undefined if they did not, or if
+ * it is too early to tell (no poll of the last window comes after the pause).
  */
 export function risingThroughHold(
   history: readonly Sample[],
@@ -141,11 +187,19 @@ export function risingThroughHold(
   keys: readonly string[],
   m: WaitingRules,
   now: number,
+  memo = new SampleMemo(),
 ): RisingDemand | undefined {
   const latest = history.length - 1;
   const resumed = pause.last + 1;
   if (resumed > latest) return undefined;
-  const windowMs = sawtoothWindow(history, undisturbed, keys, m);
+  // The window learned before the hold, or longer if the group commits less often since the pause (a
+  // consumer working off the pile-up in full batches): the span before its first commit since is a restore.
+  let windowMs = sawtoothWindow(history, undisturbed, keys, m, memo);
+  for (const key of keys) {
+    if (windowMs >= SAWTOOTH_MS) break;
+    const spans = commitSpans(history, resumed, latest, now, key, m, false);
+    windowMs = Math.min(SAWTOOTH_MS, Math.max(windowMs, spans.longest * 2));
+  }
   const windowStart = now - windowMs;
   if (history[resumed]!.at >= windowStart) return undefined;
   const window = firstAt(history, resumed, windowStart);

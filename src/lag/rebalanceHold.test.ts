@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
+import { waitingStrategy } from '../../test/support/waitingStrategy.ts';
 import type { GroupInfo, Sample } from '../model/sample.ts';
 import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
 import { offsetStrategy } from './offsetStrategy.ts';
@@ -154,14 +155,7 @@ describe('disturbed samples, remembered across polls', () => {
 
 describe('a higher recommendation through a hold, when demand keeps rising', () => {
   const { metadata } = parseTriggerMetadata({ bootstrapServers: 'k:9092', consumerGroup: 'g', topic: 't' });
-  // A stand-in strategy whose metric is the records waiting on partition t-0 of the latest poll.
-  const strategy: LagStrategy = {
-    ...offsetStrategy,
-    decide: (input) => {
-      const p = input.latest.partitions[0]!;
-      return { ...offsetStrategy.decide(input), metricValue: Number(p.end! - p.committed) };
-    },
-  };
+  const strategy = waitingStrategy;
   const joining: GroupInfo = { state: 'PreparingRebalance', members: 2, instances: undefined, memberIds: ['m0', 'm1'] };
   // Polls every 5 s from 0 s; a second member joins at 10 s, the group rebalancing at 10 s and 15 s and stable
   // from 20 s. 100 records/s arrive. `committed` gives the committed offset at t seconds.

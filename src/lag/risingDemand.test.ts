@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { row, sample, stableGroup } from '../../test/support/samples.ts';
+import { waitingStrategy } from '../../test/support/waitingStrategy.ts';
 import { partitionKey, type GroupInfo, type Sample } from '../model/sample.ts';
 import { parseTriggerMetadata } from '../model/metadata/triggerMetadata.ts';
-import { offsetStrategy } from './offsetStrategy.ts';
 import { SAWTOOTH_MS } from './rates.ts';
 import { withRebalanceHold } from './rebalanceHold.ts';
 import { MIN_WINDOW_MS, risingThroughHold, sawtoothWindow } from './risingDemand.ts';
 import { SampleMemo } from './sampleMemo.ts';
-import type { LagStrategy } from './strategy.ts';
 
 const rules = { offsetResetPolicy: 'latest', scaleToZeroOnInvalidOffset: false } as const;
 const joining: GroupInfo = { state: 'PreparingRebalance', members: 2, instances: undefined, memberIds: ['m0', 'm1'] };
@@ -187,14 +186,7 @@ describe('demand rising through a hold, read over the window the commits allow',
 
 describe('demand rising through a hold of two rebalances', () => {
   const { metadata } = parseTriggerMetadata({ bootstrapServers: 'k:9092', consumerGroup: 'g', topic: 't' });
-  // A stand-in strategy whose metric is the records waiting on partition t-0 of the latest poll.
-  const strategy: LagStrategy = {
-    ...offsetStrategy,
-    decide: (input) => {
-      const p = input.latest.partitions[0]!;
-      return { ...offsetStrategy.decide(input), metricValue: Number(p.end! - p.committed) };
-    },
-  };
+  const strategy = waitingStrategy;
   // A member joins after the poll at 60 s (rebalancing at 62 s and 64 s); a follow-up rebalance from 72 s to 84 s.
   const group = (t: number): GroupInfo =>
     t <= 60 ? stableGroup(1) : t <= 64 || (t >= 72 && t <= 84) ? joining : stableGroup(2);

@@ -39,6 +39,7 @@ describe('a real Kafka Streams application', function () {
     delayMs: number,
     stallOn?: string,
     guarantee: 'at_least_once' | 'exactly_once_v2' = 'at_least_once',
+    properties?: Readonly<Record<string, string>>,
   ): Promise<{ appId: string; input: string }> {
     const appId = uniqueName('wc');
     const input = uniqueName('words');
@@ -57,6 +58,7 @@ describe('a real Kafka Streams application', function () {
       delayMs,
       guarantee,
       ...(stallOn ? { stallOn } : {}),
+      ...(properties ? { properties } : {}),
     });
     return { appId, input };
   }
@@ -162,7 +164,11 @@ describe('a real Kafka Streams application', function () {
     // while the scaler watches it (as a scaler does all along: it learns how often the app commits, every
     // second here); then 150/s outruns one instance and the two it will have. The hold (rebalanceCooldown, 1m by
     // default) is for scale-down and for the one-off pile-up of the pause; this demand keeps rising after it.
-    const { appId, input } = await startApp(20);
+    // A busy instance rejoins a rebalance only between batches: batches of 50 records (1 s here) keep each
+    // rebalance short, as a slow Streams app is tuned; with the default 1000 (20 s) the group kept rebalancing
+    // for minutes on this machine, and a group that rebalances is held (up to ten cooldowns) by design.
+    const batches = { 'max.poll.records': '50' };
+    const { appId, input } = await startApp(20, undefined, 'at_least_once', batches);
     const meta = { lagStrategy: 'time', timeLagThreshold: '5' };
     let producing = true;
     let perTick = 6;
@@ -193,6 +199,7 @@ describe('a real Kafka Streams application', function () {
         input,
         output: `${input}-counts`,
         delayMs: 20,
+        properties: batches,
       });
       // A second instance joins: the group rebalances, and the recommendation is held.
       const held = await eventually(

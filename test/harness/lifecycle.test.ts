@@ -69,8 +69,13 @@ describe('harness: a 3-node cluster with one node killed and restarted', functio
 
       await kafka.startNode(victim.id);
       assert.ok(victim.running && victim.pid !== oldPid, 'restarted as a new process');
-      const cluster = await admin.describeCluster();
-      assert.equal(cluster.brokers.length, 3);
+      // The node serves once its port answers; the broker that answers describeCluster learns of it from the
+      // controller a moment later.
+      await eventually(
+        () => admin.describeCluster(),
+        (cluster) => cluster.brokers.length === 3,
+        { timeoutMs: 30_000, everyMs: 250, what: 'the restarted node back in the cluster metadata' },
+      );
     } finally {
       await Promise.all([admin.disconnect(), producer.disconnect()]);
     }

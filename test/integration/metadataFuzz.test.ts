@@ -85,31 +85,18 @@ describe(`metadata fuzz: ${MAPS} maps of seed ${SEED} (FUZZ_SEED, FUZZ_MAPS)`, f
     const targets = await prepareTargets(testBootstrap());
     app = await startTestApp({ SCALER_POLLER_IDLE_TIMEOUT: `${IDLE_TIMEOUT_MS}ms` });
     await warmUp(app.grpcPort, targets);
+    const { grpcPort: port, logs } = app;
+    const fuzz = (into: FuzzReport) =>
+      runFuzz({ seed: SEED, maps: MAPS, concurrency: CONCURRENCY, targets, port, logs, report: into });
     // The first run, unmeasured: the arenas grow to what the messages need (see RSS_BOUND_MB).
-    await runFuzz({
-      seed: SEED,
-      maps: MAPS,
-      concurrency: CONCURRENCY,
-      targets,
-      port: app.grpcPort,
-      logs: app.logs,
-      report: first,
-    });
+    await fuzz(first);
     await untilPollersIdle(app);
     await collectGarbage();
     baseline = memoryMb();
     peakRss = baseline.rss;
     sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryMb().rss)), 250);
     const started = performance.now();
-    await runFuzz({
-      seed: SEED,
-      maps: MAPS,
-      concurrency: CONCURRENCY,
-      targets,
-      port: app.grpcPort,
-      logs: app.logs,
-      report,
-    });
+    await fuzz(report);
     clearInterval(sampler);
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(

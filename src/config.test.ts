@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { ConfigError, type ConfigFiles, loadConfig, VARIABLES, variablesHelp } from './config.ts';
 
 describe('configuration', () => {
@@ -260,6 +261,54 @@ describe('configuration', () => {
           'SCALER_LOG_LEVEL value "loud" must be one of [fatal error warn info debug trace silent]',
           'SCALER_CLUSTERS_FILE /c.json: clusters.prod.bootstrapServers is missing',
         ]);
+        return true;
+      },
+    );
+  });
+
+  it('a folder names no file: a problem, not a crash when it is read', () => {
+    const folder = tmpdir();
+    assert.throws(
+      () => loadConfig({ SCALER_CLUSTERS_FILE: folder, SCALER_TLS_CERT_FILE: folder, SCALER_TLS_KEY_FILE: folder }),
+      (err: ConfigError) => {
+        assert.deepEqual(err.problems, [
+          `SCALER_CLUSTERS_FILE value "${folder}" names no file that exists and can be read`,
+          `SCALER_TLS_CERT_FILE value "${folder}" names no file that exists and can be read`,
+          'SCALER_TLS_KEY_FILE names no file that exists and can be read',
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it('a clusters file that cannot be read after all is a problem, not a crash', () => {
+    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    const files: ConfigFiles = {
+      exists: () => true,
+      read: () => {
+        throw denied;
+      },
+    };
+    assert.throws(
+      () => loadConfig({ SCALER_CLUSTERS_FILE: '/c.json' }, files),
+      (err: ConfigError) => {
+        assert.deepEqual(err.problems, ['SCALER_CLUSTERS_FILE value "/c.json" could not be read (EACCES)']);
+        return true;
+      },
+    );
+  });
+
+  it("a long clusters file path is shortened in its profiles' problems", () => {
+    const path = `/${'d'.repeat(4000)}.json`;
+    assert.throws(
+      () => loadConfig({ SCALER_CLUSTERS_FILE: path }, files({ [path]: '{"clusters":{"prod":{}}}' })),
+      (err: ConfigError) => {
+        assert.equal(err.problems.length, 1);
+        assert.match(
+          err.problems[0]!,
+          /^SCALER_CLUSTERS_FILE \/d+…\(4006 characters\): clusters\.prod\.bootstrapServers/,
+        );
+        assert.ok(err.problems[0]!.length < 200, err.problems[0]);
         return true;
       },
     );

@@ -4,8 +4,9 @@
  * process exits non-zero before anything listens. An unknown SCALER_ variable
  * is an error too (a typo would otherwise be silently ignored).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { type ClusterProfile, parseClusterProfiles } from './clusterProfiles.ts';
+import { shown } from './duration.ts';
 import { cappedProblems, type Field, field, listedNames, parseFields, type Schema, shownDefault } from './schema.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -57,8 +58,18 @@ export interface ConfigFiles {
   readonly read: (path: string) => string;
 }
 
+/** A regular file this process may read: not a folder, not one it lacks permission for. */
+function readableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export const NODE_FILES: ConfigFiles = {
-  exists: (path) => existsSync(path),
+  exists: readableFile,
   read: (path) => readFileSync(path, 'utf8'),
 };
 
@@ -191,6 +202,17 @@ export class ConfigError extends Error {
 }
 
 /** Reads the configuration from `env`; throws ConfigError listing every problem. */
+/** The clusters file's text; a problem instead if it cannot be read after all (gone since it was checked). */
+function readOrProblem(files: ConfigFiles, path: string, problems: string[]): string | undefined {
+  try {
+    return files.read(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'an error';
+    problems.push(`SCALER_CLUSTERS_FILE value "${shown(path)}" could not be read (${code})`);
+    return undefined;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFiles = NODE_FILES): Config {
   const schema = variableSchema(files);
   const known = Object.keys(schema);
@@ -230,13 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFi
   let clusters: readonly ClusterProfile[] = [];
   const clustersFile = v.SCALER_CLUSTERS_FILE;
   // '' when unset, or when it names no file (already reported).
-  if (clustersFile !== '') {
-    const profiles = parseClusterProfiles(
-      files.read(clustersFile),
-      `SCALER_CLUSTERS_FILE ${clustersFile}`,
-      env,
-      files.exists,
-    );
+  const text = clustersFile === '' ? undefined : readOrProblem(files, clustersFile, problems);
+  if (text !== undefined) {
+    const profiles = parseClusterProfiles(text, `SCALER_CLUSTERS_FILE ${shown(clustersFile)}`, env, files.exists);
     problems.push(...profiles.problems);
     clusters = profiles.profiles;
   }

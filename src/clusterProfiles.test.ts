@@ -314,6 +314,7 @@ describe('cluster profiles', () => {
       ['port 99999', { clusters: { a: { bootstrapServers: 'x:99999' } } }, false],
       ['a port with a leading zero', { clusters: { a: { bootstrapServers: 'x:09092' } } }, false],
       ['the highest port', { clusters: { a: { bootstrapServers: '[::1]:65535, x:1' } } }, true],
+      ['a port past the highest', { clusters: { a: { bootstrapServers: 'x:65536' } } }, false],
     ];
     for (const [name, document, valid] of documents) {
       it(`${valid ? 'accepts' : 'rejects'} ${name}, as the parser does`, () => {

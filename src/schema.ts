@@ -78,8 +78,6 @@ export interface Field<T> {
   readonly maximum?: number;
   /** For JSON Schema: what a string value (or each list item) matches. */
   readonly pattern?: string;
-  /** Messages never quote the value (see `Common.secret`). */
-  readonly secret: boolean;
   parse(raw: string, key: Key): Outcome<T>;
 }
 
@@ -143,7 +141,6 @@ function make<T>(
     fallback: common.fallback,
     fromEnv: common.fromEnv ?? false,
     maxLength: Math.min(common.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH),
-    secret,
     parse: (raw, key) => parse(raw, key, subject),
   };
 }

@@ -484,6 +484,12 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
   });
 
   it('a remembered floor that says the instances keep up while the group is behind overstated: it goes', () => {
+    const rebalancingOne: GroupInfo = {
+      state: 'PreparingRebalance',
+      members: 1,
+      instances: undefined,
+      memberIds: ['m0'],
+    };
     // 1 instance; 4 × 25/s arriving, 4 × 5/s processed: behind. Its state unknown, so no floor is seen now.
     const growing = history({ seconds: 60, arrive: 25, drain: 5, backlog: 2_000, group: unknownState(1) });
     const settings = { lagThreshold: '5000', rateWindow: '30s' };
@@ -493,6 +499,15 @@ describe('rate strategy: what a decision keeps, and what it relies on', () => {
         .subTopologies[0]!.throughputFloor;
     assert.equal(kept(200), undefined, 'at 200/s one instance would keep up with 100/s: contradicted');
     assert.equal(kept(50), 50, 'at 50/s it would not: the floor stands');
+    // The same backlog while the group rebalances: the pause piles records up whatever a replica can do.
+    const pausing = growing.map((p, i) => (i < growing.length - 3 ? p : sample(p.at, p.partitions, rebalancingOne)));
+    const pausedBase = decide(pausing, settings);
+    const paused = decide(
+      pausing,
+      settings,
+      withFigures(pausedBase, { throughputFloor: 200, throughputFloorAt: 60_000 }),
+    );
+    assert.equal(paused.topology.subTopologies[0]!.throughputFloor, 200, paused.explanation);
     // Not behind (the same group keeping up): even a floor that says so much stands.
     const keepingUp = history({ seconds: 60, arrive: 25, drain: 25, backlog: 0, group: unknownState(1) });
     const calmBase = decide(keepingUp, settings);

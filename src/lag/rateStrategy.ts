@@ -189,10 +189,12 @@ type Backlogs = Pick<SubPlan, 'keys' | 'signature' | 'backlogs'>;
  * Whether the group, now behind, contradicts a floor: at `perReplica` each,
  * the instances there are would keep up with the arrivals. Not when the
  * backlog sits on fewer partitions than there are instances: a hot partition
- * leaves the others idle, whatever a replica can do.
+ * leaves the others idle, whatever a replica can do. Nor while a rebalance
+ * disturbs the polls: its pause piles records up, whatever a replica can do.
  */
 function contradicted(h: History, plan: Backlogs, perReplica: number, m: TriggerMetadata): boolean {
   const last = h.samples.length - 1;
+  if (h.disturbed[last] === true) return false;
   const instances = instancesOf(h.samples[last]!.group, m.streamThreads);
   if (instances === undefined) return false;
   const arrival = arrivalRate(h.samples, last, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;

@@ -257,6 +257,25 @@ describe('managed processes', function () {
     }
   });
 
+  it('stop(): what the process left running in its group, ignoring SIGTERM, is killed after the grace period', async () => {
+    // The shell ends on SIGTERM; the process it started ignores it and holds the output open.
+    const script = `sh -c 'trap "" TERM; echo left $$; exec sleep 300' & wait`;
+    const p = launch('sh', '/bin/sh', ['-c', script], { graceMs: 300 });
+    let left: number | undefined;
+    await p.waitFor(
+      (line) => (left = /^left (\d+)$/.exec(line) ? Number(line.slice(5)) : undefined) !== undefined,
+      10_000,
+      (code) => `exited (${code}) before it was ready`,
+    );
+    await p.stop();
+    assert.equal(p.running, false);
+    await eventually(
+      () => processAlive(left!),
+      (alive) => !alive,
+      { timeoutMs: 5_000, everyMs: 50, what: `the process it left (${left}) gone` },
+    );
+  });
+
   describe('output', () => {
     it('goes to the log file and the tail, and the last error-looking line names what failed', async () => {
       const logFile = path.join(dir, 'out.log');

@@ -261,14 +261,22 @@ export class ManagedProcess {
     this.#paused = false;
   }
 
-  /** Graceful stop (SIGTERM runs a JVM's shutdown hooks), SIGKILL after `graceMs`; resumes a paused process first. */
+  /**
+   * Graceful stop (SIGTERM runs a JVM's shutdown hooks), SIGKILL after
+   * `graceMs`; resumes a paused process first. Both go to its process group,
+   * so what it left running there (holding its output open) ends too, once
+   * the output closed; or `graceMs` after the SIGKILL, if something outside
+   * the group holds it.
+   */
   async stop(graceMs = this.#graceMs): Promise<void> {
-    if (!this.running) return;
+    if (this.#outputClosed) return;
     // A stopped process would hold SIGTERM until continued.
     if (this.#paused) this.resume();
     this.signal('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
-    await this.#exited;
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([this.#closed, new Promise<void>((resolve) => (bound = setTimeout(resolve, 2 * graceMs)))]);
+    clearTimeout(bound);
     clearTimeout(timer);
   }
 

@@ -228,11 +228,45 @@ describe('rate strategy', () => {
     );
   });
 
-  it('from zero, with no throughput known: backlog / lagThreshold', () => {
+  describe('from zero, with no throughput known: lagThreshold / catchUpSeconds stands in for it', () => {
     const empty: GroupInfo = { state: 'Empty', members: 0, instances: undefined, memberIds: [] };
-    const d = decide(history({ seconds: 20, arrive: 0, drain: 0, backlog: 5, group: empty }), { lagThreshold: '10' });
-    assert.equal(d.metricValue, 2);
-    assert.match(d.explanation, /backlog \/ lagThreshold/);
+    const cases: Array<{
+      name: string;
+      arrive: number;
+      backlog: number;
+      settings: Record<string, string>;
+      want: number;
+    }> = [
+      { name: 'no arrivals: backlog / lagThreshold', arrive: 0, backlog: 5, settings: { lagThreshold: '10' }, want: 2 },
+      {
+        // 120/s / 0.7 + 2420 / 60 s = 211.7/s of work at 6000 / 60 s = 100/s a replica; the backlog alone says 1
+        name: 'a load that has just begun: its arrivals count, not only what waits',
+        arrive: 30,
+        backlog: 5,
+        settings: { lagThreshold: '6000', catchUpSeconds: '60' },
+        want: 3,
+      },
+      {
+        name: 'the useful maximum still caps it',
+        arrive: 50,
+        backlog: 5,
+        settings: { lagThreshold: '10' },
+        want: 4,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const d = decide(
+          history({ seconds: 20, arrive: c.arrive, drain: 0, backlog: c.backlog, group: empty }),
+          c.settings,
+        );
+        assert.equal(d.metricValue, c.want);
+        assert.match(
+          d.explanation,
+          /no members and throughput not known yet, so \(arrivals × catchUpSeconds \d+ \/ targetUtilization 0\.7 \+ backlog\) \/ lagThreshold \d+/,
+        );
+      });
+    }
   });
 
   it('a lower count waits for scaleDownDelay; a higher one does not', () => {

@@ -24,7 +24,11 @@
  * - else the current instances: with a floor, an opinion that they are
  *   needed; without one, no opinion, which holds nothing back from scaling
  *   down.
- * A group at zero is sized by backlog / lagThreshold.
+ * A group with no members is sized with lagThreshold / catchUpSeconds for
+ * the per-replica throughput: what the documentation asks lagThreshold to be
+ * (the records one replica works off in catchUpSeconds). At zero that is
+ * (arrivals × catchUpSeconds / targetUtilization + backlog) / lagThreshold:
+ * a load that has just begun has little backlog yet.
  *
  * Stalled partitions are left out: more replicas would not move them. A lower
  * count is recommended only once it held for scaleDownDelay, not counting
@@ -98,6 +102,11 @@ function required(arrival: number, backlog: number, m: TriggerMetadata): number 
   return arrival / m.targetUtilization + backlog / m.catchUpSeconds;
 }
 
+/** What a group with no members is sized by: lagThreshold records per replica in catchUpSeconds. */
+function standInThroughput(m: TriggerMetadata): number {
+  return m.lagThreshold / m.catchUpSeconds;
+}
+
 /** Replicas for `demand` at `perReplica` each; the epsilon keeps an exact fit (210 / 70 = 3) from rounding up. */
 function replicasFor(demand: number, perReplica: number): number {
   return Math.max(0, Math.ceil(demand / perReplica - 1e-9));
@@ -166,7 +175,11 @@ function replicasAt(
     return { replicas: replicasFor(required(arrival, backlog, m), k.perReplica), arrival, basis: 'capacity' };
   const instances = instancesOf(samples[i]!.group, m.streamThreads);
   const byLag = Math.ceil(backlog / m.lagThreshold);
-  if (instances === undefined) return { replicas: byLag, arrival, basis: 'lag' };
+  // No members: lagThreshold is what one replica works off in catchUpSeconds,
+  // so it stands in for a replica's throughput, for the arrivals as well as
+  // the backlog (a load that has just begun has little backlog yet).
+  if (instances === undefined)
+    return { replicas: replicasFor(required(arrival, backlog, m), standInThroughput(m)), arrival, basis: 'lag' };
   // Behind (a backlog that is large and not shrinking): what runs is not
   // enough; add what works the backlog off at lagThreshold per replica, but
   // no more than one per backlogged partition when they are fewer than the
@@ -278,7 +291,7 @@ function describe(plan: SubPlan, basis: Basis, m: TriggerMetadata, now: number):
         case 'hold':
           return `throughput not known yet, and at the ${floor}/s each replicas were seen doing, the current instances are needed`;
         case 'lag':
-          return `throughput not known yet, so backlog / lagThreshold ${m.lagThreshold}`;
+          return `no members and throughput not known yet, so (arrivals × catchUpSeconds ${m.catchUpSeconds} / targetUtilization ${m.targetUtilization} + backlog) / lagThreshold ${m.lagThreshold}`;
         default:
           return 'throughput not known yet (no busy period in the history), so the current instances';
       }

@@ -247,6 +247,14 @@ describe('rate strategy', () => {
         want: 3,
       },
       {
+        // lagThreshold / catchUpSeconds is about 1e-308/s: the count is infinite before the cap, never NaN
+        name: 'a stand-in throughput near zero: capped at the useful maximum, a finite count',
+        arrive: 1,
+        backlog: 0,
+        settings: { lagThreshold: '1', catchUpSeconds: '1e308' },
+        want: 4,
+      },
+      {
         name: 'the useful maximum still caps it',
         arrive: 50,
         backlog: 5,
@@ -263,7 +271,7 @@ describe('rate strategy', () => {
         assert.equal(d.metricValue, c.want);
         assert.match(
           d.explanation,
-          /no members and throughput not known yet, so \(arrivals × catchUpSeconds \d+ \/ targetUtilization 0\.7 \+ backlog\) \/ lagThreshold \d+/,
+          /no members and throughput not known yet, so \(arrivals × catchUpSeconds \S+ \/ targetUtilization 0\.7 \+ backlog\) \/ lagThreshold \d+/,
         );
       });
     }

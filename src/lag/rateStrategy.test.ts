@@ -230,36 +230,67 @@ describe('rate strategy', () => {
 
   describe('from zero, with no throughput known: lagThreshold / catchUpSeconds stands in for it', () => {
     const empty: GroupInfo = { state: 'Empty', members: 0, instances: undefined, memberIds: [] };
+    // 4 partitions, 20 s of history, the arrival rate over the last 10 s (rateWindow), targetUtilization 0.7.
     const cases: Array<{
       name: string;
+      /** Records per second per partition, and what waited per partition at the start. */
       arrive: number;
       backlog: number;
       settings: Record<string, string>;
+      /** The sub-topology's count before the useful maximum (4), the metric, and the sizing as explained. */
+      uncapped: number;
       want: number;
+      explained: string;
     }> = [
-      { name: 'no arrivals: backlog / lagThreshold', arrive: 0, backlog: 5, settings: { lagThreshold: '10' }, want: 2 },
       {
-        // 120/s / 0.7 + 2420 / 60 s = 211.7/s of work at 6000 / 60 s = 100/s a replica; the backlog alone says 1
+        // 20 waiting / 10: the rule before arrivals counted, unchanged when there are none
+        name: 'no arrivals: backlog / lagThreshold',
+        arrive: 0,
+        backlog: 5,
+        settings: { lagThreshold: '10' },
+        uncapped: 2,
+        want: 2,
+        explained: 'catchUpSeconds 300 / targetUtilization 0.7 + backlog) / lagThreshold 10 → 2',
+      },
+      {
+        // (120/s × 60 s / 0.7 + 2420) / 6000 = 2.1; the backlog alone says 1
         name: 'a load that has just begun: its arrivals count, not only what waits',
         arrive: 30,
         backlog: 5,
         settings: { lagThreshold: '6000', catchUpSeconds: '60' },
+        uncapped: 3,
         want: 3,
+        explained: 'catchUpSeconds 60 / targetUtilization 0.7 + backlog) / lagThreshold 6000 → 3',
       },
       {
-        // lagThreshold / catchUpSeconds is about 1e-308/s: the count is infinite before the cap, never NaN
-        name: 'a stand-in throughput near zero: capped at the useful maximum, a finite count',
+        // (4/s × 60 s / 0.7 + 80) / 100 = 4.2; the backlog alone says 1
+        name: 'the useful maximum caps what the arrivals ask for',
+        arrive: 1,
+        backlog: 0,
+        settings: { lagThreshold: '100', catchUpSeconds: '60' },
+        uncapped: 5,
+        want: 4,
+        explained: 'catchUpSeconds 60 / targetUtilization 0.7 + backlog) / lagThreshold 100 → 5',
+      },
+      {
+        // lagThreshold / catchUpSeconds would overflow to Infinity, and Infinity / Infinity is NaN
+        name: 'a catchUpSeconds near zero: a finite count, never NaN',
+        arrive: 1,
+        backlog: 5,
+        settings: { lagThreshold: '10', catchUpSeconds: '1e-308' },
+        uncapped: 10,
+        want: 4,
+        explained: 'catchUpSeconds 1e-308 / targetUtilization 0.7 + backlog) / lagThreshold 10 → 10',
+      },
+      {
+        // 4/s × 1e308 s overflows: an infinite count before the cap, the useful maximum after it
+        name: 'a catchUpSeconds near the largest number: the useful maximum',
         arrive: 1,
         backlog: 0,
         settings: { lagThreshold: '1', catchUpSeconds: '1e308' },
+        uncapped: Infinity,
         want: 4,
-      },
-      {
-        name: 'the useful maximum still caps it',
-        arrive: 50,
-        backlog: 5,
-        settings: { lagThreshold: '10' },
-        want: 4,
+        explained: 'catchUpSeconds 1e+308 / targetUtilization 0.7 + backlog) / lagThreshold 1 → Infinity',
       },
     ];
     for (const c of cases) {
@@ -268,10 +299,11 @@ describe('rate strategy', () => {
           history({ seconds: 20, arrive: c.arrive, drain: 0, backlog: c.backlog, group: empty }),
           c.settings,
         );
+        assert.equal(d.topology.subTopologies[0]?.replicas, c.uncapped, 'before the useful maximum');
         assert.equal(d.metricValue, c.want);
-        assert.match(
+        assert.ok(
+          d.explanation.includes(`no members and throughput not known yet, so (arrivals × ${c.explained}`),
           d.explanation,
-          /no members and throughput not known yet, so \(arrivals × catchUpSeconds \S+ \/ targetUtilization 0\.7 \+ backlog\) \/ lagThreshold \d+/,
         );
       });
     }

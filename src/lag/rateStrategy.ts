@@ -102,11 +102,6 @@ function required(arrival: number, backlog: number, m: TriggerMetadata): number 
   return arrival / m.targetUtilization + backlog / m.catchUpSeconds;
 }
 
-/** What a group with no members is sized by: lagThreshold records per replica in catchUpSeconds. */
-function standInThroughput(m: TriggerMetadata): number {
-  return m.lagThreshold / m.catchUpSeconds;
-}
-
 /** Replicas for `demand` at `perReplica` each; the epsilon keeps an exact fit (210 / 70 = 3) from rounding up. */
 function replicasFor(demand: number, perReplica: number): number {
   return Math.max(0, Math.ceil(demand / perReplica - 1e-9));
@@ -177,9 +172,13 @@ function replicasAt(
   const byLag = Math.ceil(backlog / m.lagThreshold);
   // No members: lagThreshold is what one replica works off in catchUpSeconds,
   // so it stands in for a replica's throughput, for the arrivals as well as
-  // the backlog (a load that has just begun has little backlog yet).
-  if (instances === undefined)
-    return { replicas: replicasFor(required(arrival, backlog, m), standInThroughput(m)), arrival, basis: 'lag' };
+  // the backlog (a load that has just begun has little backlog yet). Divided
+  // by lagThreshold (finite, at least 1) rather than by lagThreshold /
+  // catchUpSeconds, which can overflow: the count is never NaN.
+  if (instances === undefined) {
+    const work = (arrival * m.catchUpSeconds) / m.targetUtilization + backlog;
+    return { replicas: replicasFor(work, m.lagThreshold), arrival, basis: 'lag' };
+  }
   // Behind (a backlog that is large and not shrinking): what runs is not
   // enough; add what works the backlog off at lagThreshold per replica, but
   // no more than one per backlogged partition when they are fewer than the

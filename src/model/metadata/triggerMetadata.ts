@@ -83,7 +83,11 @@ export const COMMON_PARAMS = {
     { doc: 'only these partitions count, e.g. `1,2,10-20`; ignored without `topic`', fallback: undefined },
     (raw) => parsePartitionList(raw),
   ),
-  lagThreshold: field.int({ doc: 'target lag per replica (the HPA AverageValue target)', fallback: 10, min: 1 }),
+  lagThreshold: field.int({
+    doc: 'target lag per replica (the HPA AverageValue target); for `rate`, what one replica works off in catchUpSeconds, which sizes a group with no members before its throughput is known',
+    fallback: 10,
+    min: 1,
+  }),
   activationLagThreshold: field.int({
     doc: 'the trigger is active when lag is above this',
     fallback: 0,

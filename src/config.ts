@@ -201,7 +201,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads the configuration from `env`; throws ConfigError listing every problem. */
 /** The clusters file's text; a problem instead if it cannot be read after all (gone since it was checked). */
 function readOrProblem(files: ConfigFiles, path: string, problems: string[]): string | undefined {
   try {
@@ -213,6 +212,7 @@ function readOrProblem(files: ConfigFiles, path: string, problems: string[]): st
   }
 }
 
+/** Reads the configuration from `env`; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, files: ConfigFiles = NODE_FILES): Config {
   const schema = variableSchema(files);
   const known = Object.keys(schema);

@@ -62,6 +62,17 @@ export const CONTENDERS: readonly Contender[] = [
     role: 'candidate',
   },
   {
+    name: 'rate-given',
+    reasoning: `the same with replicaThroughput = what one replica works off in the model (${REPLICA_RECORDS_PER_SECOND}/s), as a user who measured their application would give it: how rate sizes once the throughput is known, not guessed`,
+    metadata: {
+      lagStrategy: 'rate',
+      catchUpSeconds: '60',
+      lagThreshold: String(REPLICA_RECORDS_PER_SECOND * 60),
+      replicaThroughput: String(REPLICA_RECORDS_PER_SECOND),
+    },
+    role: 'reference',
+  },
+  {
     name: 'oracle',
     reasoning:
       'not a scaler: the replicas the true load needs, from the model (oracle.ts), answered to KEDA and the HPA as a metric, so it pays the same polling, pod start, rebalances and restores. It reads the trace 75 s ahead (a scale-out processes about a minute after it is asked for, and the HPA looks again 15 s later); sizes for the busiest pod a balanced assignment can give (the ceil(12 / n) busiest tasks of each sub-topology at 150 work units/s a replica, 0.2 a source record, 1 a re-keyed one); lets a backlog of up to 85 s of arrivals stay (what a scale-in itself adds: 45 s session timeout, 10 s rebalance, 30 s restore; with capacity at least the arrivals the oldest age does not grow) and works off the rest within 60 s (the objective less the minute a scale-out takes); and holds the replicas there are while the oldest record is older than 35 s (the objective less what a scale-in adds)',

@@ -738,3 +738,92 @@ describe('rates: partitions with nothing committed', () => {
     );
   });
 });
+
+describe('rate strategy: arrivals a rebalance causes on a repartition topic', () => {
+  // Consumer group `app`: topic `in` from outside, `app-by-key-repartition`
+  // written by the sub-topology reading `in`; 4 partitions each, polled every
+  // 2 s. 2 instances; their members change at `changeAt` (a rebalance).
+  const REPARTITION = 'app-by-key-repartition';
+  interface Case {
+    readonly name: string;
+    /** Records per second per partition on each topic, before and from `jumpAt`. */
+    readonly jumpOn: 'in' | typeof REPARTITION;
+    readonly changeAt: number | undefined;
+    readonly decideAt: number;
+    readonly want: number;
+    readonly wantHeldAtLeast: number;
+  }
+  const JUMP_AT = 40_000;
+  const cases: Case[] = [
+    {
+      // 4 × 10/s = 40/s before; 100/s per replica at 0.5 → 1. The catch-up after the rebalance (4 × 40/s = 160/s
+      // on the repartition topic, 160 / 0.5 / 100 → 4) is read over the polls before the disturbance.
+      name: 'a repartition topic writing its catch-up after a rebalance: its arrivals from before the rebalance',
+      jumpOn: REPARTITION,
+      changeAt: JUMP_AT,
+      decideAt: 60_000,
+      want: 1,
+      wantHeldAtLeast: 1,
+    },
+    {
+      name: 'a topic from outside the application: its arrivals as they are, rebalance or not',
+      jumpOn: 'in',
+      changeAt: JUMP_AT,
+      decideAt: 60_000,
+      want: 4,
+      wantHeldAtLeast: 4,
+    },
+    {
+      name: 'a repartition topic with no rebalance: its arrivals as they are',
+      jumpOn: REPARTITION,
+      changeAt: undefined,
+      decideAt: 60_000,
+      want: 4,
+      wantHeldAtLeast: 4,
+    },
+    {
+      name: 'a repartition topic a rateWindow after the cooldown: its arrivals as they are again',
+      jumpOn: REPARTITION,
+      changeAt: JUMP_AT,
+      decideAt: 90_000,
+      want: 4,
+      wantHeldAtLeast: 4,
+    },
+    {
+      name: 'a repartition topic disturbed since the first poll: its arrivals as they are (nothing earlier to read)',
+      jumpOn: REPARTITION,
+      changeAt: 2_000,
+      decideAt: 20_000,
+      want: 4,
+      wantHeldAtLeast: 4,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const jumpAt = c.changeAt === 2_000 ? 0 : JUMP_AT;
+      const h: Sample[] = [];
+      const offset = (topic: string, t: number): bigint => {
+        const fast = topic === c.jumpOn ? 40 : 10;
+        return BigInt((10 * Math.min(t, jumpAt)) / 1000 + (fast * Math.max(0, t - jumpAt)) / 1000);
+      };
+      for (let t = 0; t <= c.decideAt; t += 2_000) {
+        const rows = ['in', REPARTITION].flatMap((topic) =>
+          [0, 1, 2, 3].map((p) => row(topic, p, offset(topic, t), offset(topic, t))),
+        );
+        h.push(sample(t, rows, stableGroup(2, c.changeAt !== undefined && t >= c.changeAt ? 'b' : '')));
+      }
+      const d = rateStrategy.decide({
+        metadata: meta({ replicaThroughput: '100', targetUtilization: '0.5', rebalanceCooldown: '30s' }),
+        latest: h[h.length - 1]!,
+        history: h,
+        now: c.decideAt,
+      });
+      assert.deepEqual(
+        d.topology.subTopologies.map((s) => s.id),
+        ['sources', 'by-key'],
+      );
+      assert.equal(d.metricValue, c.want, d.explanation);
+      assert.equal(d.heldAtLeast, c.wantHeldAtLeast, d.explanation);
+    });
+  }
+});

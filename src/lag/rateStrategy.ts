@@ -5,10 +5,7 @@
  *   required capacity = arrival rate / targetUtilization + backlog / catchUpSeconds
  *   replicas          = ceil(required capacity / per-replica throughput)
  *
- * where the arrival rate of a repartition topic is read over polls no
- * rebalance disturbed (demandRate: what the sub-topology before it writes
- * once it runs again is the pause's pile-up, not demand), combined with max
- * over sub-topologies, at most the useful maximum, at
+ * combined with max over sub-topologies, at most the useful maximum, at
  * least 1 while active. Per-replica throughput is `replicaThroughput`, or
  * learned from busy windows (throughput.ts) and remembered from the trigger's
  * previous decision once the busy time has left the poll history (a group
@@ -40,7 +37,7 @@
  * HPA lands on it.
  */
 import { formatDuration } from '../duration.ts';
-import type { Decision, PartitionDecision, SubTopologyDecision } from '../model/decision.ts';
+import type { Decision, SubTopologyDecision } from '../model/decision.ts';
 import { partitionKey, sampleBefore, type Sample } from '../model/sample.ts';
 import { RATE_PARAMS } from '../model/metadata/strategies/rateParams.ts';
 import type { TriggerMetadata } from '../model/metadata/triggerMetadata.ts';
@@ -77,20 +74,11 @@ type Knowledge =
   | { readonly kind: 'remembered'; readonly perReplica: number; readonly learnedAt: number }
   | { readonly kind: 'unknown'; readonly floor: Floor | undefined };
 
-/** Some of a sub-topology's partitions, and their key signature (keySignature). */
-interface KeySet {
-  readonly keys: readonly string[];
-  readonly signature: string;
-}
-
 interface SubPlan {
   readonly id: string;
   /** Partitions that count: not stalled. */
   readonly keys: readonly string[];
   readonly signature: string;
-  /** Those of `keys` on topics from outside the application, and those on its repartition topics. */
-  readonly outside: KeySet;
-  readonly repartition: KeySet;
   readonly backlogs: readonly bigint[];
   readonly knowledge: Knowledge;
 }
@@ -159,39 +147,12 @@ function behindAt(h: History, i: number, backlogs: readonly bigint[], arrival: n
   return backlog >= Math.max(m.lagThreshold, arrival * BUSY_BACKLOG_SECONDS) && notShrinking(h, i, backlogs, m);
 }
 
-/**
- * Records per second a sub-topology must keep up with at sample `i`: what
- * arrives on its topics from outside the application over the last
- * rateWindow, and on its repartition topics over the last rateWindow that no
- * rebalance disturbed. A rebalance pauses the sub-topology that writes a
- * repartition topic, and once it runs again, it writes on what piled up at
- * its catch-up rate: demand the rebalance itself causes. Read as arrivals it
- * would ask for a replica after every scale-in, and take it away again
- * scaleDownDelay later: a cycle on a steady load. With no undisturbed poll
- * to read back to, it is the arrivals as they are.
- */
-function demandRate(h: History, i: number, plan: SubPlan, m: TriggerMetadata): number {
-  const { samples, disturbed, memo } = h;
-  const rate = (at: number, set: KeySet): number | undefined =>
-    set.keys.length === 0 ? 0 : arrivalRate(samples, at, set.keys, m.rateWindow, m, memo, set.signature);
-  let at = i;
-  const from = samples[i]!.at - m.rateWindow;
-  for (let k = i; k >= 0 && samples[k]!.at >= from; k--) {
-    if (!disturbed[k]) continue;
-    let first = k;
-    while (first > 0 && disturbed[first - 1]) first--;
-    at = first - 1;
-    break;
-  }
-  const repartition = (at >= 0 ? rate(at, plan.repartition) : undefined) ?? rate(i, plan.repartition) ?? 0;
-  return (rate(i, plan.outside) ?? 0) + repartition;
-}
-
 /** Replicas the arrival rate alone needs at sample `i`, by a throughput known (never a floor); 0 if none is. */
 function arrivalReplicas(h: History, i: number, plan: SubPlan, m: TriggerMetadata): number {
   const k = plan.knowledge;
   if (k.kind === 'unknown') return 0;
-  return replicasFor(demandRate(h, i, plan, m) / m.targetUtilization, k.perReplica);
+  const arrival = arrivalRate(h.samples, i, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;
+  return replicasFor(arrival / m.targetUtilization, k.perReplica);
 }
 
 /** Replicas one sub-topology asks for at sample `i`, and why. */
@@ -205,10 +166,8 @@ function replicasAt(
   const arrival = arrivalRate(samples, i, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;
   const backlog = Number(plan.backlogs[i]!);
   const k = plan.knowledge;
-  if (k.kind !== 'unknown') {
-    const demand = demandRate(h, i, plan, m);
-    return { replicas: replicasFor(required(demand, backlog, m), k.perReplica), arrival: demand, basis: 'capacity' };
-  }
+  if (k.kind !== 'unknown')
+    return { replicas: replicasFor(required(arrival, backlog, m), k.perReplica), arrival, basis: 'capacity' };
   const instances = instancesOf(samples[i]!.group, m.streamThreads);
   const byLag = Math.ceil(backlog / m.lagThreshold);
   // No members: lagThreshold is what one replica works off in catchUpSeconds,
@@ -354,12 +313,10 @@ export const rateStrategy: LagStrategy = {
     const memo = input.memo ?? new SampleMemo();
     const h: History = { samples, disturbed: disturbedSamples(samples, m.rebalanceCooldown, memo), memo };
     const plans: SubPlan[] = a.topology.subTopologies.map((sub) => {
-      const counted = (a.bySubTopology.get(sub.id) ?? []).filter((p) => !p.stalled);
-      const keySet = (wanted: (role: PartitionDecision['role']) => boolean): KeySet => {
-        const keys = counted.filter((p) => wanted(p.role)).map((p) => partitionKey(p.topic, p.partition));
-        return { keys, signature: keySignature(keys, m, memo) };
-      };
-      const { keys, signature } = keySet(() => true);
+      const keys = (a.bySubTopology.get(sub.id) ?? [])
+        .filter((p) => !p.stalled)
+        .map((p) => partitionKey(p.topic, p.partition));
+      const signature = keySignature(keys, m, memo);
       const backlogs = memo.series(`backlog|${signature}`, samples, (i) =>
         backlogAt(samples[i]!, keys, m, memo, signature),
       );
@@ -367,8 +324,6 @@ export const rateStrategy: LagStrategy = {
         id: sub.id,
         keys,
         signature,
-        outside: keySet((role) => role !== 'repartition'),
-        repartition: keySet((role) => role === 'repartition'),
         backlogs,
         knowledge: knowledgeOf(input, h, sub.id, { keys, signature, backlogs }),
       };

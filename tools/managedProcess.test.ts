@@ -263,7 +263,11 @@ describe('managed processes', function () {
     const p = launch('sh', '/bin/sh', ['-c', script], { graceMs: 300 });
     let left: number | undefined;
     await p.waitFor(
-      (line) => (left = /^left (\d+)$/.exec(line) ? Number(line.slice(5)) : undefined) !== undefined,
+      (line) => {
+        const pid = /^left (\d+)$/.exec(line)?.[1];
+        if (pid !== undefined) left = Number(pid);
+        return pid !== undefined;
+      },
       10_000,
       (code) => `exited (${code}) before it was ready`,
     );

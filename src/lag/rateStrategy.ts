@@ -206,7 +206,7 @@ type Backlogs = Pick<SubPlan, 'keys' | 'signature' | 'backlogs'>;
  */
 function contradicted(h: History, plan: Backlogs, perReplica: number, m: TriggerMetadata): boolean {
   const last = h.samples.length - 1;
-  if (h.disturbed[last] === true) return false;
+  if (h.disturbed[last]) return false;
   const instances = instancesOf(h.samples[last]!.group, m.streamThreads);
   if (instances === undefined) return false;
   const arrival = arrivalRate(h.samples, last, plan.keys, m.rateWindow, m, h.memo, plan.signature) ?? 0;
